@@ -1,0 +1,168 @@
+//! Metric values in fixed point. The chain never sees a float: workers and evaluators turn their
+//! `f64` metric into a [`Score`] with [`Score::from_f64`], the one rounding rule, and the runtime
+//! compares integers.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// The objective a task is scored by.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Metric {
+	/// Fraction of test samples classified correctly, in `[0, 1]`; higher is better.
+	Accuracy,
+	/// Mean squared error over every output; lower is better.
+	MeanSquaredError,
+	/// Mean cross-entropy of the softmax outputs against the labels (natural log); lower is
+	/// better.
+	CrossEntropy,
+}
+
+impl Metric {
+	/// Whether a larger value is a better model.
+	pub const fn higher_is_better(self) -> bool {
+		matches!(self, Self::Accuracy)
+	}
+
+	/// Whether `a` is strictly better than `b` under this metric.
+	pub fn is_better(self, a: Score, b: Score) -> bool {
+		if self.higher_is_better() {
+			a > b
+		} else {
+			a < b
+		}
+	}
+
+	/// Whether `score` meets `minimum` (at least as good as it).
+	pub fn meets(self, score: Score, minimum: Score) -> bool {
+		score == minimum || self.is_better(score, minimum)
+	}
+}
+
+/// A non-negative metric value in fixed point: `value * 10^9`, stored as `u64`
+/// (so from `0` to about `1.8 * 10^10`, nine decimals).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Score(pub u64);
+
+/// Why an `f64` has no [`Score`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ScoreError {
+	/// The value is NaN or infinite.
+	NotFinite,
+	/// The value is below zero; every metric is non-negative.
+	Negative,
+	/// The value is above [`Score::MAX_F64`].
+	TooLarge,
+}
+
+impl Score {
+	/// Fixed-point scale: one unit of the metric is `10^9`.
+	pub const SCALE: u64 = 1_000_000_000;
+	/// The largest value [`Score::from_f64`] accepts.
+	pub const MAX_F64: f64 = 18_446_744_073.0;
+
+	/// The one rounding rule from `f64`: multiply by [`Score::SCALE`] in IEEE-754 double precision,
+	/// then round to the nearest integer, halves away from zero (up, since values are
+	/// non-negative). NaN, infinities, negatives and values above [`Score::MAX_F64`] are errors.
+	///
+	/// Off-chain only: the runtime never converts floats.
+	#[cfg(feature = "std")]
+	#[allow(clippy::arithmetic_side_effects)] // float arithmetic cannot overflow or panic
+	pub fn from_f64(value: f64) -> Result<Self, ScoreError> {
+		if !value.is_finite() {
+			return Err(ScoreError::NotFinite);
+		}
+		if value < 0.0 {
+			return Err(ScoreError::Negative);
+		}
+		if value > Self::MAX_F64 {
+			return Err(ScoreError::TooLarge);
+		}
+		let scaled = value * Self::SCALE as f64;
+		let whole = scaled.trunc();
+		let rounded = if scaled - whole >= 0.5 { whole + 1.0 } else { whole };
+		// `rounded` is at most 1.8446744073e19 + 1 < 2^64, so the cast is exact.
+		Ok(Self(rounded as u64))
+	}
+
+	/// The value as `f64`, for display only.
+	#[cfg(feature = "std")]
+	pub fn to_f64(self) -> f64 {
+		self.0 as f64 / Self::SCALE as f64
+	}
+
+	/// The absolute difference of two scores.
+	pub fn abs_diff(self, other: Self) -> u64 {
+		self.0.abs_diff(other.0)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn rounding_rule() {
+		assert_eq!(Score::from_f64(0.0), Ok(Score(0)));
+		assert_eq!(Score::from_f64(1.0), Ok(Score(1_000_000_000)));
+		assert_eq!(Score::from_f64(0.95), Ok(Score(950_000_000)));
+		// Halves round up; below a half rounds down.
+		assert_eq!(Score::from_f64(0.0000000005), Ok(Score(1)));
+		assert_eq!(Score::from_f64(0.0000000004), Ok(Score(0)));
+		assert_eq!(Score::from_f64(2.5e-9), Ok(Score(3)));
+		assert_eq!(Score::from_f64(1.0 / 3.0), Ok(Score(333_333_333)));
+		assert_eq!(Score::from_f64(2.0 / 3.0), Ok(Score(666_666_667)));
+		assert_eq!(Score::from_f64(Score::MAX_F64), Ok(Score(18_446_744_073_000_000_000)));
+		assert_eq!(
+			Score::from_f64(Score::from_f64(0.123456789).unwrap().to_f64()).unwrap().0,
+			123_456_789
+		);
+	}
+
+	#[test]
+	fn rejects_what_has_no_score() {
+		assert_eq!(Score::from_f64(f64::NAN), Err(ScoreError::NotFinite));
+		assert_eq!(Score::from_f64(f64::INFINITY), Err(ScoreError::NotFinite));
+		assert_eq!(Score::from_f64(-1e-12), Err(ScoreError::Negative));
+		assert_eq!(Score::from_f64(1e11), Err(ScoreError::TooLarge));
+	}
+
+	#[test]
+	fn metric_direction() {
+		let (low, high) = (Score(1), Score(2));
+		assert!(Metric::Accuracy.is_better(high, low));
+		assert!(!Metric::Accuracy.is_better(low, high));
+		assert!(Metric::MeanSquaredError.is_better(low, high));
+		assert!(Metric::CrossEntropy.is_better(low, high));
+		assert!(!Metric::CrossEntropy.is_better(low, low));
+		assert!(Metric::Accuracy.meets(high, high));
+		assert!(Metric::Accuracy.meets(high, low));
+		assert!(!Metric::Accuracy.meets(low, high));
+		assert!(Metric::MeanSquaredError.meets(low, high));
+	}
+}
