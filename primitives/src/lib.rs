@@ -9,22 +9,38 @@
 //!   worker reputation and an optional parent task (lineage).
 //! - [`Score`]: metric values in fixed point, with the single rounding rule from `f64`
 //!   ([`Score::from_f64`], off chain only).
+//! - [`Role`], [`Outcome`], [`ReputationProvider`], [`ReputationRecorder`]: how pallets read and
+//!   move reputation.
 //! - [`commitment`]: the commit-reveal hashes for models, test sets and evaluator scores.
 //!
 //! Nothing here panics; every size is bounded so that the types have a `MaxEncodedLen`.
 #![cfg_attr(not(feature = "std"), no_std)]
+// Runtime code may not panic or overflow (see [workspace.lints]); test builds may, and FRAME's
+// macros expand test-only code that calls `expect`.
+#![cfg_attr(
+	test,
+	allow(
+		clippy::unwrap_used,
+		clippy::expect_used,
+		clippy::panic,
+		clippy::indexing_slicing,
+		clippy::arithmetic_side_effects
+	)
+)]
 
 extern crate alloc;
 
 pub mod commitment;
 mod ids;
 mod model;
+mod reputation;
 mod score;
 mod spec;
 
 pub use bounded_collections::{BoundedVec, ConstU32};
 pub use ids::{SubmissionIndex, TaskId};
 pub use model::{Activation, ConvLayer, ModelSpec, ModelSpecError};
+pub use reputation::{Outcome, ReputationProvider, ReputationRecorder, Role};
 pub use score::{Metric, Score, ScoreError};
 pub use sp_arithmetic::Permill;
 pub use spec::{DataShape, DatasetFormat, DatasetRef, SpecError, TaskSpec, Windows};

@@ -211,8 +211,6 @@ mod tests {
 		}
 	}
 
-	use sp_arithmetic::traits::Zero;
-
 	#[test]
 	fn accepts_a_consistent_spec() {
 		assert_eq!(digits_spec().validate(&1), Ok(64 * 64 + 64 + 64 * 10 + 10));

@@ -3,7 +3,10 @@
 
 use super::*;
 use crate::impls::Escrow as _;
-use frame::{benchmarking::prelude::*, token::fungible::Mutate};
+use frame::{
+	benchmarking::prelude::*,
+	token::fungible::{Inspect, Mutate},
+};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);

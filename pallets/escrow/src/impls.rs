@@ -4,11 +4,7 @@ use crate::{pallet::*, BalanceOf};
 use frame::{
 	deps::frame_support::storage::with_storage_layer,
 	prelude::*,
-	token::{
-		fungible::{InspectHold, MutateHold},
-		tokens::Restriction,
-		Fortitude, Precision,
-	},
+	token::{fungible::MutateHold, tokens::Restriction, Fortitude, Precision},
 };
 use pouw_primitives::TaskId;
 
@@ -257,6 +253,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), DispatchError> {
 		use alloc::collections::btree_map::BTreeMap;
+		use frame::token::fungible::InspectHold;
 
 		// 1. Task totals equal the sum of their holds; 3. no zero entries.
 		let mut per_task: BTreeMap<TaskId, BalanceOf<T>> = BTreeMap::new();
