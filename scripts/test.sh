@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The test command (README, and what .ci/run calls): set-up, formatting, clippy, the no_std wasm
+# check of every runtime crate, then every crate's tests, ending with one summary line.
+#
+#   ./scripts/test.sh            the full suite (what CI runs)
+#
+# Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
+# clone reuses earlier builds where they exist, and needs none).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+for arg in "$@"; do
+	case "$arg" in
+	-h | --help)
+		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "test.sh: unknown argument '$arg' (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+suite_started=$(date +%s)
+"$ROOT/scripts/setup.sh"
+# shellcheck disable=SC1090,SC1091
+source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
+echo "[test] CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+
+# Crates that go into the runtime: they must build for wasm32 without std.
+RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation)
+FEATURES="runtime-benchmarks,try-runtime"
+
+step() {
+	local name="$1"
+	shift
+	local t0
+	t0=$(date +%s)
+	echo "[test] == $name: $*"
+	"$@"
+	echo "[test] == $name: ok in $(($(date +%s) - t0)) s"
+}
+
+step fmt cargo fmt --all -- --check
+step clippy cargo clippy --locked --workspace --all-targets -- -D warnings
+step clippy-features cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D warnings
+# A `std` leak into any runtime crate fails here.
+# shellcheck disable=SC2086
+step wasm-no-std $POUW_WASM_CARGO check --locked --target wasm32-unknown-unknown --no-default-features \
+	"${RUNTIME_CRATES[@]}"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+t0=$(date +%s)
+echo "[test] == tests: cargo test --workspace --features $FEATURES"
+set +e
+cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+echo "[test] == tests: exit $status in $(($(date +%s) - t0)) s"
+
+read -r passed failed < <(awk '/^test result:/ {
+	for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+} END { print p + 0, f + 0 }' "$log")
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "[test] whole suite: $(($(date +%s) - suite_started)) s"
+echo "summary: $passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
