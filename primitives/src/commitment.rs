@@ -24,9 +24,10 @@ pub fn test_set_commitment(test_hash: &Hash256, salt: &Salt) -> Hash256 {
 
 /// An evaluator's score commitment: `blake2_256(SCALE((scores, salt, account)))` with `scores` a
 /// sequence of `(submission, score)` pairs (SCALE: compact length, then each pair), in the order
-/// they will be revealed.
+/// they will be revealed. A score of `None` says the submission is invalid (its weights do not
+/// download, match their hash or fit the model spec).
 pub fn scores_commitment<AccountId: Encode>(
-	scores: &[(SubmissionIndex, Score)],
+	scores: &[(SubmissionIndex, Option<Score>)],
 	salt: &Salt,
 	account: &AccountId,
 ) -> Hash256 {
@@ -81,7 +82,7 @@ mod tests {
 			[(SubmissionIndex(0), Score(950_000_000)), (SubmissionIndex(1), Score(900_000_000))];
 		assert_eq!(
 			scores_commitment(&scores, &[0x01; 32], &[0x02u8; 32]),
-			hex!("37d743a8bf81e76af8a4b6a90da7f879605a6ff2dc0d3d710a0bf4f8f999a3d6")
+			hex!("8d7a1c2f05578872f913f05f1acda62744a4a1e9e73b75b85ff575d25d4cab0a")
 		);
 	}
 }

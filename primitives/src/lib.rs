@@ -11,6 +11,7 @@
 //!   ([`Score::from_f64`], off chain only).
 //! - [`Role`], [`Outcome`], [`ReputationProvider`], [`ReputationRecorder`]: how pallets read and
 //!   move reputation.
+//! - [`protocol`]: how the task registry and the verification pallet talk.
 //! - [`commitment`]: the commit-reveal hashes for models, test sets and evaluator scores.
 //!
 //! Nothing here panics; every size is bounded so that the types have a `MaxEncodedLen`.
@@ -33,6 +34,7 @@ extern crate alloc;
 pub mod commitment;
 mod ids;
 mod model;
+pub mod protocol;
 mod reputation;
 mod score;
 mod spec;
@@ -40,6 +42,7 @@ mod spec;
 pub use bounded_collections::{BoundedVec, ConstU32};
 pub use ids::{SubmissionIndex, TaskId};
 pub use model::{Activation, ConvLayer, ModelSpec, ModelSpecError};
+pub use protocol::{QuorumError, QuorumManager, TaskInspector, Verdict};
 pub use reputation::{Outcome, ReputationProvider, ReputationRecorder, Role};
 pub use score::{Metric, Score, ScoreError};
 pub use sp_arithmetic::Permill;

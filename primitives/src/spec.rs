@@ -60,9 +60,10 @@ pub struct DatasetRef {
 	pub shape: DataShape,
 }
 
-/// Absolute block numbers at which each phase ends. A task is `Open` until `submission_end`,
-/// then in `Reveal` until `reveal_end`, `TestReveal` until `test_reveal_end` and `Evaluation`
-/// until `evaluation_end`.
+/// Absolute block numbers at which each phase ends (each bound inclusive). A task is `Open`
+/// until `submission_end`, then in `Reveal` until `reveal_end` and `TestReveal` until
+/// `test_reveal_end`. Evaluators drawn when the sponsor reveals the test set commit their scores
+/// until `score_commit_end` and reveal them after it, until `evaluation_end`.
 #[derive(
 	Clone,
 	Copy,
@@ -82,7 +83,9 @@ pub struct Windows<BlockNumber> {
 	pub reveal_end: BlockNumber,
 	/// Last block at which the sponsor may reveal the test set.
 	pub test_reveal_end: BlockNumber,
-	/// Last block at which evaluators may commit and reveal scores.
+	/// Last block at which drawn evaluators may commit their scores.
+	pub score_commit_end: BlockNumber,
+	/// Last block at which drawn evaluators may reveal their scores.
 	pub evaluation_end: BlockNumber,
 }
 
@@ -203,6 +206,7 @@ mod tests {
 				submission_end: 10,
 				reveal_end: 20,
 				test_reveal_end: 30,
+				score_commit_end: 35,
 				evaluation_end: 40,
 			},
 			quorum: 3,
@@ -247,6 +251,9 @@ mod tests {
 		assert_eq!(digits_spec().validate(&10), Err(SpecError::BadWindows));
 		let mut s = digits_spec();
 		s.windows.reveal_end = 10;
+		assert_eq!(s.validate(&1), Err(SpecError::BadWindows));
+		let mut s = digits_spec();
+		s.windows.score_commit_end = 40;
 		assert_eq!(s.validate(&1), Err(SpecError::BadWindows));
 
 		let mut s = digits_spec();

@@ -1,0 +1,371 @@
+//! Registration, the quorum draw, score commit-reveal and aggregation.
+
+use crate::{
+	pallet::*, BalanceOf, EvaluatorInfo, EvaluatorStatus, PenaltyReason, Quorum, ScoresOf,
+};
+use alloc::vec::Vec;
+use frame::prelude::*;
+use pallet_escrow::Escrow;
+use pouw_primitives::{
+	commitment::scores_commitment, Hash256, Outcome, QuorumError, QuorumManager,
+	ReputationProvider, ReputationRecorder, Role, Salt, Score, SubmissionIndex, TaskId,
+	TaskInspector, Verdict,
+};
+
+const LOG_TARGET: &str = "runtime::verification";
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_register(who: &T::AccountId, stake: BalanceOf<T>) -> DispatchResult {
+		ensure!(!stake.is_zero(), Error::<T>::StakeTooLow);
+		match Evaluators::<T>::get(who) {
+			Some(info) => {
+				ensure!(info.status == EvaluatorStatus::Active, Error::<T>::EvaluatorLeaving);
+			},
+			None => {
+				ensure!(stake >= T::MinEvaluatorStake::get(), Error::<T>::StakeTooLow);
+				Pool::<T>::try_mutate(|pool| pool.try_push(who.clone()))
+					.map_err(|_| Error::<T>::PoolFull)?;
+				Evaluators::<T>::insert(
+					who,
+					EvaluatorInfo { status: EvaluatorStatus::Active, assignments: 0 },
+				);
+			},
+		}
+		T::Escrow::stake(who, stake).map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::deposit_event(Event::EvaluatorRegistered {
+			who: who.clone(),
+			added: stake,
+			stake: T::Escrow::staked(who),
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_unregister(who: &T::AccountId) -> DispatchResult {
+		let mut info = Evaluators::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(info.status == EvaluatorStatus::Active, Error::<T>::EvaluatorLeaving);
+		let now = frame_system::Pallet::<T>::block_number();
+		info.status = EvaluatorStatus::Leaving { since: now };
+		Evaluators::<T>::insert(who, info);
+		Pool::<T>::mutate(|pool| pool.retain(|member| member != who));
+		Self::deposit_event(Event::EvaluatorUnregistered {
+			who: who.clone(),
+			unbonds_at: now.saturating_add(T::UnbondingPeriod::get()),
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw(who: &T::AccountId) -> DispatchResult {
+		let info = Evaluators::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		let EvaluatorStatus::Leaving { since } = info.status else {
+			return Err(Error::<T>::NotLeaving.into());
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now >= since.saturating_add(T::UnbondingPeriod::get()), Error::<T>::StillUnbonding);
+		ensure!(info.assignments == 0, Error::<T>::StillAssigned);
+		let amount = T::Escrow::staked(who);
+		if !amount.is_zero() {
+			T::Escrow::unstake(who, amount)?;
+		}
+		Evaluators::<T>::remove(who);
+		Self::deposit_event(Event::StakeWithdrawn { who: who.clone(), amount });
+		Ok(())
+	}
+
+	/// The quorum of a task still taking scores, checked to contain `who`.
+	fn quorum_member(
+		who: &T::AccountId,
+		task: TaskId,
+	) -> Result<(BlockNumberFor<T>, BlockNumberFor<T>), DispatchError> {
+		let quorum = Quorums::<T>::get(task).ok_or(Error::<T>::NotInEvaluation)?;
+		ensure!(!quorum.concluded, Error::<T>::NotInEvaluation);
+		let windows = T::Tasks::evaluation_windows(task).ok_or(Error::<T>::NotInEvaluation)?;
+		ensure!(quorum.members.contains(who), Error::<T>::NotInQuorum);
+		Ok(windows)
+	}
+
+	pub(crate) fn do_commit_scores(
+		who: &T::AccountId,
+		task: TaskId,
+		commitment: Hash256,
+	) -> DispatchResult {
+		let (commit_end, _) = Self::quorum_member(who, task)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= commit_end, Error::<T>::CommitWindowClosed);
+		ensure!(!ScoreCommitments::<T>::contains_key(task, who), Error::<T>::AlreadyCommitted);
+		ScoreCommitments::<T>::insert(task, who, commitment);
+		Self::deposit_event(Event::ScoresCommitted { task, who: who.clone() });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_scores(
+		who: &T::AccountId,
+		task: TaskId,
+		scores: ScoresOf<T>,
+		salt: Salt,
+	) -> DispatchResult {
+		let (commit_end, evaluation_end) = Self::quorum_member(who, task)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
+		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
+		ensure!(!RevealedScores::<T>::contains_key(task, who), Error::<T>::AlreadyRevealed);
+		let expected = T::Tasks::revealed_submissions(task);
+		ensure!(
+			scores.len() == expected.len()
+				&& scores.iter().zip(expected.iter()).all(|((index, _), want)| index == want),
+			Error::<T>::ScoresDoNotCoverSubmissions
+		);
+		ensure!(
+			scores_commitment(&scores, &salt, who) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		Self::deposit_event(Event::ScoresRevealed {
+			task,
+			who: who.clone(),
+			scores: scores.to_vec(),
+		});
+		RevealedScores::<T>::insert(task, who, scores);
+		Ok(())
+	}
+
+	/// The draw weight of an eligible evaluator: stake times reputation (in millionths).
+	fn draw_weight(who: &T::AccountId) -> u128 {
+		let stake: u128 = T::Escrow::staked(who).saturated_into();
+		let reputation = T::Reputation::reputation(who, Role::Evaluator);
+		stake.saturating_mul(u128::from(reputation.deconstruct()))
+	}
+
+	/// A uniform-enough `u128` from the seed and a counter.
+	fn random_u128(seed: &[u8; 32], round: u32) -> u128 {
+		let hash = (seed, round).using_encoded(blake2_256);
+		let mut bytes = [0u8; 16];
+		bytes.copy_from_slice(hash.get(..16).unwrap_or(&[0u8; 16]));
+		u128::from_le_bytes(bytes)
+	}
+
+	/// Median of a non-empty sorted slice; with an even count, the floor of the mean of the two
+	/// middle values.
+	pub(crate) fn median(sorted: &[u64]) -> Option<u64> {
+		let len = sorted.len();
+		let mid = len.checked_div(2)?;
+		let upper = *sorted.get(mid)?;
+		if len % 2 == 1 {
+			return Some(upper);
+		}
+		let lower = *sorted.get(mid.checked_sub(1)?)?;
+		// floor((a + b) / 2) without overflow.
+		Some(
+			(lower / 2)
+				.saturating_add(upper / 2)
+				.saturating_add((lower % 2).saturating_add(upper % 2) / 2),
+		)
+	}
+
+	fn penalise(task: TaskId, who: &T::AccountId, reason: PenaltyReason) {
+		let slashed = T::OutlierSlash::get().mul_floor(T::Escrow::staked(who));
+		let slashed = if slashed.is_zero() {
+			slashed
+		} else {
+			match T::Escrow::slash_stake(who, slashed) {
+				Ok(()) => slashed,
+				Err(e) => {
+					log::error!(target: LOG_TARGET, "slashing {who:?} for {task:?} failed: {e:?}");
+					Zero::zero()
+				},
+			}
+		};
+		T::Reputation::record(who, Role::Evaluator, Outcome::Failure);
+		Self::deposit_event(Event::EvaluatorPenalised { task, who: who.clone(), reason, slashed });
+	}
+
+	/// Checks the pallet's invariants (see the crate docs).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), DispatchError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let pool = Pool::<T>::get();
+		for member in pool.iter() {
+			let info =
+				Evaluators::<T>::get(member).ok_or("verification: pool member not registered")?;
+			ensure!(info.status == EvaluatorStatus::Active, "verification: leaving member in pool");
+		}
+		let mut pending: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (task, quorum) in Quorums::<T>::iter() {
+			if !quorum.concluded {
+				for member in quorum.members.iter() {
+					let n = pending.entry(member.clone()).or_default();
+					*n = n.saturating_add(1);
+				}
+			}
+			for (who, _) in ScoreCommitments::<T>::iter_prefix(task) {
+				ensure!(quorum.members.contains(&who), "verification: commitment from non-member");
+			}
+			for (who, _) in RevealedScores::<T>::iter_prefix(task) {
+				ensure!(quorum.members.contains(&who), "verification: scores from non-member");
+			}
+		}
+		for (who, info) in Evaluators::<T>::iter() {
+			ensure!(!T::Escrow::staked(&who).is_zero(), "verification: evaluator without stake");
+			ensure!(
+				pending.get(&who).copied().unwrap_or(0) == info.assignments,
+				"verification: assignments differ from pending quorums"
+			);
+			if info.status == EvaluatorStatus::Active {
+				ensure!(pool.contains(&who), "verification: active evaluator not in pool");
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
+	fn draw_quorum(
+		task: TaskId,
+		seed: [u8; 32],
+		size: u32,
+		excluded: &[T::AccountId],
+	) -> Result<Vec<T::AccountId>, QuorumError> {
+		if size == 0 || size > T::MaxQuorum::get() {
+			return Err(QuorumError::BadQuorumSize);
+		}
+		let minimum = T::MinEvaluatorReputation::get();
+		let mut candidates: Vec<(T::AccountId, u128)> = Pool::<T>::get()
+			.into_iter()
+			.filter(|who| !excluded.contains(who))
+			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
+			.map(|who| {
+				let weight = Self::draw_weight(&who);
+				(who, weight)
+			})
+			.filter(|(_, weight)| *weight > 0)
+			.collect();
+		let eligible = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
+		if eligible < size {
+			return Err(QuorumError::NotEnoughEvaluators { eligible });
+		}
+		let mut members: BoundedVec<T::AccountId, T::MaxQuorum> = BoundedVec::new();
+		for round in 0..size {
+			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+			let mut pick = Self::random_u128(&seed, round).checked_rem(total).unwrap_or(0);
+			let mut chosen = 0usize;
+			for (i, (_, weight)) in candidates.iter().enumerate() {
+				if pick < *weight {
+					chosen = i;
+					break;
+				}
+				pick = pick.saturating_sub(*weight);
+			}
+			if chosen >= candidates.len() {
+				return Err(QuorumError::NotEnoughEvaluators { eligible });
+			}
+			let (who, _) = candidates.swap_remove(chosen);
+			members.try_push(who).map_err(|_| QuorumError::BadQuorumSize)?;
+		}
+		for who in members.iter() {
+			Evaluators::<T>::mutate(who, |info| {
+				if let Some(info) = info {
+					info.assignments = info.assignments.saturating_add(1);
+				}
+			});
+		}
+		Self::deposit_event(Event::QuorumDrawn { task, members: members.to_vec(), seed, eligible });
+		let drawn = members.to_vec();
+		Quorums::<T>::insert(task, Quorum { members, seed, concluded: false });
+		Ok(drawn)
+	}
+
+	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<T::AccountId> {
+		let mut verdict = Verdict {
+			quorum_reached: false,
+			medians: Vec::new(),
+			honest: Vec::new(),
+			penalised: Vec::new(),
+		};
+		let Some(mut quorum) = Quorums::<T>::get(task) else { return verdict };
+		if quorum.concluded {
+			return verdict;
+		}
+		// Who revealed, and the scores of each, aligned with `submissions`.
+		let mut revealed: Vec<(T::AccountId, ScoresOf<T>)> = Vec::new();
+		for who in quorum.members.iter() {
+			match RevealedScores::<T>::get(task, who) {
+				Some(scores) => revealed.push((who.clone(), scores)),
+				None => {
+					let reason = if ScoreCommitments::<T>::contains_key(task, who) {
+						PenaltyReason::DidNotReveal
+					} else {
+						PenaltyReason::DidNotCommit
+					};
+					Self::penalise(task, who, reason);
+					verdict.penalised.push(who.clone());
+				},
+			}
+		}
+		let members = quorum.members.len();
+		verdict.quorum_reached = revealed.len().saturating_mul(3) >= members.saturating_mul(2);
+
+		if verdict.quorum_reached {
+			let tolerance = T::ScoreTolerance::get();
+			let mut outlier = alloc::vec![false; revealed.len()];
+			for (position, submission) in submissions.iter().enumerate() {
+				let entries: Vec<Option<Score>> = revealed
+					.iter()
+					.map(|(_, scores)| match scores.get(position) {
+						Some((index, score)) if index == submission => *score,
+						_ => None,
+					})
+					.collect();
+				let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
+				valid.sort_unstable();
+				let consensus = if valid.len().saturating_mul(2) > entries.len() {
+					Self::median(&valid).map(Score)
+				} else {
+					None
+				};
+				for (i, entry) in entries.iter().enumerate() {
+					let off = match (consensus, entry) {
+						(Some(median), Some(score)) => score.abs_diff(median) > tolerance,
+						(None, None) => false,
+						_ => true,
+					};
+					if off {
+						if let Some(flag) = outlier.get_mut(i) {
+							*flag = true;
+						}
+					}
+				}
+				verdict.medians.push((*submission, consensus));
+			}
+			for ((who, _), off) in revealed.iter().zip(outlier) {
+				if off {
+					Self::penalise(task, who, PenaltyReason::Outlier);
+					verdict.penalised.push(who.clone());
+				} else {
+					T::Reputation::record(who, Role::Evaluator, Outcome::Success);
+					verdict.honest.push(who.clone());
+				}
+			}
+		}
+
+		for who in quorum.members.iter() {
+			Evaluators::<T>::mutate(who, |info| {
+				if let Some(info) = info {
+					info.assignments = info.assignments.saturating_sub(1);
+				}
+			});
+		}
+		quorum.concluded = true;
+		Quorums::<T>::insert(task, quorum);
+		Self::deposit_event(Event::ScoresAggregated {
+			task,
+			quorum_reached: verdict.quorum_reached,
+			medians: verdict.medians.clone(),
+		});
+		verdict
+	}
+
+	fn prune(task: TaskId) {
+		let limit = T::MaxQuorum::get();
+		let _ = ScoreCommitments::<T>::clear_prefix(task, limit, None);
+		let _ = RevealedScores::<T>::clear_prefix(task, limit, None);
+		Quorums::<T>::remove(task);
+	}
+}

@@ -1,0 +1,105 @@
+//! The quorum draw.
+
+use super::*;
+use crate::{Evaluators, Event, Quorums};
+use pouw_primitives::{Outcome, QuorumError, QuorumManager, ReputationRecorder, Role};
+
+#[test]
+fn the_draw_is_deterministic_in_the_seed_and_without_replacement() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=10);
+		let a = Verification::draw_quorum(TaskId(1), [1; 32], 5, &[]).unwrap();
+		let b = Verification::draw_quorum(TaskId(2), [1; 32], 5, &[]).unwrap();
+		let c = Verification::draw_quorum(TaskId(3), [2; 32], 5, &[]).unwrap();
+		assert_eq!(a, b);
+		assert_ne!(a, c);
+		let mut unique = a.clone();
+		unique.sort();
+		unique.dedup();
+		assert_eq!(unique.len(), 5);
+		assert_eq!(Quorums::<Test>::get(TaskId(1)).unwrap().members.to_vec(), a);
+		for who in &a {
+			assert!(Evaluators::<Test>::get(who).unwrap().assignments >= 1);
+		}
+		assert!(events().contains(&Event::QuorumDrawn {
+			task: TaskId(1),
+			members: a,
+			seed: [1; 32],
+			eligible: 10
+		}));
+	});
+}
+
+#[test]
+fn sponsors_and_workers_are_never_drawn() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=6);
+		for seed in 0..50u8 {
+			let drawn =
+				Verification::draw_quorum(TaskId(seed as u64), [seed; 32], 3, &[1, 2, 3]).unwrap();
+			assert!(drawn.iter().all(|who| *who > 3), "{drawn:?}");
+		}
+		assert_eq!(
+			Verification::draw_quorum(TaskId(100), [0; 32], 4, &[1, 2, 3]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 3 })
+		);
+	});
+}
+
+#[test]
+fn evaluators_below_the_minimum_reputation_are_not_eligible() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=4);
+		Reputation::record(&4, Role::Evaluator, Outcome::Failure);
+		assert_eq!(
+			Verification::draw_quorum(TaskId(1), [0; 32], 4, &[]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 3 })
+		);
+		assert!(!Quorums::<Test>::contains_key(TaskId(1)));
+	});
+}
+
+#[test]
+fn leaving_evaluators_are_not_drawn() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=3);
+		assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(2)));
+		assert_eq!(
+			Verification::draw_quorum(TaskId(1), [0; 32], 3, &[]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 2 })
+		);
+	});
+}
+
+#[test]
+fn quorum_size_is_bounded() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=10);
+		assert_eq!(
+			Verification::draw_quorum(TaskId(1), [0; 32], 0, &[]),
+			Err(QuorumError::BadQuorumSize)
+		);
+		assert_eq!(
+			Verification::draw_quorum(TaskId(1), [0; 32], 8, &[]),
+			Err(QuorumError::BadQuorumSize)
+		);
+	});
+}
+
+#[test]
+fn the_draw_is_weighted_by_stake() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=2);
+		// Evaluator 1 has 9x the stake of evaluator 2.
+		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(1), 8 * MIN_STAKE));
+		let mut first = 0;
+		for seed in 0..200u8 {
+			let drawn = Verification::draw_quorum(TaskId(seed as u64), [seed; 32], 1, &[]).unwrap();
+			if drawn == vec![1] {
+				first += 1;
+			}
+		}
+		// Expect about 180 of 200; a uniform draw would give about 100.
+		assert!(first > 160, "evaluator 1 drawn {first} times of 200");
+	});
+}

@@ -1,0 +1,66 @@
+//! The traits through which the task registry and the verification pallet talk, so neither
+//! reaches into the other's storage (and neither crate depends on the other).
+
+use crate::{Score, SubmissionIndex, TaskId};
+use alloc::vec::Vec;
+
+/// What the verification pallet needs to know about a task (implemented by the task registry).
+pub trait TaskInspector<BlockNumber> {
+	/// `(score_commit_end, evaluation_end)` of a task whose test set has been revealed and which
+	/// is not yet settled; `None` otherwise.
+	fn evaluation_windows(task: TaskId) -> Option<(BlockNumber, BlockNumber)>;
+
+	/// The task's revealed submissions, ascending; the scores an evaluator reveals must cover
+	/// exactly these.
+	fn revealed_submissions(task: TaskId) -> Vec<SubmissionIndex>;
+}
+
+/// Why no quorum could be drawn.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum QuorumError {
+	/// Fewer eligible evaluators than the quorum size.
+	NotEnoughEvaluators {
+		/// How many were eligible.
+		eligible: u32,
+	},
+	/// The quorum size is zero or above the runtime's maximum.
+	BadQuorumSize,
+}
+
+/// What the evaluators concluded about a task's submissions.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Verdict<AccountId> {
+	/// Whether at least two thirds of the quorum revealed scores. When not, `medians` is empty
+	/// and nobody is judged honest.
+	pub quorum_reached: bool,
+	/// Per revealed submission, ascending: the median score, or `None` when most revealing
+	/// evaluators found the submission invalid.
+	pub medians: Vec<(SubmissionIndex, Option<Score>)>,
+	/// Evaluators who revealed scores within tolerance of every median; they share the
+	/// evaluators' part of the bounty.
+	pub honest: Vec<AccountId>,
+	/// Evaluators penalised (no commit, no reveal, or an outlier); already slashed and their
+	/// reputation lowered by the verification pallet.
+	pub penalised: Vec<AccountId>,
+}
+
+/// The evaluator side of a task (implemented by the verification pallet).
+pub trait QuorumManager<AccountId> {
+	/// Draws `size` distinct evaluators for `task`, weighted by stake times reputation, from the
+	/// eligible ones (registered, not leaving, reputation at least the minimum, not in
+	/// `excluded`), deterministically from `seed`. Records the quorum.
+	fn draw_quorum(
+		task: TaskId,
+		seed: [u8; 32],
+		size: u32,
+		excluded: &[AccountId],
+	) -> Result<Vec<AccountId>, QuorumError>;
+
+	/// Aggregates the revealed scores for `submissions`, penalises evaluators who did not
+	/// commit or reveal or who are outliers, records reputation, frees the evaluators'
+	/// assignment to the task, and returns the verdict. Called once, when the task is settled.
+	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<AccountId>;
+
+	/// Removes the task's per-evaluator data (after the retention period).
+	fn prune(task: TaskId);
+}
