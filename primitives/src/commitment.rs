@@ -76,10 +76,13 @@ mod tests {
 
 	#[test]
 	fn scores_commitment_vector() {
-		// bytes: 0x08 (compact 2) ++ 00000000 ++ le64(950_000_000) ++ 01000000 ++
-		// le64(900_000_000) ++ [0x01; 32] ++ [0x02; 32]
-		let scores =
-			[(SubmissionIndex(0), Score(950_000_000)), (SubmissionIndex(1), Score(900_000_000))];
+		// bytes: 0x0c (compact 3) ++ 00000000 ++ 01 ++ le64(950_000_000) ++ 01000000 ++ 01 ++
+		// le64(900_000_000) ++ 02000000 ++ 00 ++ [0x01; 32] ++ [0x02; 32]
+		let scores = [
+			(SubmissionIndex(0), Some(Score(950_000_000))),
+			(SubmissionIndex(1), Some(Score(900_000_000))),
+			(SubmissionIndex(2), None),
+		];
 		assert_eq!(
 			scores_commitment(&scores, &[0x01; 32], &[0x02u8; 32]),
 			hex!("8d7a1c2f05578872f913f05f1acda62744a4a1e9e73b75b85ff575d25d4cab0a")

@@ -95,7 +95,8 @@ impl<B: PartialOrd> Windows<B> {
 		*now < self.submission_end
 			&& self.submission_end < self.reveal_end
 			&& self.reveal_end < self.test_reveal_end
-			&& self.test_reveal_end < self.evaluation_end
+			&& self.test_reveal_end < self.score_commit_end
+			&& self.score_commit_end < self.evaluation_end
 	}
 }
 

@@ -64,6 +64,7 @@ pub mod weights;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+use alloc::vec::Vec;
 use frame::{prelude::*, token::fungible};
 use pallet_escrow::Escrow;
 use pouw_primitives::{
