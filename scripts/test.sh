@@ -31,7 +31,7 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 echo "[test] CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 
 # Crates that go into the runtime: they must build for wasm32 without std.
-RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation -p pallet-verification)
+RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation -p pallet-verification -p pallet-task-registry)
 FEATURES="runtime-benchmarks,try-runtime"
 
 step() {

@@ -1,0 +1,415 @@
+//! The calls' logic, phases, lineage, the block hook and the invariants.
+
+use crate::{
+	pallet::*, BalanceOf, Phase, RevealedModel, Submission, TaskInfo, TaskStatus, TestSet,
+	WeightInfo,
+};
+use alloc::vec::Vec;
+use frame::{prelude::*, traits::Randomness};
+use pallet_escrow::{Escrow, HoldReason};
+use pouw_primitives::{
+	commitment::{model_commitment, test_set_commitment},
+	Hash256, QuorumError, QuorumManager, ReputationProvider, Role, Salt, SpecError,
+	SubmissionIndex, TaskId, TaskInspector, TaskSpec, Uri,
+};
+
+impl<T: Config> Pallet<T> {
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	fn spec_error(e: SpecError) -> Error<T> {
+		match e {
+			SpecError::Model(_) => Error::<T>::InvalidModel,
+			SpecError::EmptyUri => Error::<T>::EmptyUri,
+			SpecError::NoSamples => Error::<T>::NoSamples,
+			SpecError::InputMismatch => Error::<T>::InputMismatch,
+			SpecError::OutputMismatch => Error::<T>::OutputMismatch,
+			SpecError::MetricMismatch => Error::<T>::MetricMismatch,
+			SpecError::BadWindows => Error::<T>::BadWindows,
+			SpecError::ZeroQuorum => Error::<T>::BadQuorum,
+		}
+	}
+
+	/// The block at which a task becomes due for the hook.
+	pub(crate) fn deadline(spec: &TaskSpec<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		spec.windows.evaluation_end.saturating_add(One::one())
+	}
+
+	pub(crate) fn do_create_task(
+		sponsor: T::AccountId,
+		spec: TaskSpec<BlockNumberFor<T>>,
+		test_set_commitment: Hash256,
+		bounty: BalanceOf<T>,
+	) -> DispatchResult {
+		let now = Self::now();
+		spec.validate(&now).map_err(Self::spec_error)?;
+		ensure!(spec.quorum <= T::MaxQuorum::get(), Error::<T>::BadQuorum);
+		ensure!(bounty >= T::MinBounty::get() && !bounty.is_zero(), Error::<T>::BountyTooLow);
+		let active = ActiveTasks::<T>::get();
+		ensure!(active < T::MaxOpenTasks::get(), Error::<T>::TooManyOpenTasks);
+		let parent_model = match spec.parent {
+			None => None,
+			Some(parent) => {
+				let parent = Tasks::<T>::get(parent).ok_or(Error::<T>::UnknownParent)?;
+				let winner = parent.winner.ok_or(Error::<T>::ParentNotFinalized)?;
+				ensure!(parent.status == TaskStatus::Finalized, Error::<T>::ParentNotFinalized);
+				Some(winner.model_hash)
+			},
+		};
+		let task = NextTaskId::<T>::get();
+		let next = task.checked_next().ok_or(Error::<T>::TaskIdOverflow)?;
+		Deadlines::<T>::try_mutate(Self::deadline(&spec), |due| due.try_push(task))
+			.map_err(|_| Error::<T>::TooManyTasksEndingAtBlock)?;
+		T::Escrow::hold(task, &sponsor, HoldReason::TaskBounty, bounty)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let parent = spec.parent;
+		Tasks::<T>::insert(
+			task,
+			TaskInfo {
+				sponsor: sponsor.clone(),
+				spec,
+				bounty,
+				test_set_commitment,
+				created_at: now,
+				status: TaskStatus::Active,
+				submissions: 0,
+				revealed: 0,
+				test_set: None,
+				parent_model,
+				winner: None,
+			},
+		);
+		NextTaskId::<T>::put(next);
+		ActiveTasks::<T>::put(active.saturating_add(1));
+		Self::deposit_event(Event::TaskCreated { task, sponsor, bounty, parent });
+		Ok(())
+	}
+
+	fn active_task(task: TaskId) -> Result<TaskInfo<T>, DispatchError> {
+		let info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(info.status == TaskStatus::Active, Error::<T>::TaskNotActive);
+		Ok(info)
+	}
+
+	pub(crate) fn do_cancel_task(who: T::AccountId, task: TaskId) -> DispatchResult {
+		let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(info.sponsor == who, Error::<T>::NotSponsor);
+		ensure!(info.status == TaskStatus::Active, Error::<T>::TaskNotActive);
+		ensure!(info.submissions == 0, Error::<T>::HasCommitments);
+		T::Escrow::refund(task, &who, HoldReason::TaskBounty, info.bounty)?;
+		info.status = TaskStatus::Cancelled;
+		Self::end_task(task, info);
+		Self::deposit_event(Event::TaskCancelled { task });
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_model(
+		worker: T::AccountId,
+		task: TaskId,
+		commitment: Hash256,
+	) -> DispatchResult {
+		let mut info = Self::active_task(task)?;
+		ensure!(Self::now() <= info.spec.windows.submission_end, Error::<T>::NotOpen);
+		ensure!(worker != info.sponsor, Error::<T>::SponsorCannotSubmit);
+		ensure!(
+			T::Reputation::meets(&worker, Role::Worker, info.spec.min_worker_reputation),
+			Error::<T>::ReputationTooLow
+		);
+		ensure!(!WorkerSubmission::<T>::contains_key(task, &worker), Error::<T>::AlreadyCommitted);
+		ensure!(info.submissions < T::MaxSubmissionsPerTask::get(), Error::<T>::TooManySubmissions);
+		let bond = T::WorkerBond::get();
+		T::Escrow::hold(task, &worker, HoldReason::WorkerBond, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let submission = SubmissionIndex(info.submissions);
+		Submissions::<T>::insert(
+			task,
+			submission,
+			Submission {
+				worker: worker.clone(),
+				commitment,
+				bond,
+				committed_at: Self::now(),
+				model: None,
+			},
+		);
+		WorkerSubmission::<T>::insert(task, &worker, submission);
+		info.submissions = info.submissions.saturating_add(1);
+		Tasks::<T>::insert(task, info);
+		Self::deposit_event(Event::ModelCommitted { task, worker, submission });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_model(
+		worker: T::AccountId,
+		task: TaskId,
+		uri: Uri,
+		model_hash: Hash256,
+		salt: Salt,
+	) -> DispatchResult {
+		let mut info = Self::active_task(task)?;
+		let now = Self::now();
+		let windows = &info.spec.windows;
+		ensure!(
+			now > windows.submission_end && now <= windows.reveal_end,
+			Error::<T>::NotRevealPhase
+		);
+		let index = WorkerSubmission::<T>::get(task, &worker).ok_or(Error::<T>::NotCommitted)?;
+		let mut submission = Submissions::<T>::get(task, index).ok_or(Error::<T>::NotCommitted)?;
+		ensure!(submission.model.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(!uri.is_empty(), Error::<T>::EmptyUri);
+		ensure!(
+			model_commitment(&model_hash, &salt, &worker) == submission.commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		submission.model = Some(RevealedModel { uri: uri.clone(), hash: model_hash });
+		Submissions::<T>::insert(task, index, submission);
+		info.revealed = info.revealed.saturating_add(1);
+		Tasks::<T>::insert(task, info);
+		Self::deposit_event(Event::ModelRevealed {
+			task,
+			worker,
+			submission: index,
+			uri,
+			model_hash,
+		});
+		Ok(())
+	}
+
+	/// The quorum seed: the runtime's randomness for a subject naming the task, hashed with the
+	/// task id.
+	pub(crate) fn quorum_seed(task: TaskId) -> [u8; 32] {
+		let subject = (b"pouw/quorum", task).encode();
+		let (random, _) = T::Randomness::random(&subject);
+		(random, task).using_encoded(blake2_256)
+	}
+
+	pub(crate) fn do_reveal_test_set(
+		who: T::AccountId,
+		task: TaskId,
+		uri: Uri,
+		test_hash: Hash256,
+		salt: Salt,
+	) -> DispatchResult {
+		let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(info.sponsor == who, Error::<T>::NotSponsor);
+		ensure!(info.status == TaskStatus::Active, Error::<T>::TaskNotActive);
+		let now = Self::now();
+		let windows = &info.spec.windows;
+		ensure!(
+			now > windows.reveal_end && now <= windows.test_reveal_end,
+			Error::<T>::NotTestRevealPhase
+		);
+		ensure!(info.test_set.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(!uri.is_empty(), Error::<T>::EmptyUri);
+		ensure!(
+			test_set_commitment(&test_hash, &salt) == info.test_set_commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		info.test_set = Some(TestSet { uri: uri.clone(), hash: test_hash });
+		Tasks::<T>::insert(task, info.clone());
+		Self::deposit_event(Event::TestSetRevealed { task, uri, test_hash });
+
+		if info.revealed == 0 {
+			return Self::settle(task, info);
+		}
+		let mut excluded: Vec<T::AccountId> = Vec::new();
+		excluded.push(info.sponsor.clone());
+		for (_, submission) in Submissions::<T>::iter_prefix(task) {
+			excluded.push(submission.worker);
+		}
+		match T::Verification::draw_quorum(
+			task,
+			Self::quorum_seed(task),
+			info.spec.quorum,
+			&excluded,
+		) {
+			Ok(_) => Ok(()),
+			Err(QuorumError::NotEnoughEvaluators { .. }) | Err(QuorumError::BadQuorumSize) => {
+				Self::fail_not_enough_evaluators(task, info)
+			},
+		}
+	}
+
+	/// Whether a task may be settled now.
+	pub(crate) fn is_due(info: &TaskInfo<T>, now: BlockNumberFor<T>) -> bool {
+		let windows = &info.spec.windows;
+		now > windows.evaluation_end
+			|| (now > windows.reveal_end && info.revealed == 0)
+			|| (now > windows.test_reveal_end && info.test_set.is_none())
+	}
+
+	pub(crate) fn do_finalize_task(task: TaskId) -> DispatchResult {
+		let info = Self::active_task(task)?;
+		ensure!(Self::is_due(&info, Self::now()), Error::<T>::NotDue);
+		Self::settle(task, info)
+	}
+
+	/// Marks a task ended: no longer active, off the deadline list and the due queue, queued for
+	/// pruning.
+	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
+		Deadlines::<T>::mutate(Self::deadline(&info.spec), |due| due.retain(|t| *t != task));
+		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
+		Tasks::<T>::insert(task, info);
+		ActiveTasks::<T>::mutate(|n| *n = n.saturating_sub(1));
+		let prune_at = Self::now().saturating_add(T::RetentionPeriod::get());
+		let mut queue = PruneQueue::<T>::get();
+		if queue.is_full() {
+			// Keep the queue bounded: prune the oldest settled task now, a little early.
+			if !queue.is_empty() {
+				let (_, oldest) = queue.remove(0);
+				Self::prune(oldest);
+			}
+		}
+		let _ = queue.try_push((prune_at, task));
+		PruneQueue::<T>::put(queue);
+	}
+
+	/// Removes a settled task's submissions and scores; the task record stays.
+	pub(crate) fn prune(task: TaskId) {
+		let limit = T::MaxSubmissionsPerTask::get();
+		let _ = Submissions::<T>::clear_prefix(task, limit, None);
+		let _ = WorkerSubmission::<T>::clear_prefix(task, limit, None);
+		T::Verification::prune(task);
+		Self::deposit_event(Event::TaskPruned { task });
+	}
+
+	/// The block hook: move newly due tasks into the queue, finalize a bounded number, prune a
+	/// bounded number. Returns the weight used.
+	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let mut weight = db.reads_writes(3, 1);
+		let newly_due = Deadlines::<T>::take(now);
+		if !newly_due.is_empty() {
+			weight.saturating_accrue(db.reads_writes(1, 2));
+			DueQueue::<T>::mutate(|queue| {
+				for task in newly_due {
+					// The queue holds at most the active tasks, so this fits; a task that does
+					// not can still be finalized by anyone.
+					let _ = queue.try_push(task);
+				}
+			});
+		}
+		let mut finalized = 0u32;
+		while finalized < T::MaxAutoFinalizePerBlock::get() {
+			let next =
+				DueQueue::<T>::mutate(
+					|queue| if queue.is_empty() { None } else { Some(queue.remove(0)) },
+				);
+			let Some(task) = next else { break };
+			finalized = finalized.saturating_add(1);
+			weight.saturating_accrue(T::WeightInfo::finalize_task(
+				T::MaxSubmissionsPerTask::get(),
+				T::MaxQuorum::get(),
+			));
+			if let Some(info) = Tasks::<T>::get(task) {
+				if info.status == TaskStatus::Active && Self::is_due(&info, now) {
+					let _ = Self::settle(task, info);
+				}
+			}
+		}
+		let mut pruned = 0u32;
+		while pruned < T::MaxPrunePerBlock::get() {
+			let next = PruneQueue::<T>::mutate(|queue| match queue.first() {
+				Some((at, _)) if *at <= now => Some(queue.remove(0).1),
+				_ => None,
+			});
+			let Some(task) = next else { break };
+			pruned = pruned.saturating_add(1);
+			weight.saturating_accrue(T::WeightInfo::prune_task(T::MaxSubmissionsPerTask::get()));
+			Self::prune(task);
+		}
+		weight
+	}
+
+	/// The phase of a task at `now`.
+	pub fn phase(task: TaskId, now: BlockNumberFor<T>) -> Option<Phase> {
+		let info = Tasks::<T>::get(task)?;
+		if info.status != TaskStatus::Active {
+			return Some(Phase::Ended);
+		}
+		let w = &info.spec.windows;
+		Some(if Self::is_due(&info, now) {
+			Phase::Finalizable
+		} else if now <= w.submission_end {
+			Phase::Open
+		} else if now <= w.reveal_end {
+			Phase::Reveal
+		} else if info.test_set.is_none() {
+			Phase::TestReveal
+		} else if now <= w.score_commit_end {
+			Phase::ScoreCommit
+		} else {
+			Phase::ScoreReveal
+		})
+	}
+
+	/// The ancestors of `task`, nearest first, up to [`Config::MaxLineageDepth`].
+	pub fn lineage(task: TaskId) -> Vec<TaskId> {
+		let mut ancestors = Vec::new();
+		let mut current = Tasks::<T>::get(task).and_then(|info| info.spec.parent);
+		while let Some(parent) = current {
+			if ancestors.len() >= T::MaxLineageDepth::get() as usize {
+				break;
+			}
+			ancestors.push(parent);
+			current = Tasks::<T>::get(parent).and_then(|info| info.spec.parent);
+		}
+		ancestors
+	}
+
+	/// The revealed submissions of a task, ascending.
+	pub fn revealed(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
+		let mut revealed: Vec<_> =
+			Submissions::<T>::iter_prefix(task).filter(|(_, s)| s.model.is_some()).collect();
+		revealed.sort_by_key(|(index, _)| *index);
+		revealed
+	}
+
+	/// Checks the pallet's invariants (see the crate docs).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), DispatchError> {
+		let mut active = 0u32;
+		for (task, info) in Tasks::<T>::iter() {
+			let escrow = T::Escrow::task_total(task);
+			let submissions: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
+			if info.status == TaskStatus::Active {
+				active = active.saturating_add(1);
+				let mut expected = info.bounty;
+				for (_, s) in &submissions {
+					expected = expected.saturating_add(s.bond);
+				}
+				ensure!(escrow == expected, "registry: escrow differs from bounty + bonds");
+				ensure!(
+					submissions.len() == info.submissions as usize,
+					"registry: submission count differs"
+				);
+				let revealed = submissions.iter().filter(|(_, s)| s.model.is_some()).count();
+				ensure!(revealed == info.revealed as usize, "registry: revealed count differs");
+			} else {
+				ensure!(escrow.is_zero(), "registry: an ended task still holds funds");
+			}
+			ensure!(
+				info.winner.is_some() == (info.status == TaskStatus::Finalized),
+				"registry: winner without finalization or the other way round"
+			);
+		}
+		ensure!(active == ActiveTasks::<T>::get(), "registry: active task count differs");
+		ensure!(active <= T::MaxOpenTasks::get(), "registry: too many active tasks");
+		Ok(())
+	}
+}
+
+impl<T: Config> TaskInspector<BlockNumberFor<T>> for Pallet<T> {
+	fn evaluation_windows(task: TaskId) -> Option<(BlockNumberFor<T>, BlockNumberFor<T>)> {
+		let info = Tasks::<T>::get(task)?;
+		if info.status != TaskStatus::Active || info.test_set.is_none() {
+			return None;
+		}
+		Some((info.spec.windows.score_commit_end, info.spec.windows.evaluation_end))
+	}
+
+	fn revealed_submissions(task: TaskId) -> Vec<SubmissionIndex> {
+		Self::revealed(task).into_iter().map(|(index, _)| index).collect()
+	}
+}

@@ -1,0 +1,533 @@
+//! # Task registry pallet
+//!
+//! ## Overview
+//!
+//! The life of a pouw task on chain, from post to payout:
+//!
+//! ```text
+//! Open --submission_end--> Reveal --reveal_end--> TestReveal --test_reveal_end-->
+//!     ScoreCommit --score_commit_end--> ScoreReveal --evaluation_end--> Finalizable --> Finalized
+//! ```
+//!
+//! A sponsor posts a [`TaskSpec`] with a bounty (on hold through the escrow) and a commitment
+//! to a secret test set. Workers commit to their trained model (`model_commitment(model_hash,
+//! salt, worker)`, so a copied commitment cannot be revealed by anyone else), with a bond on
+//! hold, then reveal it. The sponsor reveals the test set; at that moment the verification pallet
+//! draws the evaluator quorum from a seed out of [`Config::Randomness`] mixed with the task id.
+//! Evaluators score every revealed model; when the evaluation window has passed, the task is
+//! finalized by anyone ([`Pallet::finalize_task`]) or by the block hook (a bounded number per
+//! block): the best median meeting the task's minimum wins [`Config::WinnerShare`] of the bounty,
+//! honest evaluators share [`Config::EvaluatorShare`], the treasury gets the rest. Ties go to the
+//! earliest commitment.
+//!
+//! Every other ending is a [`TaskStatus::Failed`] with a named [`FailureReason`] in
+//! [`Event::TaskFailed`]; every submission that does not win gets an
+//! [`Event::SubmissionRejected`] with its [`RejectionReason`]. Funds are never lost: each ending
+//! leaves nothing on hold for the task.
+//!
+//! ## Terminology
+//!
+//! - **Bond**: [`Config::WorkerBond`], held per commitment; refunded to workers who revealed a
+//!   valid model, slashed to the treasury otherwise.
+//! - **Due**: a task may be finalized once its evaluation window has passed, or earlier when its
+//!   outcome is already certain: no model revealed after the reveal window, or no test set after
+//!   the test-reveal window.
+//! - **Lineage**: a task may name a finalized parent; the parent winner's model hash is recorded
+//!   as the starting point ([`TaskInfo::parent_model`]), and [`Pallet::lineage`] reads the chain
+//!   of ancestors back.
+//!
+//! ## Interface
+//!
+//! Calls: [`Pallet::create_task`], [`Pallet::cancel_task`], [`Pallet::commit_model`],
+//! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`].
+//! Hook: `on_initialize` finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks and prunes
+//! up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
+//! [`TaskInspector`] for the verification pallet.
+//!
+//! ## Invariants
+//!
+//! Checked by `do_try_state`:
+//! 1. For every active task, the escrow holds exactly its bounty plus the bonds of its
+//!    submissions; for every ended task, nothing.
+//! 2. [`ActiveTasks`] equals the number of active tasks, at most [`Config::MaxOpenTasks`].
+//! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned).
+//! 4. Every finalized task has a winner; no other task has one.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+	test,
+	allow(
+		clippy::unwrap_used,
+		clippy::expect_used,
+		clippy::panic,
+		clippy::indexing_slicing,
+		clippy::arithmetic_side_effects
+	)
+)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+mod impls;
+mod settle;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame::{prelude::*, token::fungible, traits::Randomness};
+use pallet_escrow::Escrow;
+use pouw_primitives::{
+	Hash256, QuorumManager, ReputationProvider, ReputationRecorder, Salt, SubmissionIndex, TaskId,
+	TaskSpec, Uri,
+};
+
+/// The balance type of the bounty and bond currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+#[allow(clippy::expect_used)] // FRAME's expansion; our logic is in impls.rs and settle.rs
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the task registry.
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency of bounties and bonds.
+		type Currency: fungible::Mutate<Self::AccountId>;
+		/// Holds, pays, refunds and slashes.
+		type Escrow: Escrow<Self::AccountId, Balance = BalanceOf<Self>>;
+		/// Worker and sponsor reputation.
+		type Reputation: ReputationProvider<Self::AccountId> + ReputationRecorder<Self::AccountId>;
+		/// Draws quorums and aggregates scores.
+		type Verification: QuorumManager<Self::AccountId>;
+		/// The randomness the quorum seed comes from (relay-chain randomness in the runtime).
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// The account that receives the treasury's share.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// The least bounty a task may offer.
+		#[pallet::constant]
+		type MinBounty: Get<BalanceOf<Self>>;
+		/// The bond a worker holds per commitment.
+		#[pallet::constant]
+		type WorkerBond: Get<BalanceOf<Self>>;
+		/// The winner's share of the bounty.
+		#[pallet::constant]
+		type WinnerShare: Get<Perbill>;
+		/// The honest evaluators' share of the bounty, split equally among them.
+		#[pallet::constant]
+		type EvaluatorShare: Get<Perbill>;
+		/// Upper bound of commitments per task.
+		#[pallet::constant]
+		type MaxSubmissionsPerTask: Get<u32>;
+		/// Upper bound of a task's quorum.
+		#[pallet::constant]
+		type MaxQuorum: Get<u32>;
+		/// Upper bound of active tasks.
+		#[pallet::constant]
+		type MaxOpenTasks: Get<u32>;
+		/// Upper bound of tasks whose evaluation window ends at the same block.
+		#[pallet::constant]
+		type MaxTasksPerBlock: Get<u32>;
+		/// Due tasks the hook finalizes per block.
+		#[pallet::constant]
+		type MaxAutoFinalizePerBlock: Get<u32>;
+		/// Settled tasks the hook prunes per block.
+		#[pallet::constant]
+		type MaxPrunePerBlock: Get<u32>;
+		/// Blocks a settled task keeps its submissions and scores before they are pruned.
+		#[pallet::constant]
+		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+		/// Upper bound of ancestors [`Pallet::lineage`] walks.
+		#[pallet::constant]
+		type MaxLineageDepth: Get<u32>;
+
+		/// Weights.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The id the next task gets.
+	#[pallet::storage]
+	pub type NextTaskId<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Every task, kept (compactly, without submissions) after it is pruned.
+	#[pallet::storage]
+	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskInfo<T>, OptionQuery>;
+
+	/// Submissions of each task, by index (commit order).
+	#[pallet::storage]
+	pub type Submissions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		TaskId,
+		Twox64Concat,
+		SubmissionIndex,
+		Submission<T>,
+		OptionQuery,
+	>;
+
+	/// Each worker's submission to a task (one per worker per task).
+	#[pallet::storage]
+	pub type WorkerSubmission<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		TaskId,
+		Blake2_128Concat,
+		T::AccountId,
+		SubmissionIndex,
+		OptionQuery,
+	>;
+
+	/// Number of active tasks.
+	#[pallet::storage]
+	pub type ActiveTasks<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Tasks that become due at a block (the block after their evaluation window).
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskId, T::MaxTasksPerBlock>,
+		ValueQuery,
+	>;
+
+	/// Due tasks waiting for the hook to finalize them, oldest first.
+	#[pallet::storage]
+	pub type DueQueue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxOpenTasks>, ValueQuery>;
+
+	/// Settled tasks waiting to be pruned: `(prune at, task)`, in order.
+	#[pallet::storage]
+	pub type PruneQueue<T: Config> =
+		StorageValue<_, BoundedVec<(BlockNumberFor<T>, TaskId), T::MaxOpenTasks>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A task was posted; its bounty is on hold.
+		TaskCreated {
+			/// The task.
+			task: TaskId,
+			/// Its sponsor.
+			sponsor: T::AccountId,
+			/// The bounty.
+			bounty: BalanceOf<T>,
+			/// The parent task (lineage), if any.
+			parent: Option<TaskId>,
+		},
+		/// The sponsor cancelled the task; the bounty was refunded.
+		TaskCancelled {
+			/// The task.
+			task: TaskId,
+		},
+		/// A worker committed to a model; its bond is on hold.
+		ModelCommitted {
+			/// The task.
+			task: TaskId,
+			/// The worker.
+			worker: T::AccountId,
+			/// Its submission.
+			submission: SubmissionIndex,
+		},
+		/// A worker revealed its model.
+		ModelRevealed {
+			/// The task.
+			task: TaskId,
+			/// The worker.
+			worker: T::AccountId,
+			/// Its submission.
+			submission: SubmissionIndex,
+			/// Where the weights are.
+			uri: Uri,
+			/// blake2-256 of the weights.
+			model_hash: Hash256,
+		},
+		/// The sponsor revealed the test set.
+		TestSetRevealed {
+			/// The task.
+			task: TaskId,
+			/// Where the test set is.
+			uri: Uri,
+			/// blake2-256 of the test set.
+			test_hash: Hash256,
+		},
+		/// A submission did not win.
+		SubmissionRejected {
+			/// The task.
+			task: TaskId,
+			/// The submission.
+			submission: SubmissionIndex,
+			/// Its worker.
+			worker: T::AccountId,
+			/// Why.
+			reason: RejectionReason,
+		},
+		/// The task was finalized and paid.
+		TaskFinalized {
+			/// The task.
+			task: TaskId,
+			/// The winning submission.
+			winner: SubmissionIndex,
+			/// Its worker.
+			worker: T::AccountId,
+			/// Its median score.
+			score: pouw_primitives::Score,
+			/// Paid to the winner.
+			winner_paid: BalanceOf<T>,
+			/// Paid to the honest evaluators together.
+			evaluators_paid: BalanceOf<T>,
+			/// Paid to the treasury.
+			treasury_paid: BalanceOf<T>,
+		},
+		/// The task ended without a winner.
+		TaskFailed {
+			/// The task.
+			task: TaskId,
+			/// Why.
+			reason: FailureReason,
+		},
+		/// A settled task's submissions and scores were removed after the retention period.
+		TaskPruned {
+			/// The task.
+			task: TaskId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No task with this id.
+		UnknownTask,
+		/// The model spec is invalid (a zero or oversized layer, bad convolution, too many
+		/// parameters).
+		InvalidModel,
+		/// A URI is empty.
+		EmptyUri,
+		/// The dataset declares no samples.
+		NoSamples,
+		/// The model's input size differs from the dataset's features.
+		InputMismatch,
+		/// The model's outputs differ from the dataset's classes (or from 1 for regression).
+		OutputMismatch,
+		/// The metric does not fit the data (accuracy or cross-entropy on regression data).
+		MetricMismatch,
+		/// The windows are not strictly increasing or the first has already ended.
+		BadWindows,
+		/// The quorum is zero or above [`Config::MaxQuorum`].
+		BadQuorum,
+		/// The bounty is below [`Config::MinBounty`].
+		BountyTooLow,
+		/// [`Config::MaxOpenTasks`] tasks are already active.
+		TooManyOpenTasks,
+		/// [`Config::MaxTasksPerBlock`] tasks already end their evaluation at this block.
+		TooManyTasksEndingAtBlock,
+		/// The parent task does not exist.
+		UnknownParent,
+		/// The parent task is not finalized with a winner.
+		ParentNotFinalized,
+		/// The account cannot cover the bounty or bond (it must keep the existential deposit).
+		InsufficientBalance,
+		/// The task id space is exhausted.
+		TaskIdOverflow,
+		/// Only the task's sponsor may do this.
+		NotSponsor,
+		/// The task has ended.
+		TaskNotActive,
+		/// A model was already committed, so the task can no longer be cancelled.
+		HasCommitments,
+		/// Not in the Open phase (commitments end at `submission_end`).
+		NotOpen,
+		/// The sponsor cannot submit to its own task.
+		SponsorCannotSubmit,
+		/// The worker's reputation is below the task's minimum.
+		ReputationTooLow,
+		/// The worker already committed to this task.
+		AlreadyCommitted,
+		/// [`Config::MaxSubmissionsPerTask`] commitments were already made.
+		TooManySubmissions,
+		/// Not in the Reveal phase (after `submission_end`, until `reveal_end`).
+		NotRevealPhase,
+		/// The caller has no commitment for this task.
+		NotCommitted,
+		/// Already revealed.
+		AlreadyRevealed,
+		/// The revealed values do not match the commitment (for a model: it is bound to the
+		/// committing account, so a copied commitment fails here).
+		CommitmentMismatch,
+		/// Not in the TestReveal phase (after `reveal_end`, until `test_reveal_end`).
+		NotTestRevealPhase,
+		/// The task is not due yet.
+		NotDue,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::on_block(now)
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::WinnerShare::get()
+					.deconstruct()
+					.saturating_add(T::EvaluatorShare::get().deconstruct())
+					<= Perbill::one().deconstruct(),
+				"WinnerShare + EvaluatorShare must not exceed 100 %"
+			);
+			assert!(
+				T::MaxAutoFinalizePerBlock::get() > 0,
+				"MaxAutoFinalizePerBlock must be positive"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), DispatchError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Post a task: validate `spec`, put `bounty` on hold and commit to the secret test set
+		/// (`test_set_commitment = test_set_commitment(test_hash, salt)`).
+		///
+		/// - Origin: signed, the sponsor.
+		/// - Emits [`Event::TaskCreated`].
+		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::EmptyUri`],
+		///   [`Error::NoSamples`], [`Error::InputMismatch`], [`Error::OutputMismatch`],
+		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
+		///   [`Error::BountyTooLow`], [`Error::TooManyOpenTasks`],
+		///   [`Error::TooManyTasksEndingAtBlock`], [`Error::UnknownParent`],
+		///   [`Error::ParentNotFinalized`], [`Error::InsufficientBalance`].
+		/// - Complexity: O(1) (bounded spec).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_task())]
+		pub fn create_task(
+			origin: OriginFor<T>,
+			spec: TaskSpec<BlockNumberFor<T>>,
+			test_set_commitment: Hash256,
+			bounty: BalanceOf<T>,
+		) -> DispatchResult {
+			let sponsor = ensure_signed(origin)?;
+			Self::do_create_task(sponsor, spec, test_set_commitment, bounty)
+		}
+
+		/// Cancel a task no worker has committed to; the bounty is refunded.
+		///
+		/// - Origin: signed, the sponsor.
+		/// - Emits [`Event::TaskCancelled`].
+		/// - Errors: [`Error::UnknownTask`], [`Error::NotSponsor`], [`Error::TaskNotActive`],
+		///   [`Error::HasCommitments`].
+		/// - Complexity: O(1).
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::cancel_task())]
+		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_task(who, task)
+		}
+
+		/// Commit to a model: `commitment = model_commitment(model_hash, salt, worker)`. Holds
+		/// [`Config::WorkerBond`].
+		///
+		/// - Origin: signed, the worker (not the sponsor), with at least the task's minimum
+		///   worker reputation.
+		/// - When: Open phase (until `submission_end`).
+		/// - Emits [`Event::ModelCommitted`].
+		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`], [`Error::NotOpen`],
+		///   [`Error::SponsorCannotSubmit`], [`Error::ReputationTooLow`],
+		///   [`Error::AlreadyCommitted`], [`Error::TooManySubmissions`],
+		///   [`Error::InsufficientBalance`].
+		/// - Complexity: O(1).
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::commit_model())]
+		pub fn commit_model(
+			origin: OriginFor<T>,
+			task: TaskId,
+			commitment: Hash256,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			Self::do_commit_model(worker, task, commitment)
+		}
+
+		/// Reveal the committed model: where its weights are, their hash and the salt.
+		///
+		/// - Origin: signed, the worker that committed.
+		/// - When: Reveal phase (after `submission_end`, until `reveal_end`).
+		/// - Emits [`Event::ModelRevealed`].
+		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`], [`Error::NotRevealPhase`],
+		///   [`Error::NotCommitted`], [`Error::AlreadyRevealed`], [`Error::EmptyUri`],
+		///   [`Error::CommitmentMismatch`].
+		/// - Complexity: O(1).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::reveal_model())]
+		pub fn reveal_model(
+			origin: OriginFor<T>,
+			task: TaskId,
+			model_uri: Uri,
+			model_hash: Hash256,
+			salt: Salt,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			Self::do_reveal_model(worker, task, model_uri, model_hash, salt)
+		}
+
+		/// Reveal the test set. Draws the evaluator quorum; with too few eligible evaluators the
+		/// task fails at once with full refunds ([`FailureReason::NotEnoughEvaluators`]), and with
+		/// no revealed model it ends as [`FailureReason::NoModelRevealed`].
+		///
+		/// - Origin: signed, the sponsor.
+		/// - When: TestReveal phase (after `reveal_end`, until `test_reveal_end`).
+		/// - Emits [`Event::TestSetRevealed`] (and the verification pallet's `QuorumDrawn`), or
+		///   [`Event::TaskFailed`].
+		/// - Errors: [`Error::UnknownTask`], [`Error::NotSponsor`], [`Error::TaskNotActive`],
+		///   [`Error::NotTestRevealPhase`], [`Error::AlreadyRevealed`], [`Error::EmptyUri`],
+		///   [`Error::CommitmentMismatch`].
+		/// - Complexity: O(P * Q + S) in the evaluator pool, quorum and submissions.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get())
+			.max(T::WeightInfo::finalize_task(T::MaxSubmissionsPerTask::get(), T::MaxQuorum::get())))]
+		pub fn reveal_test_set(
+			origin: OriginFor<T>,
+			task: TaskId,
+			uri: Uri,
+			test_hash: Hash256,
+			salt: Salt,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_test_set(who, task, uri, test_hash, salt)
+		}
+
+		/// Settle a due task: pay the winner, the honest evaluators and the treasury, or end it
+		/// as failed with its reason; refund or slash every bond. The hook does the same for due
+		/// tasks, a bounded number per block.
+		///
+		/// - Origin: signed, anyone.
+		/// - When: due (see the crate docs).
+		/// - Emits [`Event::TaskFinalized`] or [`Event::TaskFailed`], and
+		///   [`Event::SubmissionRejected`] per losing submission.
+		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`], [`Error::NotDue`].
+		/// - Complexity: O(S * Q) in submissions and quorum.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::finalize_task(
+			T::MaxSubmissionsPerTask::get(),
+			T::MaxQuorum::get()
+		))]
+		pub fn finalize_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_finalize_task(task)
+		}
+	}
+}

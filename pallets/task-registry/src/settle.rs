@@ -1,0 +1,271 @@
+//! Settling a task: every ending pays or refunds everything the task holds.
+//!
+//! Every escrow operation here is on amounts the task holds, so it cannot fail short of a
+//! broken invariant; should one fail anyway, the amount stays on hold and the final sweep
+//! refunds it to its owner, so no funds are ever lost or stuck.
+
+use crate::{
+	pallet::*, BalanceOf, FailureReason, RejectionReason, Submission, TaskInfo, TaskStatus, Winner,
+};
+use alloc::vec::Vec;
+use frame::prelude::*;
+use pallet_escrow::{Escrow, HoldReason};
+use pouw_primitives::{
+	Outcome, QuorumManager, ReputationRecorder, Role, Score, SubmissionIndex, TaskId,
+};
+
+const LOG_TARGET: &str = "runtime::task-registry";
+
+impl<T: Config> Pallet<T> {
+	fn all_submissions(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
+		let mut all: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
+		all.sort_by_key(|(index, _)| *index);
+		all
+	}
+
+	fn reject(
+		task: TaskId,
+		index: SubmissionIndex,
+		worker: &T::AccountId,
+		reason: RejectionReason,
+	) {
+		Self::deposit_event(Event::SubmissionRejected {
+			task,
+			submission: index,
+			worker: worker.clone(),
+			reason,
+		});
+	}
+
+	/// Slashes a bond to the treasury and lowers the worker's reputation.
+	fn forfeit_bond(
+		task: TaskId,
+		index: SubmissionIndex,
+		s: &Submission<T>,
+		reason: RejectionReason,
+	) {
+		if let Err(e) = T::Escrow::slash(task, &s.worker, HoldReason::WorkerBond, s.bond) {
+			log::error!(target: LOG_TARGET, "bond slash failed for {task:?}: {e:?}");
+		}
+		T::Reputation::record(&s.worker, Role::Worker, Outcome::Failure);
+		Self::reject(task, index, &s.worker, reason);
+	}
+
+	fn return_bond(task: TaskId, s: &Submission<T>) {
+		if let Err(e) = T::Escrow::refund(task, &s.worker, HoldReason::WorkerBond, s.bond) {
+			log::error!(target: LOG_TARGET, "bond refund failed for {task:?}: {e:?}");
+		}
+	}
+
+	/// Pays `amount` of the bounty to `to`; returns what was paid.
+	fn pay(
+		task: TaskId,
+		sponsor: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		match T::Escrow::release_to(task, sponsor, HoldReason::TaskBounty, to, amount) {
+			Ok(()) => amount,
+			Err(e) => {
+				log::error!(target: LOG_TARGET, "payout failed for {task:?}: {e:?}");
+				Zero::zero()
+			},
+		}
+	}
+
+	/// Refunds whatever the task still holds to its owners.
+	fn sweep(task: TaskId, info: &TaskInfo<T>, submissions: &[(SubmissionIndex, Submission<T>)]) {
+		let left = T::Escrow::held(task, &info.sponsor, HoldReason::TaskBounty);
+		if !left.is_zero() {
+			let _ = T::Escrow::refund(task, &info.sponsor, HoldReason::TaskBounty, left);
+		}
+		for (_, s) in submissions {
+			let left = T::Escrow::held(task, &s.worker, HoldReason::WorkerBond);
+			if !left.is_zero() {
+				let _ = T::Escrow::refund(task, &s.worker, HoldReason::WorkerBond, left);
+			}
+		}
+	}
+
+	/// Ends the task with `status`, refunding what is left, and emits `TaskFailed` for failures.
+	fn close(
+		task: TaskId,
+		mut info: TaskInfo<T>,
+		status: TaskStatus,
+		submissions: &[(SubmissionIndex, Submission<T>)],
+	) -> DispatchResult {
+		Self::sweep(task, &info, submissions);
+		info.status = status;
+		Self::end_task(task, info);
+		if let TaskStatus::Failed(reason) = status {
+			Self::deposit_event(Event::TaskFailed { task, reason });
+		}
+		Ok(())
+	}
+
+	/// Non-revealers forfeit their bonds; returns the revealers, ascending.
+	fn settle_non_revealers(
+		task: TaskId,
+		submissions: &[(SubmissionIndex, Submission<T>)],
+	) -> Vec<(SubmissionIndex, Submission<T>)> {
+		let mut revealers = Vec::new();
+		for (index, s) in submissions {
+			if s.model.is_some() {
+				revealers.push((*index, s.clone()));
+			} else {
+				Self::forfeit_bond(task, *index, s, RejectionReason::NotRevealed);
+			}
+		}
+		revealers
+	}
+
+	/// Too few evaluators at the test-set reveal: refunds, but unrevealed bonds are forfeit.
+	pub(crate) fn fail_not_enough_evaluators(task: TaskId, info: TaskInfo<T>) -> DispatchResult {
+		let submissions = Self::all_submissions(task);
+		let revealers = Self::settle_non_revealers(task, &submissions);
+		for (_, s) in &revealers {
+			Self::return_bond(task, s);
+			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+		}
+		Self::close(
+			task,
+			info,
+			TaskStatus::Failed(FailureReason::NotEnoughEvaluators),
+			&submissions,
+		)
+	}
+
+	/// Settles a due task (or one whose test-set reveal found no model revealed).
+	pub(crate) fn settle(task: TaskId, mut info: TaskInfo<T>) -> DispatchResult {
+		let submissions = Self::all_submissions(task);
+		let revealers = Self::settle_non_revealers(task, &submissions);
+		let sponsor = info.sponsor.clone();
+
+		if revealers.is_empty() {
+			return Self::close(
+				task,
+				info,
+				TaskStatus::Failed(FailureReason::NoModelRevealed),
+				&submissions,
+			);
+		}
+
+		if info.test_set.is_none() {
+			// The sponsor kept the test set: the bounty goes to the workers who revealed.
+			T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Failure);
+			let count = BalanceOf::<T>::from(u32::try_from(revealers.len()).unwrap_or(u32::MAX));
+			let share = info.bounty.checked_div(&count).unwrap_or_default();
+			for (_, s) in &revealers {
+				Self::return_bond(task, s);
+				Self::pay(task, &sponsor, &s.worker, share);
+				T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+			}
+			// Rounding dust goes to the treasury rather than back to the sponsor.
+			let dust = T::Escrow::held(task, &sponsor, HoldReason::TaskBounty);
+			Self::pay(task, &sponsor, &T::Treasury::get(), dust);
+			return Self::close(
+				task,
+				info,
+				TaskStatus::Failed(FailureReason::SponsorDidNotReveal),
+				&submissions,
+			);
+		}
+
+		T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Success);
+		let indices: Vec<SubmissionIndex> = revealers.iter().map(|(index, _)| *index).collect();
+		let verdict = T::Verification::conclude(task, &indices);
+		if !verdict.quorum_reached {
+			for (_, s) in &revealers {
+				Self::return_bond(task, s);
+				T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+			}
+			return Self::close(
+				task,
+				info,
+				TaskStatus::Failed(FailureReason::QuorumNotReached),
+				&submissions,
+			);
+		}
+
+		// Invalid models forfeit their bonds; valid ones compete.
+		let metric = info.spec.metric;
+		let mut valid: Vec<(SubmissionIndex, Submission<T>, Score)> = Vec::new();
+		for (index, s) in &revealers {
+			match verdict.medians.iter().find(|(i, _)| i == index).and_then(|(_, m)| *m) {
+				Some(score) => valid.push((*index, s.clone(), score)),
+				None => Self::forfeit_bond(task, *index, s, RejectionReason::InvalidModel),
+			}
+		}
+		let mut winner: Option<(SubmissionIndex, Submission<T>, Score)> = None;
+		for (index, s, score) in &valid {
+			Self::return_bond(task, s);
+			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+			let meets = info.spec.min_score.is_none_or(|min| metric.meets(*score, min));
+			if !meets {
+				Self::reject(task, *index, &s.worker, RejectionReason::BelowMinimum);
+				continue;
+			}
+			// Ascending order: a later submission wins only when strictly better.
+			let better = match &winner {
+				None => true,
+				Some((_, _, best)) => metric.is_better(*score, *best),
+			};
+			if better {
+				if let Some((lost, loser, _)) = winner.take() {
+					Self::reject(task, lost, &loser.worker, RejectionReason::Outscored);
+				}
+				winner = Some((*index, s.clone(), *score));
+			} else {
+				Self::reject(task, *index, &s.worker, RejectionReason::Outscored);
+			}
+		}
+
+		// Honest evaluators share their part in every ending with a reached quorum.
+		let evaluator_part = T::EvaluatorShare::get().mul_floor(info.bounty);
+		let honest = BalanceOf::<T>::from(u32::try_from(verdict.honest.len()).unwrap_or(u32::MAX));
+		let per_evaluator = evaluator_part.checked_div(&honest).unwrap_or_default();
+		let mut evaluators_paid: BalanceOf<T> = Zero::zero();
+		for evaluator in &verdict.honest {
+			evaluators_paid =
+				evaluators_paid.saturating_add(Self::pay(task, &sponsor, evaluator, per_evaluator));
+		}
+
+		let Some((index, s, score)) = winner else {
+			let reason = if valid.is_empty() {
+				FailureReason::NoValidModel
+			} else {
+				FailureReason::NoModelMetMinimum
+			};
+			return Self::close(task, info, TaskStatus::Failed(reason), &submissions);
+		};
+		let winner_paid =
+			Self::pay(task, &sponsor, &s.worker, T::WinnerShare::get().mul_floor(info.bounty));
+		T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+		let rest = T::Escrow::held(task, &sponsor, HoldReason::TaskBounty);
+		let treasury_paid = Self::pay(task, &sponsor, &T::Treasury::get(), rest);
+		let model = s.model.clone().unwrap_or_else(|| crate::RevealedModel {
+			uri: Default::default(),
+			hash: Default::default(),
+		});
+		info.winner = Some(Winner {
+			submission: index,
+			worker: s.worker.clone(),
+			model_uri: model.uri,
+			model_hash: model.hash,
+			score,
+		});
+		Self::deposit_event(Event::TaskFinalized {
+			task,
+			winner: index,
+			worker: s.worker.clone(),
+			score,
+			winner_paid,
+			evaluators_paid,
+			treasury_paid,
+		});
+		Self::close(task, info, TaskStatus::Finalized, &submissions)
+	}
+}
