@@ -129,14 +129,7 @@ fn an_outlier_evaluator_is_penalised_and_the_median_holds() {
 	ExtBuilder::default().evaluators(5).build_and_execute(|| {
 		let mut s = spec();
 		s.quorum = 5;
-		let task = create_with(SPONSOR, s);
-		commit(task, W1);
-		commit(task, W2);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		assert_ok!(reveal(task, W2));
-		run_to_block(REVEAL_END + 1);
-		assert_ok!(reveal_test(task, SPONSOR));
+		let task = to_evaluation_with(s, &[W1, W2]);
 		let outlier = quorum(task)[2];
 		evaluate(task, |who| {
 			if who == outlier {
@@ -162,14 +155,7 @@ fn a_colluding_minority_of_two_in_seven_cannot_change_the_winner() {
 	ExtBuilder::default().evaluators(7).build_and_execute(|| {
 		let mut s = spec();
 		s.quorum = 7;
-		let task = create_with(SPONSOR, s);
-		commit(task, W1);
-		commit(task, W2);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		assert_ok!(reveal(task, W2));
-		run_to_block(REVEAL_END + 1);
-		assert_ok!(reveal_test(task, SPONSOR));
+		let task = to_evaluation_with(s, &[W1, W2]);
 		let members = quorum(task);
 		let colluders = [members[0], members[1]];
 		// The colluders push W2 (their friend) over W1.
@@ -215,12 +201,7 @@ fn no_model_meeting_the_minimum_pays_the_evaluators_and_refunds_the_rest() {
 	ExtBuilder::default().evaluators(3).build_and_execute(|| {
 		let mut s = spec();
 		s.min_score = acc(0.95);
-		let task = create_with(SPONSOR, s);
-		commit(task, W1);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		run_to_block(REVEAL_END + 1);
-		assert_ok!(reveal_test(task, SPONSOR));
+		let task = to_evaluation_with(s, &[W1]);
 		evaluate(task, |_| Some(vec![acc(0.90)]));
 		run_to_block(EVALUATION_END + 1);
 		failed_with(task, FailureReason::NoModelMetMinimum);

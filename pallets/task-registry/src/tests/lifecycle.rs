@@ -103,14 +103,7 @@ fn lower_is_better_for_mean_squared_error() {
 		s.metric = pouw_primitives::Metric::MeanSquaredError;
 		s.dataset.shape.classes = 0;
 		s.model = ModelSpec::Linear { inputs: 64, outputs: 1 };
-		let task = create_with(SPONSOR, s);
-		commit(task, W1);
-		commit(task, W2);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		assert_ok!(reveal(task, W2));
-		run_to_block(REVEAL_END + 1);
-		assert_ok!(reveal_test(task, SPONSOR));
+		let task = to_evaluation_with(s, &[W1, W2]);
 		evaluate(task, |_| Some(vec![acc(0.30), acc(0.10)]));
 		run_to_block(EVALUATION_END + 1);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().winner.unwrap().worker, W2);

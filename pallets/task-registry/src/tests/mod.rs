@@ -346,7 +346,12 @@ pub fn evaluate(task: TaskId, scores_of: impl Fn(AccountId) -> Option<Vec<Option
 /// Runs a task with `workers` committing and revealing, the test set revealed at
 /// `REVEAL_END + 1`; returns it in the score-commit phase.
 pub fn to_evaluation(workers: &[AccountId]) -> TaskId {
-	let task = create();
+	to_evaluation_with(spec(), workers)
+}
+
+/// [`to_evaluation`] for a given spec (whose windows are the constants above).
+pub fn to_evaluation_with(spec: TaskSpec<u64>, workers: &[AccountId]) -> TaskId {
+	let task = create_with(SPONSOR, spec);
 	for w in workers {
 		commit(task, *w);
 	}
