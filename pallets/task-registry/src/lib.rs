@@ -373,6 +373,15 @@ pub mod pallet {
 		NotDue,
 	}
 
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// Upper bound of a URI (dataset, model, test set) in bytes.
+		#[pallet::constant_name(MaxUriLen)]
+		pub fn max_uri_len() -> u32 {
+			pouw_primitives::MAX_URI_LEN
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {

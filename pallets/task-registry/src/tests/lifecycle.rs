@@ -255,3 +255,14 @@ fn settled_tasks_are_pruned_after_the_retention_period_but_keep_their_record() {
 		assert_eq!(info.winner.unwrap().worker, W1);
 	});
 }
+
+#[test]
+fn the_uri_bound_is_in_the_metadata_constants() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(TaskRegistry::max_uri_len(), 256);
+		let names: Vec<_> =
+			TaskRegistry::pallet_constants_metadata().into_iter().map(|c| c.name).collect();
+		assert!(names.contains(&"MaxUriLen"));
+		assert!(names.contains(&"WinnerShare"));
+	});
+}
