@@ -29,6 +29,8 @@ suite_started=$(date +%s)
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 echo "[test] CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+# substrate-wasm-builder looks for Cargo.lock from the target dir upwards; ours is outside the tree.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 
 # Crates that go into the runtime: they must build for wasm32 without std.
 RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation -p pallet-verification -p pallet-task-registry)
@@ -45,19 +47,27 @@ step() {
 }
 
 step fmt cargo fmt --all -- --check
-step clippy cargo clippy --locked --workspace --all-targets -- -D warnings
-step clippy-features cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D warnings
+# The runtime's wasm is built once, by its own step below; the other steps skip it.
+step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets -- -D warnings
+step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets \
+	--features "$FEATURES" -- -D warnings
 # A `std` leak into any runtime crate fails here.
 # shellcheck disable=SC2086
 step wasm-no-std $POUW_WASM_CARGO check --locked --target wasm32-unknown-unknown --no-default-features \
 	"${RUNTIME_CRATES[@]}"
+
+# The runtime itself, built for wasm32 by substrate-wasm-builder with the toolchain setup chose.
+step runtime-wasm cargo build --locked -p pouw-runtime
+wasm="$CARGO_TARGET_DIR/debug/wbuild/pouw-runtime/pouw_runtime.wasm"
+[ -s "$wasm" ] || { echo "[test] no runtime wasm at $wasm" >&2; exit 1; }
+echo "[test] runtime wasm: $(stat -c %s "$wasm") bytes (debug build, not compacted)"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 t0=$(date +%s)
 echo "[test] == tests: cargo test --workspace --features $FEATURES"
 set +e
-cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
+SKIP_WASM_BUILD=1 cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 echo "[test] == tests: exit $status in $(($(date +%s) - t0)) s"

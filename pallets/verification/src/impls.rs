@@ -354,6 +354,17 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		}
 		quorum.concluded = true;
 		Quorums::<T>::insert(task, quorum);
+		if verdict.quorum_reached {
+			let medians: BoundedVec<_, T::MaxSubmissionsPerTask> = verdict
+				.medians
+				.iter()
+				.copied()
+				.take(T::MaxSubmissionsPerTask::get() as usize)
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap_or_default();
+			Medians::<T>::insert(task, medians);
+		}
 		Self::deposit_event(Event::ScoresAggregated {
 			task,
 			quorum_reached: verdict.quorum_reached,
@@ -367,5 +378,6 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		let _ = ScoreCommitments::<T>::clear_prefix(task, limit, None);
 		let _ = RevealedScores::<T>::clear_prefix(task, limit, None);
 		Quorums::<T>::remove(task);
+		Medians::<T>::remove(task);
 	}
 }

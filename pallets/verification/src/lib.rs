@@ -262,6 +262,16 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Median per submission of each concluded task with a reached quorum (kept until pruned).
+	#[pallet::storage]
+	pub type Medians<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		TaskId,
+		BoundedVec<(SubmissionIndex, Option<Score>), T::MaxSubmissionsPerTask>,
+		OptionQuery,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {

@@ -153,8 +153,10 @@ fn non_committers_and_non_revealers_are_penalised_and_two_thirds_must_reveal() {
 fn prune_removes_the_tasks_data() {
 	ExtBuilder.build_and_execute(|| {
 		run(3, 1, &[(1, vec![score(0.9)]), (2, vec![score(0.9)]), (3, vec![score(0.9)])]);
+		assert!(crate::Medians::<Test>::contains_key(T1));
 		Verification::prune(T1);
 		assert!(!crate::Quorums::<Test>::contains_key(T1));
+		assert!(!crate::Medians::<Test>::contains_key(T1));
 		assert_eq!(crate::RevealedScores::<Test>::iter_prefix(T1).count(), 0);
 		assert_eq!(crate::ScoreCommitments::<Test>::iter_prefix(T1).count(), 0);
 	});

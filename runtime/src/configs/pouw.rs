@@ -1,0 +1,121 @@
+//! Configuration of the proof-of-useful-work pallets. Every economic constant lives here.
+
+use polkadot_sdk::*;
+
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use pouw_primitives::{Reputation as Rep, Role};
+use sp_runtime::{traits::AccountIdConversion, Perbill};
+
+use super::super::{
+	randomness::RelayRandomness, AccountId, Balance, Balances, BlockNumber, Escrow, Reputation,
+	Runtime, RuntimeHoldReason, TaskRegistry, Verification, DAYS, MILLI_UNIT, UNIT,
+};
+
+parameter_types! {
+	/// Where slashes, the treasury's share and rounding dust go. Never burned.
+	pub const TreasuryPalletId: PalletId = PalletId(*b"pouw/trs");
+	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
+}
+
+impl pallet_escrow::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Treasury = TreasuryAccount;
+	type WeightInfo = pallet_escrow::weights::SubstrateWeight<Runtime>;
+}
+
+/// Reputation a new account starts with, per role. Workers and sponsors start neutral; an
+/// evaluator starts exactly at the eligibility threshold, so its stake is its Sybil cost and one
+/// bad outcome drops it below.
+pub struct InitialReputation;
+impl pallet_reputation::InitialReputation for InitialReputation {
+	fn initial(role: Role) -> Rep {
+		match role {
+			Role::Worker | Role::Sponsor => NeutralReputation::get(),
+			Role::Evaluator => MinEvaluatorReputation::get(),
+		}
+	}
+}
+
+parameter_types! {
+	pub const NeutralReputation: Rep = Rep::from_percent(50);
+	/// A success adds 1 %...
+	pub const ReputationGain: Rep = Rep::from_percent(1);
+	/// ...a failure takes 3 %.
+	pub const ReputationPenalty: Rep = Rep::from_percent(3);
+	/// Scores move 5 % of their distance to neutral per day.
+	pub const ReputationDecayPeriod: BlockNumber = DAYS;
+	pub const ReputationDecayPerPeriod: Rep = Rep::from_percent(5);
+}
+
+impl pallet_reputation::Config for Runtime {
+	type InitialReputation = InitialReputation;
+	type Neutral = NeutralReputation;
+	type SuccessGain = ReputationGain;
+	type FailurePenalty = ReputationPenalty;
+	type DecayPeriod = ReputationDecayPeriod;
+	type DecayPerPeriod = ReputationDecayPerPeriod;
+	type WeightInfo = pallet_reputation::weights::SubstrateWeight<Runtime>;
+}
+
+/// Upper bound of submissions per task (shared by the registry and verification).
+pub type MaxSubmissionsPerTask = ConstU32<64>;
+/// Upper bound of a quorum (shared by the registry and verification).
+pub type MaxQuorum = ConstU32<16>;
+
+parameter_types! {
+	pub const MinEvaluatorStake: Balance = 10 * UNIT;
+	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
+	/// 0.005 of the metric (`Score` has 9 decimals).
+	pub const ScoreTolerance: u64 = 5_000_000;
+	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
+	pub const EvaluatorUnbondingPeriod: BlockNumber = DAYS;
+}
+
+impl pallet_verification::Config for Runtime {
+	type Currency = Balances;
+	type Escrow = Escrow;
+	type Reputation = Reputation;
+	type Tasks = TaskRegistry;
+	type MinEvaluatorStake = MinEvaluatorStake;
+	type MinEvaluatorReputation = MinEvaluatorReputation;
+	type MaxEvaluators = ConstU32<256>;
+	type MaxQuorum = MaxQuorum;
+	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;
+	type ScoreTolerance = ScoreTolerance;
+	type OutlierSlash = OutlierSlash;
+	type UnbondingPeriod = EvaluatorUnbondingPeriod;
+	type WeightInfo = pallet_verification::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_task_registry::benchmarking::VerificationBenchmarkHelper<Runtime>;
+}
+
+parameter_types! {
+	pub const MinBounty: Balance = UNIT;
+	pub const WorkerBond: Balance = 100 * MILLI_UNIT;
+	pub const WinnerShare: Perbill = Perbill::from_percent(80);
+	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	pub const TaskRetentionPeriod: BlockNumber = 7 * DAYS;
+}
+
+impl pallet_task_registry::Config for Runtime {
+	type Currency = Balances;
+	type Escrow = Escrow;
+	type Reputation = Reputation;
+	type Verification = Verification;
+	type Randomness = RelayRandomness;
+	type Treasury = TreasuryAccount;
+	type MinBounty = MinBounty;
+	type WorkerBond = WorkerBond;
+	type WinnerShare = WinnerShare;
+	type EvaluatorShare = EvaluatorShare;
+	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;
+	type MaxQuorum = MaxQuorum;
+	type MaxOpenTasks = ConstU32<256>;
+	type MaxTasksPerBlock = ConstU32<16>;
+	type MaxAutoFinalizePerBlock = ConstU32<2>;
+	type MaxPrunePerBlock = ConstU32<4>;
+	type RetentionPeriod = TaskRetentionPeriod;
+	type MaxLineageDepth = ConstU32<32>;
+	type WeightInfo = pallet_task_registry::weights::SubstrateWeight<Runtime>;
+}

@@ -1,0 +1,75 @@
+//! Randomness for the quorum draw.
+//!
+//! On a real network the seed comes from the relay chain: the relay parent's block randomness
+//! (BABE VRF output, `CURRENT_BLOCK_RANDOMNESS`), else the randomness of one epoch ago, read out of
+//! the relay-chain state proof that every parachain block carries and that validators check. Nobody
+//! can know it when a task is created.
+//!
+//! Where the proof carries neither (a dev chain, whose relay data is mocked), the seed falls back
+//! to the parent block hash: **predictable by the block author, for development only**. The source
+//! in use is visible through the `PouwApi::randomness_source` runtime API and a log line.
+
+use crate::{BlockNumber, Hash, ParachainInfo, Runtime, System};
+use codec::{Decode, Encode};
+use polkadot_sdk::{
+	cumulus_pallet_parachain_system::{RelayChainStateProof, RelayStateProof, ValidationData},
+	cumulus_primitives_core::relay_chain::well_known_keys,
+	frame_support::traits::Randomness,
+	sp_io::hashing::blake2_256,
+};
+use scale_info::TypeInfo;
+
+/// Where the quorum randomness comes from at this block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum RandomnessSource {
+	/// The relay parent's block randomness (BABE VRF).
+	RelayBlock,
+	/// The relay chain's randomness of one epoch ago.
+	RelayEpoch,
+	/// The parent block hash: predictable, for development chains only.
+	DevFallback,
+}
+
+/// Relay-chain randomness with a documented dev fallback.
+pub struct RelayRandomness;
+
+impl RelayRandomness {
+	/// The relay chain's randomness in this block's state proof, if any.
+	pub fn relay_value() -> Option<(RandomnessSource, [u8; 32])> {
+		let proof = RelayStateProof::<Runtime>::get()?;
+		let validation = ValidationData::<Runtime>::get()?;
+		let state = RelayChainStateProof::new(
+			ParachainInfo::parachain_id(),
+			validation.relay_parent_storage_root,
+			proof,
+		)
+		.ok()?;
+		if let Ok(Some(Some(value))) =
+			state.read_optional_entry::<Option<[u8; 32]>>(well_known_keys::CURRENT_BLOCK_RANDOMNESS)
+		{
+			return Some((RandomnessSource::RelayBlock, value));
+		}
+		if let Ok(Some(value)) =
+			state.read_optional_entry::<[u8; 32]>(well_known_keys::ONE_EPOCH_AGO_RANDOMNESS)
+		{
+			return Some((RandomnessSource::RelayEpoch, value));
+		}
+		None
+	}
+
+	/// Which source [`Randomness::random`] uses at this block.
+	pub fn source() -> RandomnessSource {
+		Self::relay_value().map(|(source, _)| source).unwrap_or(RandomnessSource::DevFallback)
+	}
+}
+
+impl Randomness<Hash, BlockNumber> for RelayRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let now = System::block_number();
+		let (source, value) = Self::relay_value().unwrap_or_else(|| {
+			(RandomnessSource::DevFallback, System::parent_hash().to_fixed_bytes())
+		});
+		log::info!(target: "runtime::pouw", "quorum randomness from {source:?} at block {now}");
+		(Hash::from(blake2_256(&(subject, value).encode())), now)
+	}
+}
