@@ -257,13 +257,15 @@ impl<T: Config> Pallet<T> {
 
 		// 1. Task totals equal the sum of their holds; 3. no zero entries.
 		let mut per_task: BTreeMap<TaskId, BalanceOf<T>> = BTreeMap::new();
-		let mut per_owner: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut per_owner: BTreeMap<(T::AccountId, u8), (HoldReason, BalanceOf<T>)> =
+			BTreeMap::new();
 		for ((task, who, reason), amount) in TaskHolds::<T>::iter() {
 			ensure!(!amount.is_zero(), "escrow: zero task hold stored");
 			ensure!(reason != HoldReason::EvaluatorStake, "escrow: stake stored as a task hold");
 			let sum = per_task.entry(task).or_default();
 			*sum = sum.checked_add(&amount).ok_or("escrow: task sum overflows")?;
-			let owned = per_owner.entry((who, reason_index(reason))).or_default();
+			let (_, owned) =
+				per_owner.entry((who, reason_index(reason))).or_insert((reason, Zero::zero()));
 			*owned = owned.checked_add(&amount).ok_or("escrow: owner sum overflows")?;
 		}
 		let mut totals = 0usize;
@@ -278,15 +280,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(totals == per_task.len(), "escrow: task holds without a total");
 		for (who, staked) in Stakes::<T>::iter() {
 			ensure!(!staked.is_zero(), "escrow: zero stake stored");
-			per_owner.insert((who, reason_index(HoldReason::EvaluatorStake)), staked);
+			per_owner.insert(
+				(who, reason_index(HoldReason::EvaluatorStake)),
+				(HoldReason::EvaluatorStake, staked),
+			);
 		}
 		// 2. The currency's holds equal the ledger.
-		for ((who, index), amount) in per_owner {
-			let reason = match index {
-				0 => HoldReason::TaskBounty,
-				1 => HoldReason::WorkerBond,
-				_ => HoldReason::EvaluatorStake,
-			};
+		for ((who, _), (reason, amount)) in per_owner {
 			ensure!(
 				T::Currency::balance_on_hold(&Self::runtime_reason(reason), &who) == amount,
 				"escrow: balance on hold differs from the ledger"

@@ -360,10 +360,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The revealed submissions of a task, ascending.
 	pub fn revealed(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
-		let mut revealed: Vec<_> =
-			Submissions::<T>::iter_prefix(task).filter(|(_, s)| s.model.is_some()).collect();
-		revealed.sort_by_key(|(index, _)| *index);
-		revealed
+		Self::all_submissions(task).into_iter().filter(|(_, s)| s.model.is_some()).collect()
 	}
 
 	/// Checks the pallet's invariants (see the crate docs).

@@ -17,7 +17,8 @@ use pouw_primitives::{
 const LOG_TARGET: &str = "runtime::task-registry";
 
 impl<T: Config> Pallet<T> {
-	fn all_submissions(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
+	/// Every submission of a task, ascending.
+	pub(crate) fn all_submissions(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
 		let mut all: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
 		all.sort_by_key(|(index, _)| *index);
 		all
