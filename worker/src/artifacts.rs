@@ -1,0 +1,342 @@
+//! Content-addressed artifacts: a store in the data dir (`blobs/<blake2-256 hex>`), an HTTP server
+//! for it (`GET /blob/<hex>`), and a client for `http(s)://` and `file://` URIs that streams the
+//! bytes, stops at a size limit and a timeout, and verifies the hash before anything is kept:
+//! bytes that do not match are deleted and reported.
+
+use axum::{
+	extract::{Path as UrlPath, State},
+	http::{header, StatusCode},
+	response::{IntoResponse, Response},
+	routing::get,
+	Router,
+};
+use futures_util::StreamExt;
+use pouw_primitives::Hash256;
+use std::{
+	io::{self, Write},
+	net::SocketAddr,
+	path::{Path, PathBuf},
+	sync::atomic::{AtomicU64, Ordering},
+	time::Duration,
+};
+use tokio::io::AsyncReadExt;
+
+/// An incremental blake2-256, the same function as the chain's `blake2_256`.
+pub struct Hasher(blake2b_simd::State);
+
+impl Hasher {
+	/// A fresh hasher.
+	pub fn new() -> Self {
+		Self(blake2b_simd::Params::new().hash_length(32).to_state())
+	}
+	/// Feeds bytes.
+	pub fn update(&mut self, bytes: &[u8]) {
+		self.0.update(bytes);
+	}
+	/// The digest.
+	pub fn finish(&self) -> Hash256 {
+		let mut out = [0u8; 32];
+		out.copy_from_slice(self.0.finalize().as_bytes());
+		out
+	}
+}
+
+impl Default for Hasher {
+	fn default() -> Self {
+		Self::new()
+	}
+}
+
+/// Parses a 64-digit hex hash, with or without `0x`.
+pub fn parse_hash(s: &str) -> Option<Hash256> {
+	let s = s.strip_prefix("0x").unwrap_or(s);
+	let mut out = [0u8; 32];
+	hex::decode_to_slice(s, &mut out).ok()?;
+	Some(out)
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A content-addressed blob store under a directory.
+#[derive(Clone, Debug)]
+pub struct ArtifactStore {
+	root: PathBuf,
+}
+
+impl ArtifactStore {
+	/// Opens (creating if needed) the store under `dir`.
+	pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
+		let root = dir.into();
+		std::fs::create_dir_all(root.join("blobs"))?;
+		std::fs::create_dir_all(root.join("tmp"))?;
+		Ok(Self { root })
+	}
+
+	/// Where the blob with `hash` lives (whether or not it is there).
+	pub fn path(&self, hash: &Hash256) -> PathBuf {
+		self.root.join("blobs").join(hex::encode(hash))
+	}
+
+	/// Whether the blob is stored.
+	pub fn contains(&self, hash: &Hash256) -> bool {
+		self.path(hash).is_file()
+	}
+
+	/// A fresh temporary path inside the store (same filesystem, so a rename is atomic).
+	fn temp_path(&self) -> PathBuf {
+		let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.subsec_nanos())
+			.unwrap_or(0);
+		self.root.join("tmp").join(format!("{}-{n}-{nanos}", std::process::id()))
+	}
+
+	/// Stores `bytes` and returns their hash. Atomic: a crash leaves either the whole blob or none.
+	pub fn put(&self, bytes: &[u8]) -> io::Result<Hash256> {
+		let mut h = Hasher::new();
+		h.update(bytes);
+		let hash = h.finish();
+		if !self.contains(&hash) {
+			let tmp = self.temp_path();
+			let mut f = std::fs::File::create(&tmp)?;
+			f.write_all(bytes)?;
+			f.sync_all()?;
+			std::fs::rename(&tmp, self.path(&hash))?;
+		}
+		Ok(hash)
+	}
+
+	/// Stores a copy of the file at `path` and returns its hash.
+	pub fn put_file(&self, path: &Path) -> io::Result<Hash256> {
+		self.put(&std::fs::read(path)?)
+	}
+
+	/// The blob's bytes, re-verified against its name (a corrupted file reads as absent).
+	pub fn get(&self, hash: &Hash256) -> io::Result<Option<Vec<u8>>> {
+		match std::fs::read(self.path(hash)) {
+			Ok(bytes) => {
+				let mut h = Hasher::new();
+				h.update(&bytes);
+				Ok((&h.finish() == hash).then_some(bytes))
+			},
+			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+			Err(e) => Err(e),
+		}
+	}
+}
+
+async fn get_blob(State(store): State<ArtifactStore>, UrlPath(hex): UrlPath<String>) -> Response {
+	let Some(hash) = parse_hash(&hex) else {
+		return (StatusCode::BAD_REQUEST, "not a 64-digit hex blake2-256 hash\n").into_response();
+	};
+	match tokio::fs::read(store.path(&hash)).await {
+		Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+		Err(e) if e.kind() == io::ErrorKind::NotFound => {
+			(StatusCode::NOT_FOUND, "no such blob\n").into_response()
+		},
+		Err(e) => {
+			tracing::error!(%e, "reading blob");
+			(StatusCode::INTERNAL_SERVER_ERROR, "cannot read blob\n").into_response()
+		},
+	}
+}
+
+/// The HTTP routes: `GET /blob/<hex>` (200 with the bytes, 400 for a malformed hash, 404 if
+/// absent) and `GET /health`.
+pub fn router(store: ArtifactStore) -> Router {
+	Router::new()
+		.route("/blob/{hash}", get(get_blob))
+		.route("/health", get(|| async { "ok\n" }))
+		.with_state(store)
+}
+
+/// Binds `addr` and returns the bound address and the server future (port 0 picks a free port).
+pub async fn bind(
+	store: ArtifactStore,
+	addr: SocketAddr,
+) -> io::Result<(SocketAddr, impl std::future::Future<Output = io::Result<()>>)> {
+	let listener = tokio::net::TcpListener::bind(addr).await?;
+	let bound = listener.local_addr()?;
+	Ok((bound, async move { axum::serve(listener, router(store)).await }))
+}
+
+/// Limits on a download.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLimits {
+	/// Most bytes accepted.
+	pub max_bytes: u64,
+	/// Time to connect.
+	pub connect_timeout: Duration,
+	/// Time for the whole transfer.
+	pub timeout: Duration,
+}
+
+impl Default for FetchLimits {
+	fn default() -> Self {
+		Self {
+			max_bytes: 512 * 1024 * 1024,
+			connect_timeout: Duration::from_secs(10),
+			timeout: Duration::from_secs(300),
+		}
+	}
+}
+
+/// Why a download failed. Nothing is kept in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+	/// The URI is neither `http(s)://` nor `file://`.
+	#[error("unsupported URI '{0}': use http://, https:// or file://")]
+	UnsupportedUri(String),
+	/// The server could not be reached, or the file opened.
+	#[error("cannot reach {uri}: {reason}")]
+	Unreachable {
+		/// The URI.
+		uri: String,
+		/// Why.
+		reason: String,
+	},
+	/// The server answered with an error status.
+	#[error("{uri} answered {status}")]
+	Status {
+		/// The URI.
+		uri: String,
+		/// HTTP status.
+		status: u16,
+	},
+	/// More bytes than the limit.
+	#[error("{uri} is larger than the {limit}-byte limit")]
+	TooLarge {
+		/// The URI.
+		uri: String,
+		/// The limit.
+		limit: u64,
+	},
+	/// The transfer did not finish in time.
+	#[error("{uri} timed out")]
+	Timeout {
+		/// The URI.
+		uri: String,
+	},
+	/// The bytes do not hash to the expected value; they were deleted.
+	#[error("{uri}: hash mismatch, expected {expected}, got {actual}; the bytes were deleted")]
+	HashMismatch {
+		/// The URI.
+		uri: String,
+		/// Expected, hex.
+		expected: String,
+		/// Actual, hex.
+		actual: String,
+	},
+	/// A local I/O error while storing.
+	#[error("I/O error: {0}")]
+	Io(#[from] io::Error),
+}
+
+/// Streams `uri` into a temporary file of `store`, hashing as it goes, within `limits`; keeps it
+/// as a blob only if it hashes to `expected`, and returns the blob's path. Already-stored blobs
+/// are returned without a download.
+pub async fn fetch(
+	store: &ArtifactStore,
+	uri: &str,
+	expected: &Hash256,
+	limits: FetchLimits,
+) -> Result<PathBuf, FetchError> {
+	if store.get(expected)?.is_some() {
+		return Ok(store.path(expected));
+	}
+	let tmp = store.temp_path();
+	let result = tokio::time::timeout(limits.timeout, download(uri, &tmp, limits)).await;
+	let outcome = match result {
+		Err(_) => Err(FetchError::Timeout { uri: uri.into() }),
+		Ok(Err(e)) => Err(e),
+		Ok(Ok(actual)) if &actual != expected => Err(FetchError::HashMismatch {
+			uri: uri.into(),
+			expected: hex::encode(expected),
+			actual: hex::encode(actual),
+		}),
+		Ok(Ok(_)) => {
+			tokio::fs::rename(&tmp, store.path(expected)).await?;
+			return Ok(store.path(expected));
+		},
+	};
+	let _ = tokio::fs::remove_file(&tmp).await;
+	outcome
+}
+
+/// Like [`fetch`], returning the verified bytes.
+pub async fn fetch_bytes(
+	store: &ArtifactStore,
+	uri: &str,
+	expected: &Hash256,
+	limits: FetchLimits,
+) -> Result<Vec<u8>, FetchError> {
+	let path = fetch(store, uri, expected, limits).await?;
+	Ok(tokio::fs::read(path).await?)
+}
+
+/// Copies `uri` to `dest` and returns the hash of what was written.
+async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256, FetchError> {
+	let too_large = || FetchError::TooLarge { uri: uri.into(), limit: limits.max_bytes };
+	let mut out = tokio::fs::File::create(dest).await?;
+	let mut hasher = Hasher::new();
+	let mut written: u64 = 0;
+	if let Some(path) = uri.strip_prefix("file://") {
+		let mut file = tokio::fs::File::open(path)
+			.await
+			.map_err(|e| FetchError::Unreachable { uri: uri.into(), reason: e.to_string() })?;
+		let mut buf = vec![0u8; 64 * 1024];
+		loop {
+			let n = file.read(&mut buf).await?;
+			if n == 0 {
+				break;
+			}
+			written += n as u64;
+			if written > limits.max_bytes {
+				return Err(too_large());
+			}
+			hasher.update(&buf[..n]);
+			tokio::io::AsyncWriteExt::write_all(&mut out, &buf[..n]).await?;
+		}
+	} else if uri.starts_with("http://") || uri.starts_with("https://") {
+		let client = reqwest::Client::builder()
+			.connect_timeout(limits.connect_timeout)
+			.timeout(limits.timeout)
+			.build()
+			.map_err(|e| FetchError::Unreachable { uri: uri.into(), reason: e.to_string() })?;
+		let response = client.get(uri).send().await.map_err(|e| {
+			if e.is_timeout() {
+				FetchError::Timeout { uri: uri.into() }
+			} else {
+				FetchError::Unreachable { uri: uri.into(), reason: e.to_string() }
+			}
+		})?;
+		if !response.status().is_success() {
+			return Err(FetchError::Status { uri: uri.into(), status: response.status().as_u16() });
+		}
+		if response.content_length().is_some_and(|n| n > limits.max_bytes) {
+			return Err(too_large());
+		}
+		let mut body = response.bytes_stream();
+		while let Some(chunk) = body.next().await {
+			let chunk = chunk.map_err(|e| {
+				if e.is_timeout() {
+					FetchError::Timeout { uri: uri.into() }
+				} else {
+					FetchError::Unreachable { uri: uri.into(), reason: e.to_string() }
+				}
+			})?;
+			written += chunk.len() as u64;
+			if written > limits.max_bytes {
+				return Err(too_large());
+			}
+			hasher.update(&chunk);
+			tokio::io::AsyncWriteExt::write_all(&mut out, &chunk).await?;
+		}
+	} else {
+		return Err(FetchError::UnsupportedUri(uri.into()));
+	}
+	tokio::io::AsyncWriteExt::flush(&mut out).await?;
+	out.sync_all().await?;
+	Ok(hasher.finish())
+}

@@ -1,0 +1,528 @@
+//! Datasets: the bytes' blake2-256 is checked against the expected hash before anything is
+//! parsed; then CSV or safetensors is read and validated (shape, label range, finite values),
+//! each failure a named [`DataError`].
+//!
+//! Images travel as safetensors rather than NPY: one format for weights and data, a JSON header
+//! with explicit dtype and shape that is checked before any byte is read, several named tensors
+//! (`features`, `labels`) in one file, and readers in every ML stack.
+
+use pouw_primitives::{commitment::content_hash, DatasetFormat, Hash256};
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+
+/// Why a dataset was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DataError {
+	/// The bytes do not hash to what was expected: nothing was parsed.
+	#[error("hash mismatch: expected {expected}, the bytes hash to {actual}")]
+	HashMismatch {
+		/// Expected blake2-256, hex.
+		expected: String,
+		/// Actual blake2-256, hex.
+		actual: String,
+	},
+	/// The file has a header but no rows.
+	#[error("the dataset has no samples")]
+	Empty,
+	/// A CSV line cannot be read (bad UTF-8, bad quoting).
+	#[error("malformed CSV at line {line}: {reason}")]
+	MalformedCsv {
+		/// 1-based line number.
+		line: u64,
+		/// What the CSV reader said.
+		reason: String,
+	},
+	/// The label column named in the spec is not in the header.
+	#[error("label column '{0}' is not in the CSV header")]
+	MissingLabelColumn(String),
+	/// A row has a different number of fields than the header.
+	#[error("line {line} has {found} fields, the header has {expected}")]
+	WrongColumnCount {
+		/// 1-based line number.
+		line: u64,
+		/// Fields in the header.
+		expected: usize,
+		/// Fields on that line.
+		found: usize,
+	},
+	/// A field is not a number.
+	#[error("line {line}, column '{column}': '{value}' is not a number")]
+	NotNumeric {
+		/// 1-based line number.
+		line: u64,
+		/// Column name.
+		column: String,
+		/// The field.
+		value: String,
+	},
+	/// A value is NaN or infinite.
+	#[error("sample {sample}: a value is NaN or infinite")]
+	NotFinite {
+		/// 0-based sample index.
+		sample: usize,
+	},
+	/// A class label is not an integer in `0..classes`.
+	#[error("sample {sample}: label {label} is not a class in 0..{classes}")]
+	LabelOutOfRange {
+		/// 0-based sample index.
+		sample: usize,
+		/// The label as read.
+		label: f64,
+		/// Number of classes.
+		classes: u32,
+	},
+	/// The data has a different number of features than declared.
+	#[error("the data has {found} features per sample, {expected} were declared")]
+	FeatureCountMismatch {
+		/// Declared.
+		expected: u32,
+		/// Found.
+		found: usize,
+	},
+	/// The data has a different number of samples than declared.
+	#[error("the data has {found} samples, {expected} were declared")]
+	SampleCountMismatch {
+		/// Declared.
+		expected: u32,
+		/// Found.
+		found: usize,
+	},
+	/// The safetensors file cannot be read (truncated, bad header, offsets out of range).
+	#[error("malformed safetensors file: {0}")]
+	MalformedSafetensors(String),
+	/// A tensor the format requires is missing.
+	#[error("safetensors file has no tensor '{0}'")]
+	MissingTensor(&'static str),
+	/// A tensor has a dtype or shape the format does not allow.
+	#[error("tensor '{name}': {reason}")]
+	BadTensor {
+		/// Tensor name.
+		name: &'static str,
+		/// What is wrong with it.
+		reason: String,
+	},
+}
+
+/// Labels of a dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Labels {
+	/// Class ids in `0..classes`.
+	Classes {
+		/// One per sample.
+		ids: Vec<u32>,
+		/// Number of classes.
+		classes: u32,
+	},
+	/// Regression targets, one per sample.
+	Targets(Vec<f32>),
+}
+
+/// A parsed, validated dataset held in memory: row-major features and one label per sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+	/// `samples * feature_count` values, row-major.
+	pub features: Vec<f32>,
+	/// Features per sample.
+	pub feature_count: usize,
+	/// One label per sample.
+	pub labels: Labels,
+}
+
+/// What a dataset is declared to look like: the task's format plus the shape fields that hold
+/// for its training and test files alike.
+#[derive(Clone, Debug)]
+pub struct Layout {
+	/// CSV or safetensors.
+	pub format: DatasetFormat,
+	/// Features per sample.
+	pub features: u32,
+	/// Classes; `0` for regression.
+	pub classes: u32,
+}
+
+impl Dataset {
+	/// Number of samples.
+	pub fn len(&self) -> usize {
+		match &self.labels {
+			Labels::Classes { ids, .. } => ids.len(),
+			Labels::Targets(t) => t.len(),
+		}
+	}
+
+	/// Whether there are no samples.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+
+	/// Checks `bytes` against `expected_hash`, then parses them as `layout` says. With
+	/// `samples`, the sample count must match too.
+	pub fn from_bytes(
+		bytes: &[u8],
+		expected_hash: &Hash256,
+		layout: &Layout,
+		samples: Option<u32>,
+	) -> Result<Self, DataError> {
+		verify_hash(bytes, expected_hash)?;
+		Self::parse(bytes, layout, samples)
+	}
+
+	/// Parses bytes already verified by the caller.
+	pub fn parse(bytes: &[u8], layout: &Layout, samples: Option<u32>) -> Result<Self, DataError> {
+		let data = match &layout.format {
+			DatasetFormat::Csv { label_column } => {
+				let name = String::from_utf8_lossy(label_column).into_owned();
+				parse_csv(bytes, &name, layout.classes)?
+			},
+			DatasetFormat::Safetensors => parse_safetensors(bytes, layout.classes)?,
+		};
+		if data.is_empty() {
+			return Err(DataError::Empty);
+		}
+		if data.feature_count != layout.features as usize {
+			return Err(DataError::FeatureCountMismatch {
+				expected: layout.features,
+				found: data.feature_count,
+			});
+		}
+		if let Some(expected) = samples {
+			if data.len() != expected as usize {
+				return Err(DataError::SampleCountMismatch { expected, found: data.len() });
+			}
+		}
+		Ok(data)
+	}
+
+	/// The rows at `indices`, as a new dataset (for splits).
+	pub fn select(&self, indices: &[usize]) -> Self {
+		let f = self.feature_count;
+		let mut features = Vec::with_capacity(indices.len() * f);
+		for &i in indices {
+			features.extend_from_slice(&self.features[i * f..(i + 1) * f]);
+		}
+		let labels = match &self.labels {
+			Labels::Classes { ids, classes } => Labels::Classes {
+				ids: indices.iter().map(|&i| ids[i]).collect(),
+				classes: *classes,
+			},
+			Labels::Targets(t) => Labels::Targets(indices.iter().map(|&i| t[i]).collect()),
+		};
+		Self { features, feature_count: f, labels }
+	}
+}
+
+/// Errors with [`DataError::HashMismatch`] unless `bytes` hash to `expected`.
+pub fn verify_hash(bytes: &[u8], expected: &Hash256) -> Result<(), DataError> {
+	let actual = content_hash(bytes);
+	if &actual != expected {
+		return Err(DataError::HashMismatch {
+			expected: hex::encode(expected),
+			actual: hex::encode(actual),
+		});
+	}
+	Ok(())
+}
+
+fn label_from(value: f64, sample: usize, classes: u32) -> Result<u32, DataError> {
+	let out_of_range = || DataError::LabelOutOfRange { sample, label: value, classes };
+	if value.fract() != 0.0 || value < 0.0 || value >= f64::from(classes) {
+		return Err(out_of_range());
+	}
+	Ok(value as u32)
+}
+
+fn parse_csv(bytes: &[u8], label_column: &str, classes: u32) -> Result<Dataset, DataError> {
+	let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+	let malformed = |e: csv::Error| {
+		let line = e.position().map(|p| p.line()).unwrap_or(0);
+		match e.kind() {
+			csv::ErrorKind::UnequalLengths { expected_len, len, pos } => {
+				DataError::WrongColumnCount {
+					line: pos.as_ref().map(|p| p.line()).unwrap_or(line),
+					expected: *expected_len as usize,
+					found: *len as usize,
+				}
+			},
+			_ => DataError::MalformedCsv { line, reason: e.to_string() },
+		}
+	};
+	let header: Vec<String> =
+		reader.headers().map_err(malformed)?.iter().map(|h| h.trim().to_string()).collect();
+	let label_at = header
+		.iter()
+		.position(|h| h == label_column)
+		.ok_or_else(|| DataError::MissingLabelColumn(label_column.to_string()))?;
+	let feature_count = header.len().saturating_sub(1);
+	let mut features = Vec::new();
+	let mut ids = Vec::new();
+	let mut targets = Vec::new();
+	for (sample, record) in reader.records().enumerate() {
+		let record = record.map_err(malformed)?;
+		let line = record.position().map(|p| p.line()).unwrap_or(0);
+		if record.len() != header.len() {
+			return Err(DataError::WrongColumnCount {
+				line,
+				expected: header.len(),
+				found: record.len(),
+			});
+		}
+		for (column, field) in record.iter().enumerate() {
+			let value: f64 = field.trim().parse().map_err(|_| DataError::NotNumeric {
+				line,
+				column: header[column].clone(),
+				value: field.to_string(),
+			})?;
+			if !value.is_finite() {
+				return Err(DataError::NotFinite { sample });
+			}
+			if column == label_at {
+				if classes > 0 {
+					ids.push(label_from(value, sample, classes)?);
+				} else {
+					targets.push(value as f32);
+				}
+			} else {
+				features.push(value as f32);
+			}
+		}
+	}
+	let labels =
+		if classes > 0 { Labels::Classes { ids, classes } } else { Labels::Targets(targets) };
+	Ok(Dataset { features, feature_count, labels })
+}
+
+fn tensor<'a>(st: &'a SafeTensors<'a>, name: &'static str) -> Result<TensorView<'a>, DataError> {
+	st.tensor(name).map_err(|_| DataError::MissingTensor(name))
+}
+
+/// Every element of a tensor as `f64`, for the dtypes a dataset may use.
+fn elements(view: &TensorView<'_>, name: &'static str) -> Result<Vec<f64>, DataError> {
+	fn read<const N: usize>(data: &[u8], f: impl Fn([u8; N]) -> f64) -> Vec<f64> {
+		data.chunks_exact(N)
+			.map(|c| {
+				let mut b = [0u8; N];
+				b.copy_from_slice(c);
+				f(b)
+			})
+			.collect()
+	}
+	let d = view.data();
+	Ok(match view.dtype() {
+		Dtype::F32 => read::<4>(d, |b| f64::from(f32::from_le_bytes(b))),
+		Dtype::F64 => read::<8>(d, f64::from_le_bytes),
+		Dtype::U8 => d.iter().map(|&b| f64::from(b)).collect(),
+		Dtype::I32 => read::<4>(d, |b| f64::from(i32::from_le_bytes(b))),
+		Dtype::I64 => read::<8>(d, |b| i64::from_le_bytes(b) as f64),
+		other => {
+			return Err(DataError::BadTensor {
+				name,
+				reason: format!("dtype {other:?} is not one of F32, F64, U8, I32, I64"),
+			})
+		},
+	})
+}
+
+fn parse_safetensors(bytes: &[u8], classes: u32) -> Result<Dataset, DataError> {
+	let st = SafeTensors::deserialize(bytes)
+		.map_err(|e| DataError::MalformedSafetensors(e.to_string()))?;
+	let features = tensor(&st, "features")?;
+	let labels = tensor(&st, "labels")?;
+	let shape = features.shape();
+	let Some((&samples, rest)) = shape.split_first() else {
+		return Err(DataError::BadTensor { name: "features", reason: "a scalar".into() });
+	};
+	if rest.is_empty() {
+		return Err(DataError::BadTensor {
+			name: "features",
+			reason: "needs shape [samples, ...]".into(),
+		});
+	}
+	let feature_count: usize = rest.iter().product();
+	let label_shape = labels.shape();
+	let label_ok = match label_shape {
+		[n] => *n == samples,
+		[n, 1] => *n == samples && classes == 0,
+		_ => false,
+	};
+	if !label_ok {
+		return Err(DataError::BadTensor {
+			name: "labels",
+			reason: format!("shape {label_shape:?} does not fit {samples} samples"),
+		});
+	}
+	let values = elements(&features, "features")?;
+	let mut out = Vec::with_capacity(values.len());
+	for (i, v) in values.into_iter().enumerate() {
+		if !v.is_finite() {
+			return Err(DataError::NotFinite { sample: i / feature_count.max(1) });
+		}
+		out.push(v as f32);
+	}
+	let raw = elements(&labels, "labels")?;
+	let labels = if classes > 0 {
+		let mut ids = Vec::with_capacity(raw.len());
+		for (sample, v) in raw.into_iter().enumerate() {
+			if !v.is_finite() {
+				return Err(DataError::NotFinite { sample });
+			}
+			ids.push(label_from(v, sample, classes)?);
+		}
+		Labels::Classes { ids, classes }
+	} else {
+		let mut t = Vec::with_capacity(raw.len());
+		for (sample, v) in raw.into_iter().enumerate() {
+			if !v.is_finite() {
+				return Err(DataError::NotFinite { sample });
+			}
+			t.push(v as f32);
+		}
+		Labels::Targets(t)
+	};
+	Ok(Dataset { features: out, feature_count, labels })
+}
+
+/// Serialises a dataset as CSV with columns `f0..fN` and `label` (used by `pouw dataset split`).
+pub fn to_csv(data: &Dataset, feature_names: &[String], label_column: &str) -> Vec<u8> {
+	let mut out = String::new();
+	for name in feature_names {
+		out.push_str(name);
+		out.push(',');
+	}
+	out.push_str(label_column);
+	out.push('\n');
+	for i in 0..data.len() {
+		for v in &data.features[i * data.feature_count..(i + 1) * data.feature_count] {
+			out.push_str(&v.to_string());
+			out.push(',');
+		}
+		match &data.labels {
+			Labels::Classes { ids, .. } => out.push_str(&ids[i].to_string()),
+			Labels::Targets(t) => out.push_str(&t[i].to_string()),
+		}
+		out.push('\n');
+	}
+	out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn csv_layout(features: u32, classes: u32) -> Layout {
+		Layout {
+			format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
+			features,
+			classes,
+		}
+	}
+
+	const GOOD: &str = "a,b,label\n0.5,1,2\n-1,3.25,0\n";
+
+	#[test]
+	fn parses_a_good_csv() {
+		let d = Dataset::parse(GOOD.as_bytes(), &csv_layout(2, 3), Some(2)).unwrap();
+		assert_eq!(d.features, vec![0.5, 1.0, -1.0, 3.25]);
+		assert_eq!(d.labels, Labels::Classes { ids: vec![2, 0], classes: 3 });
+		// The label column may sit anywhere; regression keeps the values.
+		let r = Dataset::parse(b"label,x\n1.5,2\n", &csv_layout(1, 0), None).unwrap();
+		assert_eq!(r.labels, Labels::Targets(vec![1.5]));
+		assert_eq!(r.features, vec![2.0]);
+	}
+
+	#[test]
+	fn checks_the_hash_before_parsing() {
+		let good = content_hash(GOOD.as_bytes());
+		assert!(Dataset::from_bytes(GOOD.as_bytes(), &good, &csv_layout(2, 3), None).is_ok());
+		let err =
+			Dataset::from_bytes(b"not,even,csv\x00", &good, &csv_layout(2, 3), None).unwrap_err();
+		assert!(matches!(err, DataError::HashMismatch { .. }), "{err:?}");
+	}
+
+	#[test]
+	fn refuses_bad_csv() {
+		let l = csv_layout(2, 3);
+		let cases: Vec<(&str, fn(&DataError) -> bool)> = vec![
+			("a,b,label\n1,2\n", |e| {
+				matches!(e, DataError::WrongColumnCount { expected: 3, found: 2, line: 2 })
+			}),
+			("a,b,label\n1,2,3,4\n", |e| matches!(e, DataError::WrongColumnCount { .. })),
+			("a,b,label\n1,x,2\n", |e| matches!(e, DataError::NotNumeric { line: 2, .. })),
+			("a,b,label\n1,NaN,2\n", |e| matches!(e, DataError::NotFinite { sample: 0 })),
+			("a,b,label\n1,2,3\n", |e| matches!(e, DataError::LabelOutOfRange { .. })),
+			("a,b,label\n1,2,1.5\n", |e| matches!(e, DataError::LabelOutOfRange { .. })),
+			("a,b,label\n1,2,-1\n", |e| matches!(e, DataError::LabelOutOfRange { .. })),
+			("a,b,y\n1,2,1\n", |e| matches!(e, DataError::MissingLabelColumn(_))),
+			("a,b,label\n", |e| matches!(e, DataError::Empty)),
+			("a,b,c,label\n1,2,3,1\n", |e| {
+				matches!(e, DataError::FeatureCountMismatch { expected: 2, found: 3 })
+			}),
+			("a,b,label\n1,\"2,1\n", |e| {
+				matches!(e, DataError::MalformedCsv { .. } | DataError::WrongColumnCount { .. })
+			}),
+		];
+		for (text, is_expected) in cases {
+			let err = Dataset::parse(text.as_bytes(), &l, None).unwrap_err();
+			assert!(is_expected(&err), "{text:?} gave {err:?}");
+		}
+		let err = Dataset::parse(b"a,b,label\n\xff,2,1\n", &l, None).unwrap_err();
+		assert!(matches!(err, DataError::MalformedCsv { line: 2, .. }), "{err:?}");
+		let err = Dataset::parse(GOOD.as_bytes(), &l, Some(3)).unwrap_err();
+		assert_eq!(err, DataError::SampleCountMismatch { expected: 3, found: 2 });
+	}
+
+	fn st_bytes(features: (&[f32], Vec<usize>), labels: (&[i64], Vec<usize>)) -> Vec<u8> {
+		let fb: Vec<u8> = features.0.iter().flat_map(|v| v.to_le_bytes()).collect();
+		let lb: Vec<u8> = labels.0.iter().flat_map(|v| v.to_le_bytes()).collect();
+		let f = TensorView::new(Dtype::F32, features.1, &fb).unwrap();
+		let l = TensorView::new(Dtype::I64, labels.1, &lb).unwrap();
+		safetensors::serialize([("features", f), ("labels", l)], None).unwrap()
+	}
+
+	#[test]
+	fn reads_images_from_safetensors() {
+		let layout = Layout { format: DatasetFormat::Safetensors, features: 4, classes: 2 };
+		let bytes = st_bytes(
+			(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], vec![2, 1, 2, 2]),
+			(&[1, 0], vec![2]),
+		);
+		let d = Dataset::parse(&bytes, &layout, Some(2)).unwrap();
+		assert_eq!(d.feature_count, 4);
+		assert_eq!(d.labels, Labels::Classes { ids: vec![1, 0], classes: 2 });
+	}
+
+	#[test]
+	fn refuses_bad_safetensors() {
+		let layout = Layout { format: DatasetFormat::Safetensors, features: 4, classes: 2 };
+		let bytes = st_bytes((&[0.0; 8], vec![2, 4]), (&[1, 0], vec![2]));
+		// Truncated: the header promises more bytes than there are.
+		let err = Dataset::parse(&bytes[..bytes.len() - 3], &layout, None).unwrap_err();
+		assert!(matches!(err, DataError::MalformedSafetensors(_)), "{err:?}");
+		let err = Dataset::parse(&bytes[..4], &layout, None).unwrap_err();
+		assert!(matches!(err, DataError::MalformedSafetensors(_)), "{err:?}");
+		// Labels out of range, wrong label count, NaN features.
+		let bad = st_bytes((&[0.0; 8], vec![2, 4]), (&[1, 2], vec![2]));
+		assert!(matches!(
+			Dataset::parse(&bad, &layout, None).unwrap_err(),
+			DataError::LabelOutOfRange { sample: 1, .. }
+		));
+		let bad = st_bytes((&[0.0; 8], vec![2, 4]), (&[1, 0, 1], vec![3]));
+		assert!(matches!(
+			Dataset::parse(&bad, &layout, None).unwrap_err(),
+			DataError::BadTensor { name: "labels", .. }
+		));
+		let mut nan = [0.0f32; 8];
+		nan[5] = f32::NAN;
+		let bad = st_bytes((&nan, vec![2, 4]), (&[1, 0], vec![2]));
+		assert_eq!(
+			Dataset::parse(&bad, &layout, None).unwrap_err(),
+			DataError::NotFinite { sample: 1 }
+		);
+	}
+
+	#[test]
+	fn select_and_csv_round_trip() {
+		let d = Dataset::parse(GOOD.as_bytes(), &csv_layout(2, 3), None).unwrap();
+		let back = d.select(&[1]);
+		assert_eq!(back.features, vec![-1.0, 3.25]);
+		let csv = to_csv(&back, &["a".into(), "b".into()], "label");
+		assert_eq!(Dataset::parse(&csv, &csv_layout(2, 3), None).unwrap(), back);
+	}
+}

@@ -1,0 +1,519 @@
+//! `pouw`: the command line of the pouw off-chain engine.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use pouw_primitives::{commitment::content_hash, DatasetFormat, Metric};
+use pouw_worker::{
+	artifacts::{self, ArtifactStore, FetchLimits},
+	backend::Backend,
+	data::{self, Dataset, Labels, Layout},
+	inference::{self, Evaluation},
+	spec_text,
+	training::{self, OptimizerKind, SplitMix64, TrainingConfig},
+	weights,
+};
+use std::{
+	net::SocketAddr,
+	path::{Path, PathBuf},
+	time::Instant,
+};
+
+#[derive(Parser)]
+#[command(name = "pouw", version, about = "pouw: proof of useful work, off-chain engine")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Prepare datasets: hash, inspect, split.
+	#[command(subcommand)]
+	Dataset(DatasetCommand),
+	/// Train a model on a dataset and write its weights (safetensors).
+	Train(TrainArgs),
+	/// Score weights on a test set with a metric.
+	Eval(EvalArgs),
+	/// Serve a content-addressed store over HTTP (`GET /blob/<hex>`).
+	Serve(ServeArgs),
+	/// Download a blob by URI, verify its hash and keep it in a store.
+	Fetch(FetchArgs),
+	/// Measure training and evaluation throughput on the CPU backends.
+	Bench(BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+	/// Print the blake2-256 of a file (its content address on chain).
+	Hash {
+		/// The file.
+		file: PathBuf,
+	},
+	/// Validate a dataset and print its shape.
+	Inspect {
+		/// The file.
+		file: PathBuf,
+		#[command(flatten)]
+		layout: LayoutArgs,
+	},
+	/// Split a dataset into a training and a held-out test CSV.
+	Split {
+		/// The file.
+		file: PathBuf,
+		#[command(flatten)]
+		layout: LayoutArgs,
+		/// Fraction of samples in the test set.
+		#[arg(long, default_value_t = 0.2)]
+		test_fraction: f64,
+		/// Seed of the shuffle.
+		#[arg(long, default_value_t = 7)]
+		seed: u64,
+		/// Output directory for `train.csv` and `test.csv`.
+		#[arg(long)]
+		out: PathBuf,
+	},
+}
+
+#[derive(Args, Clone)]
+struct LayoutArgs {
+	/// `csv` or `safetensors`; by default from the file's extension.
+	#[arg(long)]
+	format: Option<String>,
+	/// Label column of a CSV.
+	#[arg(long, default_value = "label")]
+	label_column: String,
+	/// Number of classes; 0 for regression.
+	#[arg(long)]
+	classes: u32,
+	/// Expected features per sample; by default whatever the file has.
+	#[arg(long)]
+	features: Option<u32>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+	/// Training data.
+	#[arg(long)]
+	data: PathBuf,
+	#[command(flatten)]
+	layout: LayoutArgs,
+	/// Model: `linear`, `mlp:64,32:relu`, `cnn:1x8x8:16k3p2:relu`.
+	#[arg(long)]
+	model: String,
+	/// Where to write the weights.
+	#[arg(long)]
+	out: PathBuf,
+	/// Start from these weights (lineage: a parent task's winning model).
+	#[arg(long)]
+	parent: Option<PathBuf>,
+	/// Also write the training report (JSON) here.
+	#[arg(long)]
+	report: Option<PathBuf>,
+	#[command(flatten)]
+	hyper: HyperArgs,
+	/// Backend.
+	#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
+	backend: Backend,
+}
+
+#[derive(Args, Clone)]
+struct HyperArgs {
+	/// Epochs at most.
+	#[arg(long, default_value_t = 100)]
+	epochs: usize,
+	/// Batch size.
+	#[arg(long, default_value_t = 32)]
+	batch_size: usize,
+	/// Learning rate.
+	#[arg(long, default_value_t = 3e-3)]
+	lr: f64,
+	/// Optimiser.
+	#[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+	optimizer: OptimizerKind,
+	/// L2 weight decay.
+	#[arg(long, default_value_t = 0.0)]
+	weight_decay: f64,
+	/// Fraction held out for early stopping; 0 trains on everything.
+	#[arg(long, default_value_t = 0.1)]
+	validation_fraction: f64,
+	/// Epochs without improvement before stopping.
+	#[arg(long, default_value_t = 15)]
+	patience: usize,
+	/// Seed.
+	#[arg(long, default_value_t = 42)]
+	seed: u64,
+}
+
+impl HyperArgs {
+	fn config(&self) -> TrainingConfig {
+		TrainingConfig::new()
+			.with_epochs(self.epochs)
+			.with_batch_size(self.batch_size)
+			.with_learning_rate(self.lr)
+			.with_optimizer(self.optimizer)
+			.with_weight_decay(self.weight_decay)
+			.with_validation_fraction(self.validation_fraction)
+			.with_patience(self.patience)
+			.with_seed(self.seed)
+	}
+}
+
+#[derive(Args)]
+struct EvalArgs {
+	/// Weights (safetensors).
+	#[arg(long)]
+	weights: PathBuf,
+	/// Test data.
+	#[arg(long)]
+	data: PathBuf,
+	#[command(flatten)]
+	layout: LayoutArgs,
+	/// Model the weights are for.
+	#[arg(long)]
+	model: String,
+	/// `accuracy`, `mse` or `cross-entropy`.
+	#[arg(long, default_value = "accuracy")]
+	metric: String,
+	/// Backend.
+	#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
+	backend: Backend,
+	/// Print JSON.
+	#[arg(long)]
+	json: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+	/// The store's directory.
+	#[arg(long)]
+	dir: PathBuf,
+	/// Address to listen on.
+	#[arg(long, default_value = "127.0.0.1:8000")]
+	addr: SocketAddr,
+	/// Files to add to the store first (their hashes are printed).
+	#[arg(long)]
+	add: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct FetchArgs {
+	/// `http(s)://…` or `file://…`.
+	uri: String,
+	/// Expected blake2-256, hex.
+	#[arg(long)]
+	hash: String,
+	/// The store's directory.
+	#[arg(long)]
+	dir: PathBuf,
+	/// Size limit in bytes.
+	#[arg(long, default_value_t = 512 * 1024 * 1024)]
+	max_bytes: u64,
+	/// Timeout of the whole transfer, seconds.
+	#[arg(long, default_value_t = 300)]
+	timeout: u64,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+	/// Training data (CSV).
+	#[arg(long)]
+	data: PathBuf,
+	#[command(flatten)]
+	layout: LayoutArgs,
+	/// Model.
+	#[arg(long, default_value = "mlp:64,32:relu")]
+	model: String,
+	/// Backends to measure.
+	#[arg(long, value_enum, value_delimiter = ',', default_value = "flex")]
+	backends: Vec<Backend>,
+	/// Epochs per measurement.
+	#[arg(long, default_value_t = 5)]
+	epochs: usize,
+	/// Batch size.
+	#[arg(long, default_value_t = 64)]
+	batch_size: usize,
+}
+
+fn parse_metric(s: &str) -> Result<Metric> {
+	Ok(match s.to_ascii_lowercase().as_str() {
+		"accuracy" | "acc" => Metric::Accuracy,
+		"mse" | "mean-squared-error" => Metric::MeanSquaredError,
+		"cross-entropy" | "ce" => Metric::CrossEntropy,
+		other => bail!("unknown metric '{other}': use accuracy, mse or cross-entropy"),
+	})
+}
+
+fn layout_for(file: &Path, args: &LayoutArgs, features: u32) -> Result<Layout> {
+	let format = match args.format.as_deref() {
+		Some("csv") => "csv",
+		Some("safetensors") => "safetensors",
+		Some(other) => bail!("unknown format '{other}': use csv or safetensors"),
+		None => match file.extension().and_then(|e| e.to_str()) {
+			Some("safetensors") => "safetensors",
+			_ => "csv",
+		},
+	};
+	let format = if format == "csv" {
+		DatasetFormat::Csv {
+			label_column: args
+				.label_column
+				.as_bytes()
+				.to_vec()
+				.try_into()
+				.map_err(|_| anyhow::anyhow!("label column name longer than 64 bytes"))?,
+		}
+	} else {
+		DatasetFormat::Safetensors
+	};
+	Ok(Layout { format, features, classes: args.classes })
+}
+
+/// Reads and validates a dataset; its feature count is `--features` or whatever the file has.
+fn load_dataset(file: &Path, args: &LayoutArgs) -> Result<Dataset> {
+	let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+	let mut layout = layout_for(file, args, args.features.unwrap_or(0))?;
+	if args.features.is_none() {
+		// Learn the width from the file, then validate everything against it.
+		match Dataset::parse(&bytes, &layout, None) {
+			Err(data::DataError::FeatureCountMismatch { found, .. }) => {
+				layout.features = found as u32
+			},
+			Err(e) => return Err(e).with_context(|| format!("{}", file.display())),
+			Ok(d) => return Ok(d),
+		}
+	}
+	Dataset::parse(&bytes, &layout, None).with_context(|| format!("{}", file.display()))
+}
+
+fn outputs_of(data: &Dataset) -> u32 {
+	match &data.labels {
+		Labels::Classes { classes, .. } => *classes,
+		Labels::Targets(_) => 1,
+	}
+}
+
+fn main() -> Result<()> {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.with_writer(std::io::stderr)
+		.init();
+	let cli = Cli::parse();
+	match cli.command {
+		Command::Dataset(cmd) => dataset(cmd),
+		Command::Train(args) => train(args),
+		Command::Eval(args) => eval(args),
+		Command::Serve(args) => serve(args),
+		Command::Fetch(args) => fetch(args),
+		Command::Bench(args) => bench(args),
+	}
+}
+
+fn dataset(cmd: DatasetCommand) -> Result<()> {
+	match cmd {
+		DatasetCommand::Hash { file } => {
+			let bytes =
+				std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+			println!("0x{}", hex::encode(content_hash(&bytes)));
+		},
+		DatasetCommand::Inspect { file, layout } => {
+			let d = load_dataset(&file, &layout)?;
+			let bytes = std::fs::read(&file)?;
+			println!(
+				"{}",
+				serde_json::json!({
+					"file": file,
+					"hash": format!("0x{}", hex::encode(content_hash(&bytes))),
+					"samples": d.len(),
+					"features": d.feature_count,
+					"classes": layout.classes,
+				})
+			);
+		},
+		DatasetCommand::Split { file, layout, test_fraction, seed, out } => {
+			if !(test_fraction > 0.0 && test_fraction < 1.0) {
+				bail!("--test-fraction must be between 0 and 1");
+			}
+			let d = load_dataset(&file, &layout)?;
+			if d.len() < 2 {
+				bail!("need at least 2 samples to split");
+			}
+			let mut order: Vec<usize> = (0..d.len()).collect();
+			SplitMix64::new(seed).shuffle(&mut order);
+			let n_test = ((d.len() as f64 * test_fraction).round() as usize).clamp(1, d.len() - 1);
+			let (test_rows, train_rows) = order.split_at(n_test);
+			let mut test_rows = test_rows.to_vec();
+			let mut train_rows = train_rows.to_vec();
+			test_rows.sort_unstable();
+			train_rows.sort_unstable();
+			let names: Vec<String> = (0..d.feature_count).map(|i| format!("f{i}")).collect();
+			std::fs::create_dir_all(&out)?;
+			let mut summary = serde_json::Map::new();
+			for (name, rows) in [("train", &train_rows), ("test", &test_rows)] {
+				let part = d.select(rows);
+				let bytes = data::to_csv(&part, &names, &layout.label_column);
+				let path = out.join(format!("{name}.csv"));
+				std::fs::write(&path, &bytes)?;
+				summary.insert(
+					name.into(),
+					serde_json::json!({
+						"file": path,
+						"hash": format!("0x{}", hex::encode(content_hash(&bytes))),
+						"samples": part.len(),
+					}),
+				);
+			}
+			summary.insert("features".into(), d.feature_count.into());
+			summary.insert("classes".into(), layout.classes.into());
+			println!("{}", serde_json::Value::Object(summary));
+		},
+	}
+	Ok(())
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+	let device = args.backend.device()?;
+	let data = load_dataset(&args.data, &args.layout)?;
+	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
+	let parent = match &args.parent {
+		Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
+		None => None,
+	};
+	tracing::info!(
+		model = %spec_text::format(&spec),
+		params = spec.validate().unwrap_or(0),
+		samples = data.len(),
+		backend = %args.backend,
+		"training"
+	);
+	let config = args.hyper.config();
+	let trained = training::train(&spec, &data, &config, &device, parent.as_deref(), true)?;
+	let bytes = weights::to_bytes(&trained.network)?;
+	std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+	let report = serde_json::json!({
+		"weights": args.out,
+		"hash": format!("0x{}", hex::encode(content_hash(&bytes))),
+		"model": spec_text::format(&spec),
+		"backend": args.backend.to_string(),
+		"config": serde_json::from_str::<serde_json::Value>(&config.to_string()).unwrap_or_default(),
+		"report": trained.report,
+	});
+	if let Some(path) = &args.report {
+		std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+	}
+	println!("{report}");
+	Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<()> {
+	let device = args.backend.device()?;
+	let metric = parse_metric(&args.metric)?;
+	let data = load_dataset(&args.data, &args.layout)?;
+	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
+	let bytes = std::fs::read(&args.weights)
+		.with_context(|| format!("reading {}", args.weights.display()))?;
+	let started = Instant::now();
+	let outcome = inference::evaluate(&spec, metric, &bytes, &data, &device)?;
+	let seconds = started.elapsed().as_secs_f64();
+	let json = match &outcome {
+		Evaluation::Valid { value, score } => serde_json::json!({
+			"valid": true, "metric": format!("{metric:?}"), "value": value, "score": score.0,
+			"samples": data.len(), "seconds": seconds,
+		}),
+		Evaluation::Invalid(reason) => serde_json::json!({ "valid": false, "reason": reason }),
+	};
+	if args.json {
+		println!("{json}");
+	} else {
+		match outcome {
+			Evaluation::Valid { value, score } => {
+				println!("{metric:?} {value:.6} (score {}) on {} samples", score.0, data.len())
+			},
+			Evaluation::Invalid(reason) => println!("invalid submission: {reason}"),
+		}
+	}
+	Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+	let store = ArtifactStore::open(&args.dir)?;
+	for file in &args.add {
+		let hash = store.put_file(file).with_context(|| format!("adding {}", file.display()))?;
+		println!("0x{} {}", hex::encode(hash), file.display());
+	}
+	let rt = tokio::runtime::Runtime::new()?;
+	rt.block_on(async move {
+		let (bound, server) = artifacts::bind(store, args.addr).await?;
+		tracing::info!("serving {} on http://{bound}/blob/<hash>", args.dir.display());
+		tokio::select! {
+			r = server => r?,
+			_ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+		}
+		Ok(())
+	})
+}
+
+fn fetch(args: FetchArgs) -> Result<()> {
+	let hash = artifacts::parse_hash(&args.hash)
+		.ok_or_else(|| anyhow::anyhow!("--hash must be 64 hex digits"))?;
+	let store = ArtifactStore::open(&args.dir)?;
+	let limits = FetchLimits {
+		max_bytes: args.max_bytes,
+		timeout: std::time::Duration::from_secs(args.timeout),
+		..Default::default()
+	};
+	let rt = tokio::runtime::Runtime::new()?;
+	let path = rt.block_on(artifacts::fetch(&store, &args.uri, &hash, limits))?;
+	println!("{}", path.display());
+	Ok(())
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+	let status = std::fs::read_to_string("/proc/self/status").ok()?;
+	let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+	line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn bench(args: BenchArgs) -> Result<()> {
+	let data = load_dataset(&args.data, &args.layout)?;
+	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
+	for backend in &args.backends {
+		let device = backend.device()?;
+		let config = TrainingConfig::new()
+			.with_epochs(args.epochs)
+			.with_batch_size(args.batch_size)
+			.with_validation_fraction(0.0);
+		// One warm-up epoch, then the measured run.
+		training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
+		let trained = training::train(&spec, &data, &config, &device, None, false)?;
+		let rounds = 20;
+		let started = Instant::now();
+		for _ in 0..rounds {
+			std::hint::black_box(
+				inference::predict(&trained.network, &data, &device).map_err(anyhow::Error::msg)?,
+			);
+		}
+		let eval_rate = (rounds * data.len()) as f64 / started.elapsed().as_secs_f64();
+		println!(
+			"{}",
+			serde_json::json!({
+				"backend": backend.to_string(),
+				"model": spec_text::format(&spec),
+				"samples": data.len(),
+				"batch_size": args.batch_size,
+				"epochs": args.epochs,
+				"train_samples_per_second": trained.report.samples_per_second,
+				"eval_samples_per_second": eval_rate,
+				"final_train_loss": trained.report.train_loss,
+				"threads": std::env::var("RAYON_NUM_THREADS").ok(),
+				// Process-wide: run one backend per process to read one backend's peak.
+				"peak_rss_kib": peak_rss_kib(),
+			})
+		);
+	}
+	Ok(())
+}

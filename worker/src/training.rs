@@ -1,0 +1,382 @@
+//! Seeded, reproducible training of a spec's network on a dataset.
+//!
+//! Reproducible means: the same seed, data, config and backend give the same weights, byte for
+//! byte (checked by a test on the CPU backend). Everything random comes from the seed: the
+//! initial weights (the device's generator, seeded first), the validation split and the batch
+//! order (a SplitMix64 stream, independent of any crate's RNG version).
+
+use crate::{
+	data::{Dataset, Labels},
+	model::{ModelError, Network},
+	weights::{self, WeightsError},
+};
+use burn::{
+	config::Config,
+	module::Module,
+	nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction},
+	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, SgdConfig},
+	tensor::{Device, Int, Tensor, TensorData},
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pouw_primitives::ModelSpec;
+use std::time::Instant;
+
+/// The optimiser a worker trains with.
+#[derive(Config, Debug, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptimizerKind {
+	/// Adam.
+	Adam,
+	/// Plain stochastic gradient descent.
+	Sgd,
+}
+
+/// A worker's own hyperparameters. With the defaults a 64-64-32-10 MLP reaches about 94 % test
+/// accuracy on the UCI digits, a 64-128-10 one about 96 % (see the README).
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+	/// Passes over the training data at most.
+	#[config(default = 100)]
+	pub epochs: usize,
+	/// Samples per gradient step.
+	#[config(default = 32)]
+	pub batch_size: usize,
+	/// Step size.
+	#[config(default = 3e-3)]
+	pub learning_rate: f64,
+	/// Optimiser.
+	#[config(default = "OptimizerKind::Adam")]
+	pub optimizer: OptimizerKind,
+	/// L2 penalty; `0` for none.
+	#[config(default = 0.0)]
+	pub weight_decay: f64,
+	/// Fraction of the training data held out for validation and early stopping; `0` trains on
+	/// everything for exactly `epochs`.
+	#[config(default = 0.1)]
+	pub validation_fraction: f64,
+	/// Epochs without a better validation loss before stopping.
+	#[config(default = 15)]
+	pub patience: usize,
+	/// Seed of everything random.
+	#[config(default = 42)]
+	pub seed: u64,
+}
+
+/// Why training could not run.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TrainError {
+	/// The spec is invalid or does not fit the data.
+	#[error(transparent)]
+	Model(#[from] ModelError),
+	/// The starting weights do not fit the spec.
+	#[error("parent weights: {0}")]
+	Parent(WeightsError),
+	/// The dataset's features differ from the model's inputs.
+	#[error("the data has {data} features, the model takes {model}")]
+	InputMismatch {
+		/// Features in the data.
+		data: usize,
+		/// Model inputs.
+		model: u64,
+	},
+	/// Classification data for a model whose outputs are not its classes, or regression data for
+	/// a model with more than one output.
+	#[error("the data needs {data} outputs, the model has {model}")]
+	OutputMismatch {
+		/// Outputs the labels need.
+		data: u32,
+		/// Model outputs.
+		model: u32,
+	},
+	/// A hyperparameter is out of range.
+	#[error("bad training config: {0}")]
+	BadConfig(&'static str),
+	/// No sample is left to train on after the validation split.
+	#[error("no training samples")]
+	NoSamples,
+	/// The loss became NaN or infinite (learning rate too high?).
+	#[error("the loss diverged at epoch {0} (NaN or infinite); try a lower learning rate")]
+	Diverged(usize),
+}
+
+/// What happened during training.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TrainReport {
+	/// Epochs run (early stopping may end before the configured number).
+	pub epochs_run: usize,
+	/// The epoch whose weights were kept (1-based).
+	pub best_epoch: usize,
+	/// Mean training loss of the last epoch.
+	pub train_loss: f64,
+	/// Validation loss of the kept weights (`None` without a validation split).
+	pub validation_loss: Option<f64>,
+	/// Validation accuracy of the kept weights, for classification.
+	pub validation_accuracy: Option<f64>,
+	/// Samples trained on, and held out.
+	pub train_samples: usize,
+	/// Samples held out for validation.
+	pub validation_samples: usize,
+	/// Wall time of the training loop, seconds.
+	pub seconds: f64,
+	/// Training throughput: samples through forward and backward per second.
+	pub samples_per_second: f64,
+}
+
+/// A trained network and its report.
+pub struct Trained {
+	/// The kept weights, without autodiff.
+	pub network: Network,
+	/// What happened.
+	pub report: TrainReport,
+}
+
+/// A SplitMix64 stream: tiny, fast and fixed forever, so a seed means the same split and batch
+/// order in every version of pouw.
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+	/// A stream from `seed`.
+	pub fn new(seed: u64) -> Self {
+		Self(seed)
+	}
+
+	/// The next value.
+	pub fn next_u64(&mut self) -> u64 {
+		self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+		let mut z = self.0;
+		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+		z ^ (z >> 31)
+	}
+
+	/// Fisher-Yates shuffle.
+	pub fn shuffle<T>(&mut self, items: &mut [T]) {
+		for i in (1..items.len()).rev() {
+			let j = (self.next_u64() % (i as u64 + 1)) as usize;
+			items.swap(i, j);
+		}
+	}
+}
+
+/// A batch of rows as tensors: features `[n, f]`, plus class ids or targets `[n, 1]`.
+pub(crate) enum Targets {
+	Classes(Tensor<1, Int>),
+	Values(Tensor<2>),
+}
+
+pub(crate) fn batch(data: &Dataset, rows: &[usize], device: &Device) -> (Tensor<2>, Targets) {
+	let f = data.feature_count;
+	let mut x = Vec::with_capacity(rows.len() * f);
+	for &r in rows {
+		x.extend_from_slice(&data.features[r * f..(r + 1) * f]);
+	}
+	let x = Tensor::<2>::from_data(TensorData::new(x, [rows.len(), f]), device);
+	let y = match &data.labels {
+		Labels::Classes { ids, .. } => {
+			let y: Vec<i64> = rows.iter().map(|&r| i64::from(ids[r])).collect();
+			Targets::Classes(Tensor::<1, Int>::from_data(TensorData::new(y, [rows.len()]), device))
+		},
+		Labels::Targets(t) => {
+			let y: Vec<f32> = rows.iter().map(|&r| t[r]).collect();
+			Targets::Values(Tensor::<2>::from_data(TensorData::new(y, [rows.len(), 1]), device))
+		},
+	};
+	(x, y)
+}
+
+fn loss(network: &Network, x: Tensor<2>, y: Targets, device: &Device) -> Tensor<1> {
+	let out = network.forward(x);
+	match y {
+		Targets::Classes(ids) => CrossEntropyLossConfig::new().init(device).forward(out, ids),
+		Targets::Values(t) => MseLoss::new().forward(out, t, Reduction::Mean),
+	}
+}
+
+/// Validation loss and, for classification, accuracy, over `rows` in batches.
+fn validate(
+	network: &Network,
+	data: &Dataset,
+	rows: &[usize],
+	device: &Device,
+) -> (f64, Option<f64>) {
+	let mut total = 0.0;
+	let mut correct = 0usize;
+	for chunk in rows.chunks(1024) {
+		let (x, y) = batch(data, chunk, device);
+		let n = chunk.len() as f64;
+		match y {
+			Targets::Classes(ids) => {
+				let out = network.forward(x);
+				let predicted = out.clone().argmax(1).reshape([chunk.len()]);
+				correct += predicted.equal(ids.clone()).int().sum().into_scalar::<i64>() as usize;
+				let l = CrossEntropyLossConfig::new().init(device).forward(out, ids);
+				total += f64::from(l.into_scalar::<f32>()) * n;
+			},
+			Targets::Values(t) => {
+				let l = MseLoss::new().forward(network.forward(x), t, Reduction::Mean);
+				total += f64::from(l.into_scalar::<f32>()) * n;
+			},
+		}
+	}
+	let n = rows.len().max(1) as f64;
+	let accuracy = matches!(data.labels, Labels::Classes { .. }).then(|| correct as f64 / n);
+	(total / n, accuracy)
+}
+
+/// Trains `spec`'s network on `data` with `config` on `device` (a plain device; autodiff is
+/// added here). With `parent`, training starts from those safetensors weights (lineage)
+/// instead of a fresh initialisation. `progress` shows a bar on a terminal.
+pub fn train(
+	spec: &ModelSpec,
+	data: &Dataset,
+	config: &TrainingConfig,
+	device: &Device,
+	parent: Option<&[u8]>,
+	progress: bool,
+) -> Result<Trained, TrainError> {
+	spec.validate().map_err(ModelError::InvalidSpec)?;
+	if data.feature_count as u64 != spec.input_features() {
+		return Err(TrainError::InputMismatch {
+			data: data.feature_count,
+			model: spec.input_features(),
+		});
+	}
+	let needed = match &data.labels {
+		Labels::Classes { classes, .. } => *classes,
+		Labels::Targets(_) => 1,
+	};
+	if needed != spec.outputs() {
+		return Err(TrainError::OutputMismatch { data: needed, model: spec.outputs() });
+	}
+	if config.batch_size == 0 {
+		return Err(TrainError::BadConfig("batch_size must be at least 1"));
+	}
+	if config.epochs == 0 {
+		return Err(TrainError::BadConfig("epochs must be at least 1"));
+	}
+	if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+		return Err(TrainError::BadConfig("learning_rate must be a positive number"));
+	}
+	if !(0.0..1.0).contains(&config.validation_fraction) {
+		return Err(TrainError::BadConfig("validation_fraction must be in [0, 1)"));
+	}
+	if !(config.weight_decay.is_finite() && config.weight_decay >= 0.0) {
+		return Err(TrainError::BadConfig("weight_decay must be a non-negative number"));
+	}
+
+	let mut rng = SplitMix64::new(config.seed);
+	let mut order: Vec<usize> = (0..data.len()).collect();
+	rng.shuffle(&mut order);
+	let held_out = if config.validation_fraction > 0.0 && data.len() >= 2 {
+		((data.len() as f64 * config.validation_fraction).round() as usize).clamp(1, data.len() - 1)
+	} else {
+		0
+	};
+	let (train_rows, val_rows) = order.split_at(data.len() - held_out);
+	let mut train_rows = train_rows.to_vec();
+	let val_rows = val_rows.to_vec();
+	if train_rows.is_empty() {
+		return Err(TrainError::NoSamples);
+	}
+
+	let ad = device.clone().autodiff();
+	ad.seed(config.seed);
+	let mut network = match parent {
+		// Loaded on the plain device, then forked: a fresh autodiff graph whose leaves are the
+		// parent's weights.
+		Some(bytes) => {
+			weights::load(spec, bytes, device).map_err(TrainError::Parent)?.fork(&ad).train()
+		},
+		None => Network::new(spec, &ad)?,
+	};
+	let decay =
+		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+	let mut optimizer = match config.optimizer {
+		OptimizerKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
+		OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(decay).init(),
+	};
+
+	let steps = train_rows.len().div_ceil(config.batch_size);
+	let bar = if progress {
+		ProgressBar::with_draw_target(
+			Some((config.epochs * steps) as u64),
+			ProgressDrawTarget::stderr(),
+		)
+	} else {
+		ProgressBar::hidden()
+	};
+	bar.set_style(
+		ProgressStyle::with_template("{bar:30} {pos}/{len} steps {elapsed} eta {eta} {msg}")
+			.unwrap_or_else(|_| ProgressStyle::default_bar()),
+	);
+
+	let started = Instant::now();
+	let mut best: Option<(f64, usize, Network, Option<f64>)> = None;
+	let mut since_best = 0;
+	let mut epochs_run = 0;
+	let mut train_loss = f64::NAN;
+	let mut trained_samples = 0usize;
+	for epoch in 1..=config.epochs {
+		epochs_run = epoch;
+		rng.shuffle(&mut train_rows);
+		let mut sum = 0.0;
+		for rows in train_rows.chunks(config.batch_size) {
+			let (x, y) = batch(data, rows, &ad);
+			let l = loss(&network, x, y, &ad);
+			let grads = GradientsParams::from_grads(l.backward(), &network);
+			sum += f64::from(l.into_scalar::<f32>()) * rows.len() as f64;
+			network = optimizer.step(config.learning_rate, network, grads);
+			trained_samples += rows.len();
+			bar.inc(1);
+		}
+		train_loss = sum / train_rows.len() as f64;
+		if !train_loss.is_finite() {
+			bar.abandon();
+			return Err(TrainError::Diverged(epoch));
+		}
+		if val_rows.is_empty() {
+			bar.set_message(format!("epoch {epoch} loss {train_loss:.4}"));
+			continue;
+		}
+		let frozen = network.valid();
+		let (val_loss, val_acc) = validate(&frozen, data, &val_rows, device);
+		tracing::debug!(epoch, train_loss, val_loss, ?val_acc, "epoch done");
+		bar.set_message(format!(
+			"epoch {epoch} loss {train_loss:.4} val {val_loss:.4}{}",
+			val_acc.map(|a| format!(" acc {:.2}%", a * 100.0)).unwrap_or_default()
+		));
+		if best.as_ref().is_none_or(|(b, ..)| val_loss < *b) {
+			best = Some((val_loss, epoch, frozen, val_acc));
+			since_best = 0;
+		} else {
+			since_best += 1;
+			if since_best >= config.patience {
+				tracing::info!(
+					epoch,
+					"early stop: no better validation loss for {} epochs",
+					config.patience
+				);
+				break;
+			}
+		}
+	}
+	bar.finish_and_clear();
+	let seconds = started.elapsed().as_secs_f64();
+	let (network, best_epoch, validation_loss, validation_accuracy) = match best {
+		Some((l, e, n, a)) => (n, e, Some(l), a),
+		None => (network.valid(), epochs_run, None, None),
+	};
+	Ok(Trained {
+		network,
+		report: TrainReport {
+			epochs_run,
+			best_epoch,
+			train_loss,
+			validation_loss,
+			validation_accuracy,
+			train_samples: train_rows.len(),
+			validation_samples: val_rows.len(),
+			seconds,
+			samples_per_second: trained_samples as f64 / seconds.max(1e-9),
+		},
+	})
+}

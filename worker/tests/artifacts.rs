@@ -1,0 +1,133 @@
+//! The artifact store, its HTTP server and the verifying client, over real loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use pouw_primitives::commitment::content_hash;
+use pouw_worker::artifacts::{self, ArtifactStore, FetchError, FetchLimits, Hasher};
+use std::time::Duration;
+
+fn limits() -> FetchLimits {
+	FetchLimits {
+		max_bytes: 1 << 20,
+		connect_timeout: Duration::from_secs(2),
+		timeout: Duration::from_secs(5),
+	}
+}
+
+/// Files left in the store's temporary directory (must be none after any fetch).
+fn leftovers(dir: &std::path::Path) -> usize {
+	std::fs::read_dir(dir.join("tmp")).unwrap().count()
+}
+
+#[test]
+fn streaming_hash_is_the_chains_blake2_256() {
+	let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+	let mut h = Hasher::new();
+	for chunk in bytes.chunks(777) {
+		h.update(chunk);
+	}
+	assert_eq!(h.finish(), content_hash(&bytes));
+	assert_eq!(artifacts::parse_hash(&format!("0x{}", hex::encode(h.finish()))), Some(h.finish()));
+	assert_eq!(artifacts::parse_hash("0x12"), None);
+}
+
+#[test]
+fn store_is_content_addressed_and_spots_corruption() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	let hash = store.put(b"weights").unwrap();
+	assert_eq!(hash, content_hash(b"weights"));
+	assert_eq!(store.get(&hash).unwrap().unwrap(), b"weights");
+	assert_eq!(store.put(b"weights").unwrap(), hash, "idempotent");
+	std::fs::write(store.path(&hash), b"tampered").unwrap();
+	assert_eq!(store.get(&hash).unwrap(), None, "a corrupted blob reads as absent");
+	assert_eq!(store.get(&[0; 32]).unwrap(), None);
+}
+
+#[tokio::test]
+async fn serves_and_fetches_with_verification() {
+	let served = tempfile::tempdir().unwrap();
+	let server_store = ArtifactStore::open(served.path()).unwrap();
+	let big = vec![7u8; 300_000];
+	let hash = server_store.put(&big).unwrap();
+	let (addr, server) =
+		artifacts::bind(server_store, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+	tokio::spawn(server);
+	let url = |h: &str| format!("http://{addr}/blob/{h}");
+
+	// Good download: stored under its hash, nothing left in tmp.
+	let mine = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(mine.path()).unwrap();
+	let path = artifacts::fetch(&store, &url(&hex::encode(hash)), &hash, limits()).await.unwrap();
+	assert_eq!(std::fs::read(&path).unwrap(), big);
+	assert_eq!(leftovers(mine.path()), 0);
+
+	// Bytes that do not match the expected hash are deleted and reported.
+	let other = tempfile::tempdir().unwrap();
+	let store2 = ArtifactStore::open(other.path()).unwrap();
+	let wrong = content_hash(b"something else");
+	let err =
+		artifacts::fetch(&store2, &url(&hex::encode(hash)), &wrong, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::HashMismatch { .. }), "{err}");
+	assert!(!store2.contains(&wrong) && !store2.contains(&hash));
+	assert_eq!(leftovers(other.path()), 0);
+
+	// Oversize download.
+	let small = FetchLimits { max_bytes: 1000, ..limits() };
+	let err = artifacts::fetch(&store2, &url(&hex::encode(hash)), &hash, small).await.unwrap_err();
+	assert!(matches!(err, FetchError::TooLarge { limit: 1000, .. }), "{err}");
+	assert_eq!(leftovers(other.path()), 0);
+
+	// Missing blob, malformed hash.
+	let absent = content_hash(b"absent");
+	let err =
+		artifacts::fetch(&store2, &url(&hex::encode(absent)), &absent, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::Status { status: 404, .. }), "{err}");
+	let err = artifacts::fetch(&store2, &url("xyz"), &absent, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::Status { status: 400, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn unreachable_unsupported_and_file_uris() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	let h = content_hash(b"x");
+	// Nothing listens on a port we just bound and closed.
+	let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+	let err = artifacts::fetch(&store, &format!("http://127.0.0.1:{port}/blob/00"), &h, limits())
+		.await
+		.unwrap_err();
+	assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
+	let err = artifacts::fetch(&store, "ftp://example/x", &h, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::UnsupportedUri(_)), "{err}");
+	let err = artifacts::fetch(&store, "file:///nonexistent/pouw", &h, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
+
+	let file = dir.path().join("data.csv");
+	std::fs::write(&file, b"a,label\n1,0\n").unwrap();
+	let good = content_hash(b"a,label\n1,0\n");
+	let uri = format!("file://{}", file.display());
+	let bytes = artifacts::fetch_bytes(&store, &uri, &good, limits()).await.unwrap();
+	assert_eq!(bytes, b"a,label\n1,0\n");
+	assert_eq!(leftovers(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_times_out() {
+	// A listener that accepts and never answers.
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let addr = listener.local_addr().unwrap();
+	tokio::spawn(async move {
+		let mut held = Vec::new();
+		while let Ok((s, _)) = listener.accept().await {
+			held.push(s);
+		}
+	});
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	let quick = FetchLimits { timeout: Duration::from_millis(500), ..limits() };
+	let err = artifacts::fetch(&store, &format!("http://{addr}/blob/00"), &[0; 32], quick)
+		.await
+		.unwrap_err();
+	assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
+	assert_eq!(leftovers(dir.path()), 0);
+}

@@ -1,0 +1,152 @@
+//! Training: it learns, it is reproducible, it starts from parent weights, it refuses bad input.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use burn::tensor::Device;
+use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
+use pouw_worker::{
+	inference::{evaluate, Evaluation},
+	training::{train, OptimizerKind, TrainError, TrainingConfig},
+	weights,
+};
+
+fn mlp(inputs: u32, hidden: u32, outputs: u32) -> ModelSpec {
+	ModelSpec::Mlp {
+		inputs,
+		hidden: vec![hidden].try_into().unwrap(),
+		outputs,
+		activation: Activation::Relu,
+	}
+}
+
+fn quick() -> TrainingConfig {
+	TrainingConfig::new().with_epochs(15).with_batch_size(16).with_learning_rate(1e-2)
+}
+
+#[test]
+fn learns_separable_classes_and_scores_them_identically_twice() {
+	let device = Device::flex();
+	let data = common::blobs(1, 3, 4, 40);
+	let test = common::blobs(1, 3, 4, 20); // same centres (same seed), fresh noise draws
+	let spec = mlp(4, 16, 3);
+	let trained = train(&spec, &data, &quick(), &device, None, false).unwrap();
+	assert!(trained.report.validation_accuracy.unwrap() > 0.9, "{:?}", trained.report);
+	let bytes = weights::to_bytes(&trained.network).unwrap();
+	let first = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device).unwrap();
+	let second = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device).unwrap();
+	assert_eq!(first, second);
+	let Evaluation::Valid { value, score } = first else { panic!("{first:?}") };
+	assert!(value > 0.9, "test accuracy {value}");
+	assert_eq!(score.0, (value * 1e9).round() as u64);
+	// Cross-entropy and MSE run too, and are finite.
+	for metric in [Metric::CrossEntropy, Metric::MeanSquaredError] {
+		let e = evaluate(&spec, metric, &bytes, &test, &device).unwrap();
+		assert!(matches!(e, Evaluation::Valid { .. }), "{metric:?}: {e:?}");
+	}
+}
+
+#[test]
+fn same_seed_same_weights_other_seed_other_weights() {
+	let device = Device::flex();
+	let data = common::blobs(2, 2, 3, 30);
+	let spec = mlp(3, 8, 2);
+	let config = quick().with_epochs(3);
+	let hash = |c: &TrainingConfig| {
+		let t = train(&spec, &data, c, &device, None, false).unwrap();
+		content_hash(&weights::to_bytes(&t.network).unwrap())
+	};
+	let a = hash(&config);
+	assert_eq!(a, hash(&config), "same seed, data and backend must give the same weights");
+	assert_ne!(a, hash(&config.clone().with_seed(43)));
+}
+
+#[test]
+fn regression_with_sgd_fits_a_line() {
+	let device = Device::flex();
+	let data = common::regression(3, 200);
+	let spec = ModelSpec::Linear { inputs: 2, outputs: 1 };
+	let config = TrainingConfig::new()
+		.with_epochs(40)
+		.with_batch_size(10)
+		.with_learning_rate(0.05)
+		.with_optimizer(OptimizerKind::Sgd);
+	let trained = train(&spec, &data, &config, &device, None, false).unwrap();
+	assert!(trained.report.validation_loss.unwrap() < 0.01, "{:?}", trained.report);
+	let bytes = weights::to_bytes(&trained.network).unwrap();
+	let Evaluation::Valid { value, .. } =
+		evaluate(&spec, Metric::MeanSquaredError, &bytes, &data, &device).unwrap()
+	else {
+		panic!()
+	};
+	assert!(value < 0.01);
+}
+
+#[test]
+fn a_child_task_starts_from_its_parents_weights() {
+	let device = Device::flex();
+	let data = common::blobs(4, 3, 4, 40);
+	let spec = mlp(4, 16, 3);
+	let parent = train(&spec, &data, &quick(), &device, None, false).unwrap();
+	let parent_bytes = weights::to_bytes(&parent.network).unwrap();
+	// One epoch at a tiny learning rate: a child of a good parent is already good.
+	let gentle = quick().with_epochs(1).with_learning_rate(1e-6);
+	let child = train(&spec, &data, &gentle, &device, Some(&parent_bytes), false).unwrap();
+	let fresh = train(&spec, &data, &gentle, &device, None, false).unwrap();
+	assert!(child.report.validation_accuracy.unwrap() > 0.9, "{:?}", child.report);
+	assert!(child.report.validation_loss < fresh.report.validation_loss);
+	// And it really trains from there: gradients reach the loaded weights.
+	let moved =
+		train(&spec, &data, &quick().with_epochs(1), &device, Some(&parent_bytes), false).unwrap();
+	assert_ne!(weights::to_bytes(&moved.network).unwrap(), parent_bytes);
+	// Parent weights for another architecture are refused by name.
+	let other = mlp(4, 8, 3);
+	assert!(matches!(
+		train(&other, &data, &gentle, &device, Some(&parent_bytes), false),
+		Err(TrainError::Parent(_))
+	));
+}
+
+#[test]
+fn refuses_what_it_cannot_train() {
+	let device = Device::flex();
+	let data = common::blobs(5, 3, 4, 5);
+	let err =
+		|spec: &ModelSpec, c: &TrainingConfig| train(spec, &data, c, &device, None, false).err();
+	assert!(matches!(
+		err(&mlp(5, 4, 3), &quick()),
+		Some(TrainError::InputMismatch { data: 4, model: 5 })
+	));
+	assert!(matches!(
+		err(&mlp(4, 4, 2), &quick()),
+		Some(TrainError::OutputMismatch { data: 3, model: 2 })
+	));
+	assert!(matches!(
+		err(&mlp(4, 4, 3), &quick().with_batch_size(0)),
+		Some(TrainError::BadConfig(_))
+	));
+	assert!(matches!(
+		err(&mlp(4, 4, 3), &quick().with_learning_rate(-1.0)),
+		Some(TrainError::BadConfig(_))
+	));
+	assert!(matches!(
+		err(&mlp(4, 4, 3), &quick().with_validation_fraction(1.0)),
+		Some(TrainError::BadConfig(_))
+	));
+	let huge = mlp(4, 5_000_000, 3);
+	assert!(matches!(err(&huge, &quick()), Some(TrainError::Model(_))));
+}
+
+#[test]
+fn weights_of_the_wrong_shape_are_an_invalid_submission() {
+	let device = Device::flex();
+	let data = common::blobs(6, 3, 4, 10);
+	let small = mlp(4, 4, 3);
+	let bytes =
+		weights::to_bytes(&pouw_worker::model::Network::new(&small, &device).unwrap()).unwrap();
+	let other = mlp(4, 5, 3);
+	let e = evaluate(&other, Metric::Accuracy, &bytes, &data, &device).unwrap();
+	assert!(matches!(e, Evaluation::Invalid(ref r) if r.contains("shape")), "{e:?}");
+	let e = evaluate(&small, Metric::Accuracy, b"\x01\x02", &data, &device).unwrap();
+	assert!(matches!(e, Evaluation::Invalid(_)), "{e:?}");
+}
