@@ -3,6 +3,7 @@
 # check of every runtime crate, then every crate's tests, ending with one summary line.
 #
 #   ./scripts/test.sh            the full suite (what CI runs)
+#   ./scripts/test.sh --node     the node's smoke test only (builds pouw-node: long when cold)
 #
 # Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
 # clone reuses earlier builds where they exist, and needs none).
@@ -14,8 +15,11 @@ cd "$ROOT"
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
+		;;
+	--node)
+		exec "$ROOT/scripts/node-smoke.sh"
 		;;
 	*)
 		echo "test.sh: unknown argument '$arg' (see --help)" >&2
@@ -35,6 +39,8 @@ export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 # Crates that go into the runtime: they must build for wasm32 without std.
 RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation -p pallet-verification -p pallet-task-registry)
 FEATURES="runtime-benchmarks,try-runtime"
+# The node is left to `--node`: its cold build does not fit CI's time next to the rest.
+WORKSPACE=(--workspace --exclude pouw-node)
 
 step() {
 	local name="$1"
@@ -46,11 +52,16 @@ step() {
 	echo "[test] == $name: ok in $(($(date +%s) - t0)) s"
 }
 
+# The worker (`pouw`) is its own workspace (see the root Cargo.toml): every step runs for it too.
+WORKER=(--manifest-path "$ROOT/worker/Cargo.toml")
+
 step fmt cargo fmt --all -- --check
+step worker-fmt cargo fmt "${WORKER[@]}" --all -- --check
 # The runtime's wasm is built once, by its own step below; the other steps skip it.
-step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets -- -D warnings
-step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets \
+step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets -- -D warnings
+step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets \
 	--features "$FEATURES" -- -D warnings
+step worker-clippy cargo clippy --locked "${WORKER[@]}" --all-targets -- -D warnings
 # A `std` leak into any runtime crate fails here.
 # shellcheck disable=SC2086
 step wasm-no-std $POUW_WASM_CARGO check --locked --target wasm32-unknown-unknown --no-default-features \
@@ -65,12 +76,19 @@ echo "[test] runtime wasm: $(stat -c %s "$wasm") bytes (debug build, not compact
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 t0=$(date +%s)
-echo "[test] == tests: cargo test --workspace --features $FEATURES"
+echo "[test] == tests: cargo test ${WORKSPACE[*]} --features $FEATURES"
 set +e
-SKIP_WASM_BUILD=1 cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
+SKIP_WASM_BUILD=1 cargo test --locked "${WORKSPACE[@]}" --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-set -e
 echo "[test] == tests: exit $status in $(($(date +%s) - t0)) s"
+t0=$(date +%s)
+# Release profile: the demo and the benchmark use the same build of burn.
+echo "[test] == worker tests: cargo test --release ${WORKER[*]}"
+cargo test --locked --release "${WORKER[@]}" 2>&1 | tee -a "$log"
+worker_status=${PIPESTATUS[0]}
+[ "$worker_status" -eq 0 ] || status=$worker_status
+set -e
+echo "[test] == worker tests: exit $worker_status in $(($(date +%s) - t0)) s"
 
 read -r passed failed < <(awk '/^test result:/ {
 	for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }

@@ -483,9 +483,11 @@ fn bench(args: BenchArgs) -> Result<()> {
 	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
 	for backend in &args.backends {
 		let device = backend.device()?;
+		// Adam at 1e-3, as `bench/torch_bench.py` uses.
 		let config = TrainingConfig::new()
 			.with_epochs(args.epochs)
 			.with_batch_size(args.batch_size)
+			.with_learning_rate(1e-3)
 			.with_validation_fraction(0.0);
 		// One warm-up epoch, then the measured run.
 		training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
