@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use pouw_primitives::{commitment::content_hash, DatasetFormat, Metric};
+use pouw_primitives::{commitment::content_hash, DatasetFormat, Metric, ModelSpec};
 use pouw_worker::{
 	artifacts::{self, ArtifactStore, FetchLimits},
 	backend::Backend,
@@ -91,9 +91,10 @@ struct LayoutArgs {
 	features: Option<u32>,
 }
 
-#[derive(Args)]
-struct TrainArgs {
-	/// Training data.
+/// A dataset file, how to read it, and the model it is for.
+#[derive(Args, Clone)]
+struct DataModelArgs {
+	/// The data (training data for `train`, test data for `eval`).
 	#[arg(long)]
 	data: PathBuf,
 	#[command(flatten)]
@@ -101,6 +102,12 @@ struct TrainArgs {
 	/// Model: `linear`, `mlp:64,32:relu`, `cnn:1x8x8:16k3p2:relu`.
 	#[arg(long)]
 	model: String,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+	#[command(flatten)]
+	input: DataModelArgs,
 	/// Where to write the weights.
 	#[arg(long)]
 	out: PathBuf,
@@ -164,14 +171,8 @@ struct EvalArgs {
 	/// Weights (safetensors).
 	#[arg(long)]
 	weights: PathBuf,
-	/// Test data.
-	#[arg(long)]
-	data: PathBuf,
 	#[command(flatten)]
-	layout: LayoutArgs,
-	/// Model the weights are for.
-	#[arg(long)]
-	model: String,
+	input: DataModelArgs,
 	/// `accuracy`, `mse` or `cross-entropy`.
 	#[arg(long, default_value = "accuracy")]
 	metric: String,
@@ -374,10 +375,16 @@ fn dataset(cmd: DatasetCommand) -> Result<()> {
 	Ok(())
 }
 
+/// Reads the data and builds the spec from the model text and the data's shape.
+fn load_input(input: &DataModelArgs) -> Result<(Dataset, ModelSpec)> {
+	let data = load_dataset(&input.data, &input.layout)?;
+	let spec = spec_text::parse(&input.model, data.feature_count as u32, outputs_of(&data))?;
+	Ok((data, spec))
+}
+
 fn train(args: TrainArgs) -> Result<()> {
 	let device = args.backend.device()?;
-	let data = load_dataset(&args.data, &args.layout)?;
-	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
+	let (data, spec) = load_input(&args.input)?;
 	let parent = match &args.parent {
 		Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
 		None => None,
@@ -411,8 +418,7 @@ fn train(args: TrainArgs) -> Result<()> {
 fn eval(args: EvalArgs) -> Result<()> {
 	let device = args.backend.device()?;
 	let metric = parse_metric(&args.metric)?;
-	let data = load_dataset(&args.data, &args.layout)?;
-	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
+	let (data, spec) = load_input(&args.input)?;
 	let bytes = std::fs::read(&args.weights)
 		.with_context(|| format!("reading {}", args.weights.display()))?;
 	let started = Instant::now();
