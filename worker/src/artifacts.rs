@@ -11,7 +11,7 @@ use axum::{
 	Router,
 };
 use futures_util::StreamExt;
-use pouw_primitives::Hash256;
+use pouw_primitives::{commitment::content_hash, Hash256};
 use std::{
 	io::{self, Write},
 	net::SocketAddr,
@@ -94,9 +94,7 @@ impl ArtifactStore {
 
 	/// Stores `bytes` and returns their hash. Atomic: a crash leaves either the whole blob or none.
 	pub fn put(&self, bytes: &[u8]) -> io::Result<Hash256> {
-		let mut h = Hasher::new();
-		h.update(bytes);
-		let hash = h.finish();
+		let hash = content_hash(bytes);
 		if !self.contains(&hash) {
 			let tmp = self.temp_path();
 			let mut f = std::fs::File::create(&tmp)?;
@@ -115,11 +113,7 @@ impl ArtifactStore {
 	/// The blob's bytes, re-verified against its name (a corrupted file reads as absent).
 	pub fn get(&self, hash: &Hash256) -> io::Result<Option<Vec<u8>>> {
 		match std::fs::read(self.path(hash)) {
-			Ok(bytes) => {
-				let mut h = Hasher::new();
-				h.update(&bytes);
-				Ok((&h.finish() == hash).then_some(bytes))
-			},
+			Ok(bytes) => Ok((&content_hash(&bytes) == hash).then_some(bytes)),
 			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
 			Err(e) => Err(e),
 		}
