@@ -7,6 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
+# The runtime inside the node is always an optimised wasm (test.sh builds the same one).
+export WASM_BUILD_TYPE=release
 started=$(date +%s)
 echo "[build-node] cargo build -p pouw-node (target dir $CARGO_TARGET_DIR)"
 (cd "$ROOT" && cargo build --locked -p pouw-node)

@@ -3,7 +3,9 @@
 # check of every runtime crate, then every crate's tests, ending with one summary line.
 #
 #   ./scripts/test.sh            the full suite (what CI runs)
-#   ./scripts/test.sh --node     the node's smoke test only (builds pouw-node: long when cold)
+#   ./scripts/test.sh --node     the node's smoke test and the @polkadot/api check (builds
+#                                pouw-node: long when cold)
+#   ./scripts/test.sh --e2e      end-to-end: the demo's task with exact payouts, and the fault test
 #
 # Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
 # clone reuses earlier builds where they exist, and needs none).
@@ -15,11 +17,14 @@ cd "$ROOT"
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	--node)
 		exec "$ROOT/scripts/node-smoke.sh"
+		;;
+	--e2e)
+		exec "$ROOT/scripts/e2e.sh"
 		;;
 	*)
 		echo "test.sh: unknown argument '$arg' (see --help)" >&2

@@ -8,6 +8,10 @@
 //! - [`artifacts`]: the content-addressed store, its HTTP server and a verifying client.
 //! - [`backend`]: the burn backend chosen at run time.
 //! - [`spec_text`]: the command line's short model syntax (`mlp:64,32:relu`).
+//! - [`chain`]: the subxt client (types generated from the runtime's metadata).
+//! - [`roles`]: the sponsor, the worker daemon and the evaluator daemon.
+//! - [`status`]: tasks and accounts as tables or JSON.
+//! - [`keys`], [`state`]: key files and the roles' durable state.
 //!
 //! Off-chain numeric code: floats and indexing are fine here, but a bad input is a named error,
 //! never a panic.
@@ -19,9 +23,14 @@
 
 pub mod artifacts;
 pub mod backend;
+pub mod chain;
 pub mod data;
 pub mod inference;
+pub mod keys;
 pub mod model;
+pub mod roles;
 pub mod spec_text;
+pub mod state;
+pub mod status;
 pub mod training;
 pub mod weights;

@@ -13,6 +13,8 @@ use pouw_worker::{
 	training::{self, OptimizerKind, SplitMix64, TrainingConfig},
 	weights,
 };
+mod commands;
+
 use std::{
 	net::SocketAddr,
 	path::{Path, PathBuf},
@@ -41,6 +43,22 @@ enum Command {
 	Fetch(FetchArgs),
 	/// Measure training and evaluation throughput on the CPU backends.
 	Bench(BenchArgs),
+	/// Account keys: generate a key file, inspect a key.
+	#[command(subcommand)]
+	Key(commands::KeyCommand),
+	/// Post a task and reveal its test set.
+	#[command(subcommand)]
+	Sponsor(commands::SponsorCommand),
+	/// The worker daemon: trains on open tasks, commits and reveals weights.
+	#[command(subcommand)]
+	Worker(commands::WorkerCommand),
+	/// The evaluator daemon: scores the models of tasks it is drawn for.
+	#[command(subcommand)]
+	Evaluator(commands::EvaluatorCommand),
+	/// Tasks, submissions, scores, winner and payouts (PouwApi).
+	Status(commands::StatusArgs),
+	/// Balances and reputation of accounts.
+	Accounts(commands::AccountsArgs),
 }
 
 #[derive(Subcommand)]
@@ -125,7 +143,7 @@ struct TrainArgs {
 }
 
 #[derive(Args, Clone)]
-struct HyperArgs {
+pub(crate) struct HyperArgs {
 	/// Epochs at most.
 	#[arg(long, default_value_t = 100)]
 	epochs: usize,
@@ -153,7 +171,7 @@ struct HyperArgs {
 }
 
 impl HyperArgs {
-	fn config(&self) -> TrainingConfig {
+	pub(crate) fn config(&self) -> TrainingConfig {
 		TrainingConfig::new()
 			.with_epochs(self.epochs)
 			.with_batch_size(self.batch_size)
@@ -236,7 +254,7 @@ struct BenchArgs {
 	batch_size: usize,
 }
 
-fn parse_metric(s: &str) -> Result<Metric> {
+pub(crate) fn parse_metric(s: &str) -> Result<Metric> {
 	Ok(match s.to_ascii_lowercase().as_str() {
 		"accuracy" | "acc" => Metric::Accuracy,
 		"mse" | "mean-squared-error" => Metric::MeanSquaredError,
@@ -310,6 +328,12 @@ fn main() -> Result<()> {
 		Command::Serve(args) => serve(args),
 		Command::Fetch(args) => fetch(args),
 		Command::Bench(args) => bench(args),
+		Command::Key(cmd) => commands::key(cmd),
+		Command::Sponsor(cmd) => commands::sponsor(cmd),
+		Command::Worker(cmd) => commands::worker(cmd),
+		Command::Evaluator(cmd) => commands::evaluator(cmd),
+		Command::Status(args) => commands::show_status(args),
+		Command::Accounts(args) => commands::accounts(args),
 	}
 }
 

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The main job: one real task from post to payout on a local dev chain.
+#
+# Set-up, builds (pouw-node and the `pouw` binary, reused on a second run), the real data set
+# (UCI handwritten digits from scikit-learn's wheel), a fresh dev node (omni-node dev mode, a
+# block a second), then as separate processes: three evaluators (//Dave, //Eve, //Ferdie)
+# that register with a stake, two workers with different hyperparameters (//Bob: the defaults,
+# //Charlie: two epochs at a small learning rate) each serving its weights over HTTP, and the
+# sponsor (//Alice) who posts the task with a 100-unit bounty, serves the training data and
+# reveals the secret test set when its window opens. The script waits until the task has ended
+# and prints the table: scores per evaluator, medians, winner, payouts, balances and reputation
+# before and after, blocks and seconds per phase. It stops everything it started.
+#
+#   ./scripts/demo.sh                  run it (logs in ~/.cache/pouw/demo/<time>/logs)
+#   POUW_DEMO_DIR=/path ./scripts/demo.sh   keep the run's chain, data and logs there
+#   POUW_DEMO_KEEP_NODE=1 ...          leave the dev node running at the end (for polkadot.js)
+#   POUW_DEMO_SPONSOR=js ...           the sponsor is the @polkadot/api dApp example
+#                                      (scripts/js/sponsor-task.mjs) instead of `pouw sponsor`
+#   POUW_DEMO_FAULT=1 ...              kill //Bob's worker (SIGKILL) right after it commits and
+#                                      start it again: it must still reveal (the fault test)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+started=$(date +%s)
+"$ROOT/scripts/setup.sh"
+# shellcheck disable=SC1090,SC1091
+source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
+
+RUN="${POUW_DEMO_DIR:-$POUW_CACHE/demo/$(date +%Y%m%d-%H%M%S)}"
+LOGS="$RUN/logs"
+mkdir -p "$LOGS"
+echo "[demo] run folder $RUN"
+
+# --- builds ---------------------------------------------------------------------------------
+t0=$(date +%s)
+if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
+	echo "[demo] building pouw-node: a cold build takes about 2 hours on 2 cores (see README)"
+fi
+"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
+if [ ! -x "$CARGO_TARGET_DIR/release/pouw" ]; then
+	echo "[demo] building pouw (release): a cold build takes about 15 minutes on 2 cores"
+fi
+cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml" 2>&1 | tail -n 1
+echo "[demo] builds ready in $(($(date +%s) - t0)) s"
+NODE="$CARGO_TARGET_DIR/debug/pouw-node"
+POUW="$CARGO_TARGET_DIR/release/pouw"
+
+# --- data -----------------------------------------------------------------------------------
+DATA="$POUW_CACHE/data/digits"
+POUW_BIN="$POUW" "$ROOT/scripts/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
+echo "[demo] data: $(tr -d '\n' <"$LOGS/data.json" | cut -c1-160)…"
+
+# --- processes ------------------------------------------------------------------------------
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+RPC_PORT="${POUW_DEMO_RPC_PORT:-$(free_port)}"
+export POUW_URL="ws://127.0.0.1:$RPC_PORT"
+pids=()
+names=()
+cleanup() {
+	local code=$?
+	for i in "${!pids[@]}"; do
+		if [ "${names[$i]}" = node ] && [ -n "${POUW_DEMO_KEEP_NODE:-}" ] && [ "$code" -eq 0 ]; then
+			echo "[demo] the dev node keeps running on $POUW_URL (pid ${pids[$i]})"
+			continue
+		fi
+		kill "${pids[$i]}" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	echo "[demo] logs: $LOGS"
+	exit "$code"
+}
+trap cleanup EXIT INT TERM
+spawn() {
+	local name=$1
+	shift
+	"$@" >"$LOGS/$name.log" 2>&1 &
+	pids+=($!)
+	names+=("$name")
+}
+
+echo "[demo] starting the dev node on $POUW_URL"
+spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
+	--no-prometheus --no-telemetry --name pouw-demo
+deadline=$(($(date +%s) + 600))
+until "$POUW" status >/dev/null 2>&1; do
+	if ! kill -0 "${pids[0]}" 2>/dev/null; then
+		echo "[demo] the node stopped; its log:" >&2
+		tail -n 30 "$LOGS/node.log" >&2
+		exit 1
+	fi
+	if [ "$(date +%s)" -gt "$deadline" ]; then
+		echo "[demo] the node did not answer within 10 minutes" >&2
+		exit 1
+	fi
+	sleep 1
+done
+echo "[demo] node up after $(($(date +%s) - t0)) s"
+
+ACCOUNTS=(//Alice //Bob //Charlie //Dave //Eve //Ferdie)
+"$POUW" accounts --json "${ACCOUNTS[@]}" >"$RUN/before.json"
+
+for who in Dave Eve Ferdie; do
+	spawn "evaluator-$who" "$POUW" evaluator run --suri "//$who" --data-dir "$RUN/$who" \
+		--stake 10 --tasks 1
+done
+BOB_PORT=$(free_port)
+CHARLIE_PORT=$(free_port)
+SPONSOR_PORT=$(free_port)
+BOB=("$POUW" worker run --suri //Bob --data-dir "$RUN/Bob" --listen "127.0.0.1:$BOB_PORT" --tasks 1)
+spawn worker-Bob "${BOB[@]}"
+spawn worker-Charlie "$POUW" worker run --suri //Charlie --data-dir "$RUN/Charlie" \
+	--listen "127.0.0.1:$CHARLIE_PORT" --epochs 2 --lr 0.0005 --tasks 1
+PHASES="${POUW_DEMO_PHASES:-15,8,8,8,8}"
+if [ "${POUW_DEMO_SPONSOR:-pouw}" = js ]; then
+	[ -d "$ROOT/scripts/js/node_modules" ] || (cd "$ROOT/scripts/js" && npm ci --no-audit --no-fund >/dev/null)
+	spawn sponsor-Alice node "$ROOT/scripts/js/sponsor-task.mjs" --url "$POUW_URL" --suri //Alice \
+		--port "$SPONSOR_PORT" --train "$DATA/train.csv" --test "$DATA/test.csv" --classes 10 \
+		--bounty 100 --phase-blocks "$PHASES"
+else
+	spawn sponsor-Alice "$POUW" sponsor create --suri //Alice --data-dir "$RUN/Alice" \
+		--listen "127.0.0.1:$SPONSOR_PORT" --train "$DATA/train.csv" --test "$DATA/test.csv" \
+		--classes 10 --model mlp:64,32:relu --metric accuracy --bounty 100 --quorum 3 \
+		--phase-blocks "$PHASES" --watch
+fi
+
+# The sponsor prints {"task": N} once the task is on chain.
+task=""
+deadline=$(($(date +%s) + 120))
+while [ -z "$task" ]; do
+	task=$(sed -n 's/^{"task":\([0-9]*\)}$/\1/p' "$LOGS/sponsor-Alice.log" | head -n1)
+	if [ -z "$task" ]; then
+		if ! kill -0 "${pids[-1]}" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then
+			echo "[demo] the sponsor could not post the task:" >&2
+			tail -n 20 "$LOGS/sponsor-Alice.log" >&2
+			exit 1
+		fi
+		sleep 1
+	fi
+done
+echo "[demo] task $task posted; following it to the end"
+if [ -n "${POUW_DEMO_FAULT:-}" ]; then
+	deadline=$(($(date +%s) + 300))
+	until grep -q "model committed" "$LOGS/worker-Bob.log"; do
+		[ "$(date +%s)" -lt "$deadline" ] || { echo "[demo] //Bob never committed" >&2; exit 1; }
+		sleep 0.2
+	done
+	for i in "${!names[@]}"; do
+		if [ "${names[$i]}" = worker-Bob ]; then
+			kill -9 "${pids[$i]}"
+			wait "${pids[$i]}" 2>/dev/null || true
+			names[$i]=killed
+		fi
+	done
+	echo "[demo] fault: killed //Bob's worker (SIGKILL) after its commit; starting it again"
+	spawn worker-Bob-restarted "${BOB[@]}"
+fi
+"$POUW" status "$task" --wait 900 --before "$RUN/before.json" | tee "$RUN/result.txt"
+"$POUW" status "$task" --json --before "$RUN/before.json" >"$RUN/result.json"
+
+# Every role exits by itself once the task has ended (--tasks 1 / --watch).
+for i in "${!pids[@]}"; do
+	[ "${names[$i]}" = node ] || [ "${names[$i]}" = killed ] && continue
+	if ! wait "${pids[$i]}"; then
+		echo "[demo] ${names[$i]} failed; its log ends:" >&2
+		tail -n 15 "$LOGS/${names[$i]}.log" >&2
+		exit 1
+	fi
+done
+if ! grep -q '"status": "Finalized"' "$RUN/result.json"; then
+	echo "[demo] the task did not end Finalized (see $RUN/result.json)" >&2
+	exit 1
+fi
+echo "[demo] done in $(($(date +%s) - started)) s: task $task finalized, winner paid (details: $RUN/result.json)"

@@ -1,0 +1,713 @@
+//! The chain client: subxt with types generated from the runtime's metadata
+//! (`worker/metadata/pouw.scale`, refreshed by `scripts/refresh-metadata.sh`; the runtime's test
+//! suite fails while it is stale).
+//!
+//! Every submission waits until its block is finalized (the dev node finalizes each block it
+//! seals; on a relay-backed network this is GRANDPA finality) and a failed dispatch comes back as
+//! [`ChainError::Dispatch`] naming the pallet and the error.
+//!
+//! Types that the runtime shares with `pouw_primitives` (the task spec, ids, scores) cross the
+//! boundary by SCALE: the generated type and the primitives type encode to the same bytes by
+//! construction, and [`convert`] re-decodes one as the other.
+
+use codec::{Decode, Encode};
+use pouw_primitives::{Hash256, Reputation, Score, SubmissionIndex, TaskId, TaskSpec};
+use std::{str::FromStr, time::Duration};
+use subxt::{OnlineClient, PolkadotConfig};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+/// The API generated from the runtime's metadata.
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/pouw.scale",
+	derive_for_all_types = "::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode",
+	attributes_for_all_types = "#[codec(crate = ::subxt::ext::codec)]"
+)]
+pub mod runtime {}
+
+use runtime::runtime_types;
+
+/// The chain's account id (SS58 when displayed).
+pub type AccountId = subxt::utils::AccountId32;
+/// Balances, in the chain's smallest unit (12 decimals: `UNIT = 10^12`).
+pub type Balance = u128;
+/// Block numbers.
+pub type BlockNumber = u32;
+/// The client type.
+pub type Client = OnlineClient<PolkadotConfig>;
+/// One unit of the native token.
+pub const UNIT: Balance = 1_000_000_000_000;
+
+/// What can go wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+	/// No node answered at the URL.
+	#[error("cannot connect to {url}: {reason}")]
+	Connect {
+		/// The node's RPC URL.
+		url: String,
+		/// Why.
+		reason: String,
+	},
+	/// The extrinsic was included but its dispatch failed.
+	#[error("{call} failed: {pallet}.{error}{}", if docs.is_empty() { String::new() } else { format!(" ({docs})") })]
+	Dispatch {
+		/// `Pallet.call` that was submitted.
+		call: String,
+		/// The pallet whose error it is.
+		pallet: String,
+		/// The error's name.
+		error: String,
+		/// Its documentation.
+		docs: String,
+	},
+	/// The pool refused the extrinsic or dropped it (bad signature, no funds for fees, ...).
+	#[error("{call} was not included: {reason}")]
+	NotIncluded {
+		/// `Pallet.call` that was submitted.
+		call: String,
+		/// Why.
+		reason: String,
+	},
+	/// An RPC or decoding failure.
+	#[error("{context}: {reason}")]
+	Rpc {
+		/// What was being done.
+		context: String,
+		/// Why it failed.
+		reason: String,
+	},
+	/// An expected event was missing.
+	#[error("{0}")]
+	Unexpected(String),
+}
+
+impl ChainError {
+	/// Whether this error is about the connection (the node went away) rather than the call.
+	pub fn is_connection(&self) -> bool {
+		match self {
+			ChainError::Connect { .. } => true,
+			ChainError::Rpc { reason, .. } => {
+				let r = reason.to_ascii_lowercase();
+				r.contains("restart")
+					|| r.contains("connection")
+					|| r.contains("closed")
+					|| r.contains("transport")
+					|| r.contains("background task")
+			},
+			_ => false,
+		}
+	}
+}
+
+fn rpc_any<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> ChainError + '_ {
+	move |e| ChainError::Rpc { context: context.into(), reason: e.to_string() }
+}
+
+/// Re-reads a value as another type with the same SCALE encoding (a generated type as its
+/// `pouw_primitives` twin, or back).
+pub fn convert<A: Encode, B: Decode>(value: &A) -> Result<B, ChainError> {
+	let bytes = value.encode();
+	B::decode(&mut &bytes[..]).map_err(|e| ChainError::Rpc {
+		context: format!("converting {}", std::any::type_name::<B>()),
+		reason: e.to_string(),
+	})
+}
+
+/// An sr25519 signer from a secret URI: `//Alice`, a mnemonic, or a `0x` seed, with optional
+/// `//hard/soft` derivation.
+pub fn signer_from_suri(suri: &str) -> anyhow::Result<Keypair> {
+	let uri =
+		SecretUri::from_str(suri.trim()).map_err(|e| anyhow::anyhow!("invalid secret URI: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("invalid secret URI: {e}"))
+}
+
+/// The account id of a signer.
+pub fn account_of(signer: &Keypair) -> AccountId {
+	signer.public_key().to_account_id()
+}
+
+/// Parses an SS58 address or a `0x` public key.
+pub fn parse_account(s: &str) -> anyhow::Result<AccountId> {
+	if let Some(hex_key) = s.strip_prefix("0x") {
+		let bytes: [u8; 32] = hex::decode(hex_key)?
+			.try_into()
+			.map_err(|_| anyhow::anyhow!("a public key is 32 bytes"))?;
+		return Ok(AccountId::from(bytes));
+	}
+	AccountId::from_str(s).map_err(|e| anyhow::anyhow!("invalid address '{s}': {e}"))
+}
+
+/// A task's phase, as the runtime reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Decode, Encode, serde::Serialize)]
+pub enum Phase {
+	/// Workers commit.
+	Open,
+	/// Workers reveal.
+	Reveal,
+	/// The sponsor reveals the test set.
+	TestReveal,
+	/// The quorum commits scores.
+	ScoreCommit,
+	/// The quorum reveals scores.
+	ScoreReveal,
+	/// Due for settlement.
+	Finalizable,
+	/// Settled (finalized, failed or cancelled).
+	Ended,
+}
+
+/// A task's outcome so far.
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode, serde::Serialize)]
+pub enum TaskStatus {
+	/// Running.
+	Active,
+	/// Cancelled by its sponsor.
+	Cancelled,
+	/// Failed, with the reason's name.
+	Failed(FailureReason),
+	/// Settled with a winner.
+	Finalized,
+}
+
+/// Why a task failed (the registry pallet's `FailureReason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Decode, Encode, serde::Serialize)]
+pub enum FailureReason {
+	/// No worker revealed a model.
+	NoModelRevealed,
+	/// The sponsor did not reveal the test set.
+	SponsorDidNotReveal,
+	/// Too few eligible evaluators for the quorum.
+	NotEnoughEvaluators,
+	/// Too few evaluators revealed.
+	QuorumNotReached,
+	/// No model was valid by consensus.
+	NoValidModel,
+	/// No model met the task's minimum score.
+	NoModelMetMinimum,
+}
+
+/// The revealed test set.
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct TestSet {
+	/// Where.
+	pub uri: Vec<u8>,
+	/// blake2-256 of its bytes.
+	pub hash: Hash256,
+}
+
+/// The winner of a finalized task.
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct Winner {
+	/// Its submission.
+	pub submission: SubmissionIndex,
+	/// The worker.
+	pub worker: [u8; 32],
+	/// Where its weights are.
+	pub model_uri: Vec<u8>,
+	/// Their hash.
+	pub model_hash: Hash256,
+	/// Its median score.
+	pub score: Score,
+}
+
+/// A task as stored (the registry pallet's `TaskInfo` for this runtime).
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct TaskInfo {
+	/// Who posted it.
+	pub sponsor: [u8; 32],
+	/// What it asks for.
+	pub spec: TaskSpec<BlockNumber>,
+	/// The bounty on hold.
+	pub bounty: Balance,
+	/// `test_set_commitment(test_hash, salt)`.
+	pub test_set_commitment: Hash256,
+	/// Block it was created at.
+	pub created_at: BlockNumber,
+	/// Outcome so far.
+	pub status: TaskStatus,
+	/// Models committed.
+	pub submissions: u32,
+	/// Models revealed.
+	pub revealed: u32,
+	/// The test set once revealed.
+	pub test_set: Option<TestSet>,
+	/// The parent task's winning model (lineage).
+	pub parent_model: Option<Hash256>,
+	/// The winner once finalized.
+	pub winner: Option<Winner>,
+}
+
+/// One submission as `PouwApi::submissions` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct SubmissionView {
+	/// Commit order.
+	pub index: SubmissionIndex,
+	/// The worker.
+	pub worker: [u8; 32],
+	/// The revealed weights' hash.
+	pub model_hash: Option<Hash256>,
+	/// `None` before aggregation, `Some(None)` invalid by consensus.
+	pub median: Option<Option<Score>>,
+}
+
+/// An account's reputation in each role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct ReputationView {
+	/// As a worker.
+	pub worker: Reputation,
+	/// As an evaluator.
+	pub evaluator: Reputation,
+	/// As a sponsor.
+	pub sponsor: Reputation,
+}
+
+/// Free and held balance of an account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Balances {
+	/// Spendable.
+	pub free: Balance,
+	/// On hold (escrowed bounty, bonds, stakes).
+	pub held: Balance,
+}
+
+/// A finalized task's payout, from its `TaskFinalized` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Payout {
+	/// The block it happened in.
+	pub block: BlockNumber,
+	/// The winning worker.
+	#[serde(serialize_with = "ser_account")]
+	pub winner: [u8; 32],
+	/// To the winner.
+	pub winner_paid: Balance,
+	/// To the honest evaluators, together.
+	pub evaluators_paid: Balance,
+	/// To the treasury.
+	pub treasury_paid: Balance,
+}
+
+fn ser_account<S: serde::Serializer>(a: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+	s.serialize_str(&AccountId::from(*a).to_string())
+}
+
+/// What [`Chain::scan`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+	/// Fees paid per account.
+	pub fees: std::collections::BTreeMap<[u8; 32], Balance>,
+	/// The task's payout, if it was finalized in the range.
+	pub payout: Option<Payout>,
+}
+
+/// A connection to a node.
+#[derive(Clone)]
+pub struct Chain {
+	client: Client,
+	url: String,
+}
+
+impl Chain {
+	/// Connects to the node at `url` (`ws://` or `wss://`).
+	pub async fn connect(url: &str) -> Result<Self, ChainError> {
+		let client = Client::from_insecure_url(url)
+			.await
+			.map_err(|e| ChainError::Connect { url: url.into(), reason: e.to_string() })?;
+		Ok(Self { client, url: url.into() })
+	}
+
+	/// Connects, retrying every second until `patience` has passed.
+	pub async fn connect_retrying(url: &str, patience: Duration) -> Result<Self, ChainError> {
+		let deadline = tokio::time::Instant::now() + patience;
+		loop {
+			match Self::connect(url).await {
+				Ok(chain) => return Ok(chain),
+				Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+				Err(e) => {
+					tracing::debug!(%e, "node not reachable yet");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				},
+			}
+		}
+	}
+
+	/// The node's URL.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	/// The underlying subxt client.
+	pub fn client(&self) -> &Client {
+		&self.client
+	}
+
+	async fn at_best(
+		&self,
+	) -> Result<
+		subxt::client::ClientAtBlock<
+			PolkadotConfig,
+			subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+		>,
+		ChainError,
+	> {
+		self.client.at_current_block().await.map_err(rpc_any("reading the latest block"))
+	}
+
+	/// The latest finalized block's number.
+	pub async fn block_number(&self) -> Result<BlockNumber, ChainError> {
+		let at = self.at_best().await?;
+		Ok(at.block_number() as BlockNumber)
+	}
+
+	/// Signs `tx` with `signer`, submits it, waits for its block to be finalized and returns
+	/// its events, or the dispatch error by name.
+	pub async fn submit<Call: subxt::transactions::Payload>(
+		&self,
+		tx: &Call,
+		signer: &Keypair,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, ChainError> {
+		let call = format!("{}.{}", tx.pallet_name(), tx.call_name());
+		let at = self.at_best().await?;
+		let progress =
+			at.transactions().sign_and_submit_then_watch_default(tx, signer).await.map_err(
+				|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() },
+			)?;
+		match progress.wait_for_finalized_success().await {
+			Ok(events) => Ok(events),
+			Err(subxt::error::TransactionFinalizedSuccessError::SuccessError(
+				subxt::error::TransactionEventsError::ExtrinsicFailed(dispatch),
+			)) => Err(dispatch_error(call, dispatch)),
+			Err(e) => Err(ChainError::NotIncluded { call, reason: e.to_string() }),
+		}
+	}
+
+	/// A task and its phase, or `None` when there is no such task (or it was pruned).
+	pub async fn task(&self, task: TaskId) -> Result<Option<(TaskInfo, Phase)>, ChainError> {
+		let at = self.at_best().await?;
+		let call = runtime::runtime_apis().pouw_api().task(convert(&task)?);
+		let found = at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.task"))?;
+		match found {
+			None => Ok(None),
+			Some(pair) => Ok(Some(convert(&pair)?)),
+		}
+	}
+
+	/// A task's submissions, ascending.
+	pub async fn submissions(&self, task: TaskId) -> Result<Vec<SubmissionView>, ChainError> {
+		let at = self.at_best().await?;
+		let call = runtime::runtime_apis().pouw_api().submissions(convert(&task)?);
+		let found = at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.submissions"))?;
+		convert(&found)
+	}
+
+	/// The evaluators drawn for a task (empty before the test set is revealed).
+	pub async fn quorum(&self, task: TaskId) -> Result<Vec<AccountId>, ChainError> {
+		let at = self.at_best().await?;
+		let call = runtime::runtime_apis().pouw_api().quorum(convert(&task)?);
+		at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.quorum"))
+	}
+
+	/// An account's reputation in each role.
+	pub async fn reputation(&self, who: &AccountId) -> Result<ReputationView, ChainError> {
+		let at = self.at_best().await?;
+		let call = runtime::runtime_apis().pouw_api().reputation(who.clone());
+		let found = at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.reputation"))?;
+		convert(&found)
+	}
+
+	/// Where the quorum draw's randomness comes from at the latest block.
+	pub async fn randomness_source(&self) -> Result<String, ChainError> {
+		let at = self.at_best().await?;
+		let call = runtime::runtime_apis().pouw_api().randomness_source();
+		let found =
+			at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.randomness_source"))?;
+		Ok(format!("{found:?}"))
+	}
+
+	/// The next task id (every id below it was used).
+	pub async fn next_task_id(&self) -> Result<TaskId, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.fetch(runtime::storage().task_registry().next_task_id(), ())
+			.await
+			.map_err(rpc_any("TaskRegistry.NextTaskId"))?;
+		let id = value.decode().map_err(rpc_any("TaskRegistry.NextTaskId"))?;
+		convert(&id)
+	}
+
+	/// The URI a submission's weights were revealed at, with their hash.
+	pub async fn revealed_model(
+		&self,
+		task: TaskId,
+		index: SubmissionIndex,
+	) -> Result<Option<(String, Hash256)>, ChainError> {
+		let at = self.at_best().await?;
+		let found = at
+			.storage()
+			.try_fetch(
+				runtime::storage().task_registry().submissions(),
+				(convert(&task)?, convert(&index)?),
+			)
+			.await
+			.map_err(rpc_any("TaskRegistry.Submissions"))?;
+		let Some(value) = found else { return Ok(None) };
+		let submission = value.decode().map_err(rpc_any("TaskRegistry.Submissions"))?;
+		Ok(submission.model.map(|m| (String::from_utf8_lossy(&m.uri.0).into_owned(), m.hash)))
+	}
+
+	/// Whether `who` is a registered evaluator, and its stake.
+	pub async fn evaluator_stake(&self, who: &AccountId) -> Result<Option<Balance>, ChainError> {
+		let at = self.at_best().await?;
+		let found = at
+			.storage()
+			.try_fetch(runtime::storage().verification().evaluators(), (who.clone(),))
+			.await
+			.map_err(rpc_any("Verification.Evaluators"))?;
+		let Some(value) = found else { return Ok(None) };
+		let _info = value.decode().map_err(rpc_any("Verification.Evaluators"))?;
+		let stake = at
+			.storage()
+			.try_fetch(runtime::storage().escrow().stakes(), (who.clone(),))
+			.await
+			.map_err(rpc_any("Escrow.Stakes"))?;
+		match stake {
+			Some(v) => Ok(Some(v.decode().map_err(rpc_any("Escrow.Stakes"))?)),
+			None => Ok(Some(0)),
+		}
+	}
+
+	/// The scores each quorum member revealed for a task.
+	pub async fn revealed_scores(
+		&self,
+		task: TaskId,
+	) -> Result<Vec<(AccountId, Vec<(SubmissionIndex, Option<Score>)>)>, ChainError> {
+		let mut out = Vec::new();
+		for member in self.quorum(task).await? {
+			let at = self.at_best().await?;
+			let found = at
+				.storage()
+				.try_fetch(
+					runtime::storage().verification().revealed_scores(),
+					(convert(&task)?, member.clone()),
+				)
+				.await
+				.map_err(rpc_any("Verification.RevealedScores"))?;
+			if let Some(value) = found {
+				let scores = value.decode().map_err(rpc_any("Verification.RevealedScores"))?;
+				out.push((member, convert(&scores)?));
+			}
+		}
+		Ok(out)
+	}
+
+	/// Free and held balance of `who` at the latest block.
+	pub async fn balances(&self, who: &AccountId) -> Result<Balances, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.fetch(runtime::storage().system().account(), (who.clone(),))
+			.await
+			.map_err(rpc_any("System.Account"))?;
+		let info = value.decode().map_err(rpc_any("System.Account"))?;
+		Ok(Balances { free: info.data.free, held: info.data.reserved })
+	}
+
+	/// The timestamp (ms) of block `number`, if the node still has its state.
+	pub async fn timestamp_at(&self, number: BlockNumber) -> Result<Option<u64>, ChainError> {
+		let at = match self.client.at_block(u64::from(number)).await {
+			Ok(at) => at,
+			Err(_) => return Ok(None),
+		};
+		match at.storage().fetch(runtime::storage().timestamp().now(), ()).await {
+			Ok(v) => Ok(v.decode().ok()),
+			Err(_) => Ok(None),
+		}
+	}
+
+	/// The total issuance of the native token at the latest block.
+	pub async fn total_issuance(&self) -> Result<Balance, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.fetch(runtime::storage().balances().total_issuance(), ())
+			.await
+			.map_err(rpc_any("Balances.TotalIssuance"))?;
+		value.decode().map_err(rpc_any("Balances.TotalIssuance"))
+	}
+
+	/// The treasury account the runtime pays its share to.
+	pub async fn treasury(&self) -> Result<AccountId, ChainError> {
+		let at = self.at_best().await?;
+		at.constants()
+			.entry(runtime::constants().task_registry().treasury())
+			.map_err(rpc_any("TaskRegistry.Treasury"))
+	}
+
+	/// Transaction fees paid per account, and `task`'s payout, in blocks `from..=to`.
+	pub async fn scan(
+		&self,
+		from: BlockNumber,
+		to: BlockNumber,
+		task: TaskId,
+	) -> Result<Scan, ChainError> {
+		let mut scan = Scan::default();
+		for number in from..=to {
+			let at = self
+				.client
+				.at_block(u64::from(number))
+				.await
+				.map_err(rpc_any("reading a block"))?;
+			let events = at.events().fetch().await.map_err(rpc_any("reading events"))?;
+			for fee in events.find::<runtime::transaction_payment::events::TransactionFeePaid>() {
+				let fee = fee.map_err(rpc_any("decoding TransactionFeePaid"))?;
+				*scan.fees.entry(fee.who.0).or_default() += fee.actual_fee;
+			}
+			for done in events.find::<runtime::task_registry::events::TaskFinalized>() {
+				let done = done.map_err(rpc_any("decoding TaskFinalized"))?;
+				if convert::<_, TaskId>(&done.task)? == task {
+					scan.payout = Some(Payout {
+						block: number,
+						winner: done.worker.0,
+						winner_paid: done.winner_paid,
+						evaluators_paid: done.evaluators_paid,
+						treasury_paid: done.treasury_paid,
+					});
+				}
+			}
+		}
+		Ok(scan)
+	}
+}
+
+fn dispatch_error(call: String, dispatch: subxt::error::DispatchError) -> ChainError {
+	match &dispatch {
+		subxt::error::DispatchError::Module(module) => match module.details() {
+			Ok(details) => ChainError::Dispatch {
+				call,
+				pallet: details.pallet.name().to_string(),
+				error: details.variant.name.clone(),
+				docs: details.variant.docs.join(" ").trim().to_string(),
+			},
+			Err(_) => ChainError::Dispatch {
+				call,
+				pallet: format!("pallet #{}", module.pallet_index()),
+				error: format!("error #{}", module.error_index()),
+				docs: String::new(),
+			},
+		},
+		other => ChainError::Dispatch {
+			call,
+			pallet: "System".into(),
+			error: format!("{other}"),
+			docs: String::new(),
+		},
+	}
+}
+
+/// Calls of the pouw pallets, built from `pouw_primitives` values.
+pub mod calls {
+	use super::*;
+	use pouw_primitives::{Salt, Uri};
+
+	fn uri(
+		text: &str,
+	) -> Result<runtime_types::bounded_collections::bounded_vec::BoundedVec<u8>, ChainError> {
+		let bounded: Uri = text.as_bytes().to_vec().try_into().map_err(|_| {
+			ChainError::Unexpected(format!("URI longer than the chain allows: {text}"))
+		})?;
+		convert(&bounded)
+	}
+
+	/// `TaskRegistry.create_task`.
+	pub fn create_task(
+		spec: &TaskSpec<BlockNumber>,
+		test_set_commitment: Hash256,
+		bounty: Balance,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().create_task(
+			convert(spec)?,
+			test_set_commitment,
+			bounty,
+		))
+	}
+
+	/// `TaskRegistry.commit_model`.
+	pub fn commit_model(
+		task: TaskId,
+		commitment: Hash256,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().commit_model(convert(&task)?, commitment))
+	}
+
+	/// `TaskRegistry.reveal_model`.
+	pub fn reveal_model(
+		task: TaskId,
+		model_uri: &str,
+		model_hash: Hash256,
+		salt: Salt,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().reveal_model(
+			convert(&task)?,
+			uri(model_uri)?,
+			model_hash,
+			salt,
+		))
+	}
+
+	/// `TaskRegistry.reveal_test_set`.
+	pub fn reveal_test_set(
+		task: TaskId,
+		test_uri: &str,
+		test_hash: Hash256,
+		salt: Salt,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().reveal_test_set(
+			convert(&task)?,
+			uri(test_uri)?,
+			test_hash,
+			salt,
+		))
+	}
+
+	/// `TaskRegistry.finalize_task`.
+	pub fn finalize_task(task: TaskId) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().finalize_task(convert(&task)?))
+	}
+
+	/// `Verification.register_evaluator`.
+	pub fn register_evaluator(stake: Balance) -> impl subxt::transactions::Payload {
+		runtime::transactions().verification().register_evaluator(stake)
+	}
+
+	/// `Verification.commit_scores`.
+	pub fn commit_scores(
+		task: TaskId,
+		commitment: Hash256,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().verification().commit_scores(convert(&task)?, commitment))
+	}
+
+	/// `Verification.reveal_scores`.
+	pub fn reveal_scores(
+		task: TaskId,
+		scores: &[(SubmissionIndex, Option<Score>)],
+		salt: Salt,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().verification().reveal_scores(
+			convert(&task)?,
+			convert(&scores.to_vec())?,
+			salt,
+		))
+	}
+}
+
+/// The id of the task a `TaskCreated` event in `events` names.
+pub fn created_task_id(
+	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+) -> Result<TaskId, ChainError> {
+	let event = events
+		.find_first::<runtime::task_registry::events::TaskCreated>()
+		.ok_or_else(|| ChainError::Unexpected("no TaskCreated event".into()))?
+		.map_err(rpc_any("decoding TaskCreated"))?;
+	convert(&event.task)
+}

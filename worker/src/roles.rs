@@ -1,0 +1,892 @@
+//! The three roles that act on chain: the sponsor (posts a task, reveals its test set), the
+//! worker daemon (trains, commits, reveals) and the evaluator daemon (scores, commits, reveals).
+//!
+//! The daemons poll the latest finalized block (every `poll` interval), so a node restart only
+//! costs them a reconnect: on a connection error they drop the client and connect again. Each
+//! writes its salts and commitments to its state directory before submitting them.
+
+use anyhow::{anyhow, bail, Context, Result};
+use pouw_primitives::{
+	commitment::{model_commitment, scores_commitment, test_set_commitment},
+	DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation, Score,
+	SubmissionIndex, TaskId, TaskSpec, Windows,
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeSet, net::SocketAddr, path::PathBuf, time::Duration};
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+	artifacts::{self, ArtifactStore, FetchLimits},
+	backend::Backend,
+	chain::{self, account_of, calls, AccountId, Balance, BlockNumber, Chain, ChainError, Phase},
+	data::{Dataset, Layout},
+	inference::{self, Evaluation},
+	keys::random_bytes,
+	state::{hex32, StateDir},
+	training::{self, TrainingConfig},
+	weights,
+};
+
+/// Where a role finds the chain and keeps its files.
+#[derive(Clone, Debug)]
+pub struct Common {
+	/// The node's RPC URL.
+	pub url: String,
+	/// Data directory: `blobs/` (the artifact store) and `state/`.
+	pub data_dir: PathBuf,
+	/// How often the daemons look at the chain.
+	pub poll: Duration,
+}
+
+impl Common {
+	fn store(&self) -> Result<ArtifactStore> {
+		ArtifactStore::open(self.data_dir.join("blobs"))
+			.with_context(|| format!("opening the store in {}", self.data_dir.display()))
+	}
+}
+
+/// A chain connection that is re-made after the node goes away.
+struct Node {
+	url: String,
+	chain: Option<Chain>,
+}
+
+impl Node {
+	fn new(url: &str) -> Self {
+		Self { url: url.into(), chain: None }
+	}
+
+	async fn get(&mut self) -> Result<Chain> {
+		if let Some(chain) = &self.chain {
+			return Ok(chain.clone());
+		}
+		let chain = Chain::connect(&self.url).await?;
+		tracing::info!(url = %self.url, "connected");
+		self.chain = Some(chain.clone());
+		Ok(chain)
+	}
+
+	/// After an error: forget the connection if the error was about it.
+	fn after_error(&mut self, error: &anyhow::Error) {
+		let connection = error
+			.chain()
+			.any(|e| e.downcast_ref::<ChainError>().is_some_and(ChainError::is_connection));
+		if connection {
+			tracing::warn!(%error, "lost the node; reconnecting");
+			self.chain = None;
+		} else {
+			tracing::warn!("{error:#}");
+		}
+	}
+}
+
+/// Serves `store` on `listen` in the background; returns the bound address.
+async fn serve_store(store: ArtifactStore, listen: SocketAddr) -> Result<SocketAddr> {
+	let (bound, server) =
+		artifacts::bind(store, listen).await.with_context(|| format!("listening on {listen}"))?;
+	tokio::spawn(async move {
+		if let Err(e) = server.await {
+			tracing::error!(%e, "artifact server stopped");
+		}
+	});
+	tracing::info!(%bound, "serving artifacts");
+	Ok(bound)
+}
+
+/// The URI others download `hash` from: `<public>/blob/<hex>`, or the store's file.
+fn blob_uri(public_url: Option<&str>, store: &ArtifactStore, hash: &Hash256) -> Result<String> {
+	Ok(match public_url {
+		Some(base) => format!("{}/blob/{}", base.trim_end_matches('/'), hex::encode(hash)),
+		None => {
+			let path = std::fs::canonicalize(store.path(hash))?;
+			format!("file://{}", path.display())
+		},
+	})
+}
+
+fn layout_of(spec: &TaskSpec<BlockNumber>) -> Layout {
+	Layout {
+		format: spec.dataset.format.clone(),
+		features: spec.dataset.shape.features,
+		classes: spec.dataset.shape.classes,
+	}
+}
+
+async fn wait_or_stop(poll: Duration) -> bool {
+	tokio::select! {
+		_ = tokio::time::sleep(poll) => false,
+		_ = tokio::signal::ctrl_c() => true,
+	}
+}
+
+fn task_name(task: TaskId) -> String {
+	format!("task-{}", task.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sponsor
+
+/// Everything `pouw sponsor create` needs.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+	/// The public training data.
+	pub train: PathBuf,
+	/// The secret test set (same layout).
+	pub test: PathBuf,
+	/// How to read both.
+	pub format: DatasetFormat,
+	/// Classes (0: regression).
+	pub classes: u32,
+	/// The model, in the short syntax (`mlp:64,32:relu`).
+	pub model: String,
+	/// The objective.
+	pub metric: Metric,
+	/// Bounty in the smallest unit.
+	pub bounty: Balance,
+	/// Evaluators to draw.
+	pub quorum: u32,
+	/// Blocks in each phase: open, reveal, test reveal, score commit, score reveal.
+	pub phase_blocks: [BlockNumber; 5],
+	/// A minimum winning score.
+	pub min_score: Option<Score>,
+	/// Reputation a worker needs.
+	pub min_worker_reputation: Reputation,
+	/// A parent task (lineage).
+	pub parent: Option<TaskId>,
+}
+
+/// The sponsor's record of a task it posted.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SponsorState {
+	/// The task id, once created.
+	pub task: Option<u64>,
+	/// The test set's hash.
+	#[serde(with = "hex32")]
+	pub test_hash: Hash256,
+	/// The commitment's salt (secret until the reveal).
+	#[serde(with = "hex32")]
+	pub salt: Hash256,
+	/// The commitment on chain.
+	#[serde(with = "hex32")]
+	pub commitment: Hash256,
+	/// Whether the test set was revealed.
+	pub revealed: bool,
+}
+
+/// Posts a task; returns its id. Serves nothing by itself: with `public_url` the data is
+/// addressed there (run [`sponsor_watch`] or `pouw serve` on the same data dir), otherwise by
+/// `file://` (same machine only).
+pub async fn sponsor_create(
+	common: &Common,
+	signer: &Keypair,
+	new: &NewTask,
+	public_url: Option<&str>,
+) -> Result<TaskId> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+
+	let train_bytes =
+		std::fs::read(&new.train).with_context(|| format!("reading {}", new.train.display()))?;
+	let mut layout = Layout { format: new.format.clone(), features: 0, classes: new.classes };
+	layout.features = match Dataset::parse(&train_bytes, &layout, None) {
+		Err(crate::data::DataError::FeatureCountMismatch { found, .. }) => found as u32,
+		Err(e) => return Err(e).with_context(|| format!("{}", new.train.display())),
+		Ok(d) => d.feature_count as u32,
+	};
+	let train = Dataset::parse(&train_bytes, &layout, None)
+		.with_context(|| format!("{}", new.train.display()))?;
+	let test_bytes =
+		std::fs::read(&new.test).with_context(|| format!("reading {}", new.test.display()))?;
+	Dataset::parse(&test_bytes, &layout, None).with_context(|| {
+		format!("test set {} (must have the training data's layout)", new.test.display())
+	})?;
+	let outputs = if new.classes == 0 { 1 } else { new.classes };
+	let model: ModelSpec = crate::spec_text::parse(&new.model, layout.features, outputs)?;
+
+	let train_hash = store.put(&train_bytes)?;
+	let test_hash = store.put(&test_bytes)?;
+	let salt = random_bytes()?;
+	let commitment = test_set_commitment(&test_hash, &salt);
+
+	let chain = Chain::connect(&common.url).await?;
+	let now = chain.block_number().await?;
+	let mut end = now;
+	let mut ends = [0; 5];
+	for (slot, blocks) in ends.iter_mut().zip(new.phase_blocks) {
+		end = end.checked_add(blocks.max(1)).ok_or_else(|| anyhow!("windows overflow"))?;
+		*slot = end;
+	}
+	// A few blocks of slack for inclusion.
+	let slack = 2;
+	let windows = Windows {
+		submission_end: ends[0] + slack,
+		reveal_end: ends[1] + slack,
+		test_reveal_end: ends[2] + slack,
+		score_commit_end: ends[3] + slack,
+		evaluation_end: ends[4] + slack,
+	};
+	let uri = blob_uri(public_url, &store, &train_hash)?;
+	let spec = TaskSpec {
+		dataset: DatasetRef {
+			uri: uri.as_bytes().to_vec().try_into().map_err(|_| anyhow!("URI too long: {uri}"))?,
+			hash: train_hash,
+			format: new.format.clone(),
+			shape: DataShape {
+				samples: train.len() as u32,
+				features: layout.features,
+				classes: new.classes,
+			},
+		},
+		model,
+		metric: new.metric,
+		min_score: new.min_score,
+		windows,
+		quorum: new.quorum,
+		min_worker_reputation: new.min_worker_reputation,
+		parent: new.parent,
+	};
+	spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
+
+	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
+	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
+	state.save(&pending, &record)?;
+	let events = chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await?;
+	let task = chain::created_task_id(&events)?;
+	record.task = Some(task.0);
+	state.save(&format!("sponsor-{}", task_name(task)), &record)?;
+	let _ = std::fs::remove_file(common.data_dir.join("state").join(format!("{pending}.json")));
+	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
+	Ok(task)
+}
+
+/// Serves the sponsor's data and reveals the test set when the task reaches `TestReveal`;
+/// returns the task's final status once it has ended.
+pub async fn sponsor_watch(
+	common: &Common,
+	signer: &Keypair,
+	task: TaskId,
+	public_url: Option<&str>,
+	listen: Option<SocketAddr>,
+) -> Result<chain::TaskStatus> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+	let name = format!("sponsor-{}", task_name(task));
+	let mut record: SponsorState = state
+		.load(&name)?
+		.ok_or_else(|| anyhow!("no record of task {} in {}", task.0, common.data_dir.display()))?;
+	if let Some(addr) = listen {
+		serve_store(store.clone(), addr).await?;
+	}
+	let mut node = Node::new(&common.url);
+	let mut last_phase = None;
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			let (info, phase) =
+				chain.task(task).await?.ok_or_else(|| anyhow!("task {} not found", task.0))?;
+			if last_phase != Some(phase) {
+				tracing::info!(task = task.0, ?phase, "phase");
+				last_phase = Some(phase);
+			}
+			if phase == Phase::Ended {
+				return Ok::<_, anyhow::Error>(Some(info.status));
+			}
+			if phase == Phase::TestReveal && !record.revealed && info.test_set.is_none() {
+				let uri = blob_uri(public_url, &store, &record.test_hash)?;
+				let call = calls::reveal_test_set(task, &uri, record.test_hash, record.salt)?;
+				chain.submit(&call, signer).await?;
+				record.revealed = true;
+				state.save(&name, &record)?;
+				tracing::info!(task = task.0, %uri, "test set revealed");
+			}
+			Ok(None)
+		}
+		.await;
+		match step {
+			Ok(Some(status)) => return Ok(status),
+			Ok(None) => {},
+			Err(e) => node.after_error(&e),
+		}
+		if wait_or_stop(common.poll).await {
+			bail!("stopped before task {} ended", task.0);
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker
+
+/// How a worker trains and where it publishes.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+	/// Its own hyperparameters.
+	pub training: TrainingConfig,
+	/// Backend.
+	pub backend: Backend,
+	/// Base URL others reach this worker's server at.
+	pub public_url: Option<String>,
+	/// Address the server listens on.
+	pub listen: Option<SocketAddr>,
+	/// Stop after this many tasks ended that it revealed in.
+	pub tasks: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum WorkerStep {
+	/// Commitment written, not yet known to be on chain.
+	Committing,
+	/// On chain.
+	Committed,
+	/// Revealed.
+	Revealed,
+	/// Nothing more to do (the reason is logged and kept).
+	Done { note: String },
+}
+
+/// A worker's record of one task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct WorkerState {
+	task: u64,
+	step: WorkerStep,
+	#[serde(with = "hex32")]
+	model_hash: Hash256,
+	#[serde(with = "hex32")]
+	salt: Hash256,
+	#[serde(with = "hex32")]
+	commitment: Hash256,
+	model_uri: String,
+	report: serde_json::Value,
+}
+
+/// Runs the worker daemon until Ctrl-C (or `tasks` tasks are over).
+pub async fn worker_run(common: &Common, signer: &Keypair, options: &WorkerOptions) -> Result<()> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+	let me = account_of(signer);
+	if let Some(addr) = options.listen {
+		serve_store(store.clone(), addr).await?;
+	}
+	options.backend.device()?;
+	tracing::info!(account = %me, backend = %options.backend, "worker started");
+	let mut node = Node::new(&common.url);
+	let mut finished: BTreeSet<u64> = BTreeSet::new();
+	let mut completed = 0u32;
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			let next = chain.next_task_id().await?;
+			for id in 0..next.0 {
+				if finished.contains(&id) {
+					continue;
+				}
+				let task = TaskId(id);
+				let ended = worker_task(&chain, signer, &me, &store, &state, options, task).await?;
+				if ended {
+					finished.insert(id);
+					if let Some(WorkerState { step: WorkerStep::Revealed, .. }) =
+						state.load::<WorkerState>(&task_name(task))?
+					{
+						completed += 1;
+					}
+				}
+			}
+			Ok::<_, anyhow::Error>(())
+		}
+		.await;
+		if let Err(e) = step {
+			node.after_error(&e);
+		}
+		if options.tasks.is_some_and(|n| completed >= n) {
+			tracing::info!(completed, "done");
+			return Ok(());
+		}
+		if wait_or_stop(common.poll).await {
+			return Ok(());
+		}
+	}
+}
+
+/// One task's next step for the worker. Returns whether the worker is done with it.
+async fn worker_task(
+	chain: &Chain,
+	signer: &Keypair,
+	me: &AccountId,
+	store: &ArtifactStore,
+	state: &StateDir,
+	options: &WorkerOptions,
+	task: TaskId,
+) -> Result<bool> {
+	let name = task_name(task);
+	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
+	let record: Option<WorkerState> = state.load(&name)?;
+	let mine = |subs: &[chain::SubmissionView]| subs.iter().any(|s| s.worker == me.0);
+	match (phase, record) {
+		(Phase::Ended, Some(mut r)) => {
+			if !matches!(r.step, WorkerStep::Done { .. }) {
+				let won = info.winner.as_ref().is_some_and(|w| w.worker == me.0);
+				let note =
+					format!("task ended: {:?}{}", info.status, if won { ", won" } else { "" });
+				tracing::info!(task = task.0, won, status = ?info.status, "task over");
+				if r.step == WorkerStep::Revealed {
+					// Keep `Revealed` so the count of completed tasks sees it.
+					return Ok(true);
+				}
+				r.step = WorkerStep::Done { note };
+				state.save(&name, &r)?;
+			}
+			Ok(true)
+		},
+		(Phase::Ended, None) => Ok(true),
+		(_, Some(WorkerState { step: WorkerStep::Done { .. }, .. })) => Ok(false),
+		(Phase::Open, None) => {
+			if info.sponsor == me.0 {
+				return Ok(true);
+			}
+			let rep = chain.reputation(me).await?;
+			if rep.worker < info.spec.min_worker_reputation {
+				tracing::info!(task = task.0, "reputation below the task's minimum; skipping");
+				return Ok(true);
+			}
+			let record = match train_for(chain, store, options, task, &info).await {
+				Ok((bytes, report)) => {
+					let model_hash = store.put(&bytes)?;
+					let salt = random_bytes()?;
+					let commitment = model_commitment(&model_hash, &salt, &me.0);
+					let model_uri = blob_uri(options.public_url.as_deref(), store, &model_hash)?;
+					WorkerState {
+						task: task.0,
+						step: WorkerStep::Committing,
+						model_hash,
+						salt,
+						commitment,
+						model_uri,
+						report,
+					}
+				},
+				Err(e) => {
+					tracing::warn!(task = task.0, "cannot train: {e:#}");
+					let r = WorkerState {
+						task: task.0,
+						step: WorkerStep::Done { note: format!("cannot train: {e:#}") },
+						model_hash: [0; 32],
+						salt: [0; 32],
+						commitment: [0; 32],
+						model_uri: String::new(),
+						report: serde_json::Value::Null,
+					};
+					state.save(&name, &r)?;
+					return Ok(false);
+				},
+			};
+			state.save(&name, &record)?;
+			commit(chain, signer, state, task, record).await?;
+			Ok(false)
+		},
+		(Phase::Open, Some(r)) if r.step == WorkerStep::Committing => {
+			if mine(&chain.submissions(task).await?) {
+				let mut r = r;
+				r.step = WorkerStep::Committed;
+				state.save(&name, &r)?;
+			} else {
+				commit(chain, signer, state, task, r).await?;
+			}
+			Ok(false)
+		},
+		(Phase::Reveal, Some(mut r))
+			if matches!(r.step, WorkerStep::Committing | WorkerStep::Committed) =>
+		{
+			if r.step == WorkerStep::Committing && !mine(&chain.submissions(task).await?) {
+				r.step = WorkerStep::Done { note: "the commitment never reached the chain".into() };
+				state.save(&name, &r)?;
+				return Ok(false);
+			}
+			let call = calls::reveal_model(task, &r.model_uri, r.model_hash, r.salt)?;
+			chain.submit(&call, signer).await?;
+			r.step = WorkerStep::Revealed;
+			state.save(&name, &r)?;
+			tracing::info!(task = task.0, uri = %r.model_uri, "model revealed");
+			Ok(false)
+		},
+		(Phase::Open | Phase::Reveal, _) => Ok(false),
+		(_, Some(mut r)) if matches!(r.step, WorkerStep::Committing | WorkerStep::Committed) => {
+			tracing::warn!(
+				task = task.0,
+				?phase,
+				"the reveal window closed before this worker revealed"
+			);
+			r.step = WorkerStep::Done { note: "missed the reveal window".into() };
+			state.save(&name, &r)?;
+			Ok(false)
+		},
+		(_, Some(_)) => Ok(false),
+		(_, None) => Ok(true),
+	}
+}
+
+async fn commit(
+	chain: &Chain,
+	signer: &Keypair,
+	state: &StateDir,
+	task: TaskId,
+	mut record: WorkerState,
+) -> Result<()> {
+	let name = task_name(task);
+	match chain.submit(&calls::commit_model(task, record.commitment)?, signer).await {
+		Ok(_) => {
+			record.step = WorkerStep::Committed;
+			state.save(&name, &record)?;
+			tracing::info!(task = task.0, model = %hex::encode(record.model_hash), "model committed");
+			Ok(())
+		},
+		Err(e @ ChainError::Dispatch { .. }) => {
+			tracing::warn!(task = task.0, "commit refused: {e}");
+			record.step = WorkerStep::Done { note: format!("commit refused: {e}") };
+			state.save(&name, &record)?;
+			Ok(())
+		},
+		Err(e) => Err(e.into()),
+	}
+}
+
+/// Downloads the task's data (and parent weights), trains, returns the weights' bytes.
+async fn train_for(
+	chain: &Chain,
+	store: &ArtifactStore,
+	options: &WorkerOptions,
+	task: TaskId,
+	info: &chain::TaskInfo,
+) -> Result<(Vec<u8>, serde_json::Value)> {
+	let spec = info.spec.clone();
+	let uri = String::from_utf8_lossy(&spec.dataset.uri).into_owned();
+	tracing::info!(task = task.0, %uri, "downloading the training data");
+	let path = artifacts::fetch(store, &uri, &spec.dataset.hash, FetchLimits::default()).await?;
+	let bytes = std::fs::read(&path)?;
+	let parent = match (info.parent_model, spec.parent) {
+		(Some(hash), Some(parent_task)) => {
+			let (parent_info, _) = chain
+				.task(parent_task)
+				.await?
+				.ok_or_else(|| anyhow!("parent task {} is gone", parent_task.0))?;
+			let winner = parent_info
+				.winner
+				.ok_or_else(|| anyhow!("parent task {} has no winner", parent_task.0))?;
+			let uri = String::from_utf8_lossy(&winner.model_uri).into_owned();
+			let path = artifacts::fetch(store, &uri, &hash, FetchLimits::default()).await?;
+			Some(std::fs::read(path)?)
+		},
+		_ => None,
+	};
+	let config = options.training.clone();
+	let backend = options.backend;
+	let (weights_bytes, report) = tokio::task::spawn_blocking(move || -> Result<_> {
+		let layout = layout_of(&spec);
+		let data = Dataset::parse(&bytes, &layout, Some(spec.dataset.shape.samples))?;
+		let device = backend.device()?;
+		let trained =
+			training::train(&spec.model, &data, &config, &device, parent.as_deref(), false)?;
+		let bytes = weights::to_bytes(&trained.network)?;
+		Ok((bytes, serde_json::to_value(&trained.report)?))
+	})
+	.await
+	.map_err(|e| anyhow!("training thread: {e}"))??;
+	tracing::info!(task = task.0, report = %report, "trained");
+	Ok((weights_bytes, report))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluator
+
+/// How an evaluator runs.
+#[derive(Clone, Debug)]
+pub struct EvaluatorOptions {
+	/// Stake to register with when not registered yet.
+	pub stake: Balance,
+	/// Backend.
+	pub backend: Backend,
+	/// Stop after this many tasks ended that it revealed scores in.
+	pub tasks: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EvaluatorStep {
+	Committing,
+	Committed,
+	Revealed,
+	Done { note: String },
+}
+
+/// An evaluator's record of one task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct EvaluatorState {
+	task: u64,
+	step: EvaluatorStep,
+	/// `(submission, score)`; `None`: invalid.
+	scores: Vec<(u32, Option<u64>)>,
+	#[serde(with = "hex32")]
+	salt: Hash256,
+	#[serde(with = "hex32")]
+	commitment: Hash256,
+}
+
+impl EvaluatorState {
+	fn typed_scores(&self) -> Vec<(SubmissionIndex, Option<Score>)> {
+		self.scores.iter().map(|(i, s)| (SubmissionIndex(*i), s.map(Score))).collect()
+	}
+}
+
+/// Runs the evaluator daemon: registers (with `stake`) if needed, then scores every task it is
+/// drawn for, until Ctrl-C (or `tasks` tasks are over).
+pub async fn evaluator_run(
+	common: &Common,
+	signer: &Keypair,
+	options: &EvaluatorOptions,
+) -> Result<()> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+	let me = account_of(signer);
+	options.backend.device()?;
+	let mut node = Node::new(&common.url);
+	let mut registered = false;
+	let mut finished: BTreeSet<u64> = BTreeSet::new();
+	let mut completed = 0u32;
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			if !registered {
+				match chain.evaluator_stake(&me).await? {
+					Some(stake) => {
+						tracing::info!(account = %me, stake, "registered evaluator");
+					},
+					None => {
+						chain.submit(&calls::register_evaluator(options.stake), signer).await?;
+						tracing::info!(account = %me, stake = options.stake, "registered as evaluator");
+					},
+				}
+				registered = true;
+			}
+			let next = chain.next_task_id().await?;
+			for id in 0..next.0 {
+				if finished.contains(&id) {
+					continue;
+				}
+				let task = TaskId(id);
+				if evaluator_task(&chain, signer, &me, &store, &state, options, task).await? {
+					finished.insert(id);
+					if let Some(EvaluatorState { step: EvaluatorStep::Revealed, .. }) =
+						state.load::<EvaluatorState>(&task_name(task))?
+					{
+						completed += 1;
+					}
+				}
+			}
+			Ok::<_, anyhow::Error>(())
+		}
+		.await;
+		if let Err(e) = step {
+			node.after_error(&e);
+		}
+		if options.tasks.is_some_and(|n| completed >= n) {
+			tracing::info!(completed, "done");
+			return Ok(());
+		}
+		if wait_or_stop(common.poll).await {
+			return Ok(());
+		}
+	}
+}
+
+async fn evaluator_task(
+	chain: &Chain,
+	signer: &Keypair,
+	me: &AccountId,
+	store: &ArtifactStore,
+	state: &StateDir,
+	options: &EvaluatorOptions,
+	task: TaskId,
+) -> Result<bool> {
+	let name = task_name(task);
+	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
+	let record: Option<EvaluatorState> = state.load(&name)?;
+	match (phase, record) {
+		(Phase::Ended, _) => Ok(true),
+		(Phase::Open | Phase::Reveal | Phase::TestReveal, _) => Ok(false),
+		(Phase::ScoreCommit, None) => {
+			if !chain.quorum(task).await?.contains(me) {
+				return Ok(true);
+			}
+			let scores = score_all(chain, store, options, task, &info).await?;
+			let salt = random_bytes()?;
+			let typed: Vec<(SubmissionIndex, Option<Score>)> =
+				scores.iter().map(|(i, s)| (SubmissionIndex(*i), s.map(Score))).collect();
+			let commitment = scores_commitment(&typed, &salt, &me.0);
+			let mut record = EvaluatorState {
+				task: task.0,
+				step: EvaluatorStep::Committing,
+				scores,
+				salt,
+				commitment,
+			};
+			state.save(&name, &record)?;
+			chain.submit(&calls::commit_scores(task, commitment)?, signer).await?;
+			record.step = EvaluatorStep::Committed;
+			state.save(&name, &record)?;
+			tracing::info!(task = task.0, scores = ?record.scores, "scores committed");
+			Ok(false)
+		},
+		(Phase::ScoreCommit, Some(mut r)) if r.step == EvaluatorStep::Committing => {
+			match chain.submit(&calls::commit_scores(task, r.commitment)?, signer).await {
+				Ok(_) => {},
+				Err(ChainError::Dispatch { error, .. }) if error == "AlreadyCommitted" => {},
+				Err(e) => return Err(e.into()),
+			}
+			r.step = EvaluatorStep::Committed;
+			state.save(&name, &r)?;
+			Ok(false)
+		},
+		(Phase::ScoreReveal, Some(mut r))
+			if matches!(r.step, EvaluatorStep::Committing | EvaluatorStep::Committed) =>
+		{
+			let call = calls::reveal_scores(task, &r.typed_scores(), r.salt)?;
+			match chain.submit(&call, signer).await {
+				Ok(_) => {
+					r.step = EvaluatorStep::Revealed;
+					tracing::info!(task = task.0, "scores revealed");
+				},
+				Err(e @ ChainError::Dispatch { .. }) => {
+					tracing::warn!(task = task.0, "reveal refused: {e}");
+					r.step = EvaluatorStep::Done { note: format!("reveal refused: {e}") };
+				},
+				Err(e) => return Err(e.into()),
+			}
+			state.save(&name, &r)?;
+			Ok(false)
+		},
+		(_, Some(_)) => Ok(false),
+		(_, None) => Ok(!chain.quorum(task).await?.contains(me)),
+	}
+}
+
+/// Fetches the test set and every revealed model, and scores each (`None`: invalid).
+async fn score_all(
+	chain: &Chain,
+	store: &ArtifactStore,
+	options: &EvaluatorOptions,
+	task: TaskId,
+	info: &chain::TaskInfo,
+) -> Result<Vec<(u32, Option<u64>)>> {
+	let test_set =
+		info.test_set.clone().ok_or_else(|| anyhow!("task {} has no test set yet", task.0))?;
+	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
+	// Not the worker's fault: an unusable test set is an error here, retried next poll.
+	let test_path = artifacts::fetch(store, &test_uri, &test_set.hash, FetchLimits::default())
+		.await
+		.with_context(|| format!("fetching the test set of task {}", task.0))?;
+	let test_bytes = std::fs::read(test_path)?;
+	let mut models = Vec::new();
+	for submission in chain.submissions(task).await? {
+		if submission.model_hash.is_none() {
+			continue;
+		}
+		let fetched = match chain.revealed_model(task, submission.index).await? {
+			Some((uri, hash)) => {
+				match artifacts::fetch(store, &uri, &hash, FetchLimits::default()).await {
+					Ok(path) => Some(std::fs::read(path)?),
+					Err(e) => {
+						tracing::warn!(
+							task = task.0,
+							submission = submission.index.0,
+							"invalid: {e}"
+						);
+						None
+					},
+				}
+			},
+			None => None,
+		};
+		models.push((submission.index.0, fetched));
+	}
+	let spec = info.spec.clone();
+	let backend = options.backend;
+	tokio::task::spawn_blocking(move || -> Result<Vec<(u32, Option<u64>)>> {
+		let layout = layout_of(&spec);
+		let test = Dataset::parse(&test_bytes, &layout, None).context("parsing the test set")?;
+		let device = backend.device()?;
+		let mut scores = Vec::new();
+		for (index, bytes) in models {
+			let score = match bytes {
+				None => None,
+				Some(bytes) => {
+					match inference::evaluate(&spec.model, spec.metric, &bytes, &test, &device)? {
+						Evaluation::Valid { score, value } => {
+							tracing::info!(task = task.0, submission = index, value, "scored");
+							Some(score.0)
+						},
+						Evaluation::Invalid(reason) => {
+							tracing::warn!(task = task.0, submission = index, %reason, "invalid model");
+							None
+						},
+					}
+				},
+			};
+			scores.push((index, score));
+		}
+		Ok(scores)
+	})
+	.await
+	.map_err(|e| anyhow!("evaluation thread: {e}"))?
+}
+
+/// Reads a key-less `u128` amount like `10` or `2.5` (units of 10^12).
+pub fn parse_amount(text: &str) -> Result<Balance> {
+	let text = text.trim();
+	let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+	if whole.is_empty() && frac.is_empty() || frac.len() > 12 {
+		bail!("invalid amount '{text}': use units with at most 12 decimals, e.g. 10 or 2.5");
+	}
+	let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+	if !digits(whole) || !digits(frac) {
+		bail!("invalid amount '{text}': use units with at most 12 decimals, e.g. 10 or 2.5");
+	}
+	let whole: Balance = if whole.is_empty() { 0 } else { whole.parse()? };
+	let frac_value: Balance = if frac.is_empty() { 0 } else { format!("{frac:0<12}").parse()? };
+	whole
+		.checked_mul(chain::UNIT)
+		.and_then(|w| w.checked_add(frac_value))
+		.ok_or_else(|| anyhow!("amount '{text}' is too large"))
+}
+
+/// Formats an amount in units with 4 decimals.
+pub fn format_amount(amount: Balance) -> String {
+	let whole = amount / chain::UNIT;
+	let frac = (amount % chain::UNIT) / 100_000_000;
+	format!("{whole}.{frac:04}")
+}
+
+/// Formats a signed difference in units with 4 decimals.
+pub fn format_delta(before: Balance, after: Balance) -> String {
+	if after >= before {
+		format!("+{}", format_amount(after - before))
+	} else {
+		format!("-{}", format_amount(before - after))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn amounts_parse_exactly() {
+		assert_eq!(parse_amount("10").unwrap(), 10 * chain::UNIT);
+		assert_eq!(parse_amount("2.5").unwrap(), 2 * chain::UNIT + chain::UNIT / 2);
+		assert_eq!(parse_amount("0.000000000001").unwrap(), 1);
+		for bad in ["", ".", "1.0000000000001", "-1", "1e3", "abc"] {
+			assert!(parse_amount(bad).is_err(), "{bad}");
+		}
+		assert!(parse_amount("340282366920938463463374607431768211455").is_err());
+		assert_eq!(format_amount(2 * chain::UNIT + chain::UNIT / 2), "2.5000");
+		assert_eq!(format_delta(5 * chain::UNIT, 3 * chain::UNIT), "-2.0000");
+	}
+}

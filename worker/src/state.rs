@@ -1,0 +1,121 @@
+//! A role's durable state: one JSON file per task under `<data-dir>/state/`, written atomically
+//! (temporary file, fsync, rename) before anything is submitted, so a daemon restarted at any
+//! point knows its salts and commitments and still reveals.
+
+use anyhow::{Context, Result};
+use serde::{de::DeserializeOwned, Serialize};
+use std::{
+	io::Write,
+	path::{Path, PathBuf},
+};
+
+/// The state directory of one role.
+#[derive(Clone, Debug)]
+pub struct StateDir {
+	dir: PathBuf,
+}
+
+impl StateDir {
+	/// Opens (creating) `<data_dir>/state`.
+	pub fn open(data_dir: &Path) -> Result<Self> {
+		let dir = data_dir.join("state");
+		std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+		Ok(Self { dir })
+	}
+
+	fn path(&self, name: &str) -> PathBuf {
+		self.dir.join(format!("{name}.json"))
+	}
+
+	/// Reads `name`, if present.
+	pub fn load<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+		let path = self.path(name);
+		match std::fs::read(&path) {
+			Ok(bytes) => Ok(Some(
+				serde_json::from_slice(&bytes)
+					.with_context(|| format!("{} is not valid state", path.display()))?,
+			)),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+			Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+		}
+	}
+
+	/// Writes `name` atomically and durably.
+	pub fn save<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+		let path = self.path(name);
+		let tmp = self.dir.join(format!(".{name}.json.tmp"));
+		let bytes = serde_json::to_vec_pretty(value)?;
+		let mut file = std::fs::File::create(&tmp)?;
+		file.write_all(&bytes)?;
+		file.sync_all()?;
+		std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+		if let Ok(dir) = std::fs::File::open(&self.dir) {
+			let _ = dir.sync_all();
+		}
+		Ok(())
+	}
+
+	/// Names of every saved state.
+	pub fn names(&self) -> Result<Vec<String>> {
+		let mut out = Vec::new();
+		for entry in std::fs::read_dir(&self.dir)? {
+			let name = entry?.file_name().to_string_lossy().into_owned();
+			if let Some(stem) = name.strip_suffix(".json") {
+				if !stem.starts_with('.') {
+					out.push(stem.to_string());
+				}
+			}
+		}
+		out.sort();
+		Ok(out)
+	}
+}
+
+/// `0x`-hex for 32-byte values in state files.
+pub mod hex32 {
+	use serde::{Deserialize, Deserializer, Serializer};
+
+	/// Serializes as `0x…`.
+	pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&format!("0x{}", hex::encode(v)))
+	}
+
+	/// Parses `0x…`.
+	pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+		let s = String::deserialize(d)?;
+		crate::artifacts::parse_hash(&s)
+			.ok_or_else(|| serde::de::Error::custom(format!("not a 32-byte hex value: {s}")))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+	struct S {
+		#[serde(with = "hex32")]
+		salt: [u8; 32],
+		step: String,
+	}
+
+	#[test]
+	fn saves_loads_and_lists() {
+		let dir = tempfile::tempdir().unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		assert_eq!(state.load::<S>("task-1").unwrap(), None);
+		let value = S { salt: [7; 32], step: "committed".into() };
+		state.save("task-1", &value).unwrap();
+		assert_eq!(state.load::<S>("task-1").unwrap(), Some(value));
+		assert_eq!(state.names().unwrap(), vec!["task-1".to_string()]);
+	}
+
+	#[test]
+	fn corrupt_state_is_an_error_not_a_reset() {
+		let dir = tempfile::tempdir().unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		std::fs::write(dir.path().join("state/task-2.json"), b"{not json").unwrap();
+		let err = state.load::<S>("task-2").unwrap_err();
+		assert!(err.to_string().contains("not valid state"), "{err}");
+	}
+}
