@@ -40,6 +40,8 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 echo "[test] CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 # substrate-wasm-builder looks for Cargo.lock from the target dir upwards; ours is outside the tree.
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
+# The optimised wasm, the same one scripts/build-node.sh puts in the node (one build serves both).
+export WASM_BUILD_TYPE=release
 
 # Crates that go into the runtime: they must build for wasm32 without std.
 RUNTIME_CRATES=(-p pouw-primitives -p pallet-escrow -p pallet-reputation -p pallet-verification -p pallet-task-registry)
@@ -76,7 +78,8 @@ step wasm-no-std $POUW_WASM_CARGO check --locked --target wasm32-unknown-unknown
 step runtime-wasm cargo build --locked -p pouw-runtime
 wasm="$CARGO_TARGET_DIR/debug/wbuild/pouw-runtime/pouw_runtime.wasm"
 [ -s "$wasm" ] || { echo "[test] no runtime wasm at $wasm" >&2; exit 1; }
-echo "[test] runtime wasm: $(stat -c %s "$wasm") bytes (debug build, not compacted)"
+compressed="$CARGO_TARGET_DIR/debug/wbuild/pouw-runtime/pouw_runtime.compact.compressed.wasm"
+echo "[test] runtime wasm: $(stat -c %s "$wasm") bytes, compact and compressed $(stat -c %s "$compressed") bytes"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -2,7 +2,8 @@
 // calls and storage from the metadata, submits `taskRegistry.createTask` as Alice, waits for it to
 // be in a block, and reads the task back. Exits non-zero on any failure.
 //
-//   node check.mjs [ws://127.0.0.1:9944]
+//   node check.mjs [ws://127.0.0.1:9944]            the check
+//   node check.mjs ws://127.0.0.1:9944 --stored     only: a task is stored (after a restart)
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a } from '@polkadot/util-crypto';
@@ -18,6 +19,15 @@ function check(what, ok) {
 const api = await ApiPromise.create({ provider: new WsProvider(endpoint), noInitWarn: true });
 const chain = await api.rpc.system.chain();
 console.log(`connected to ${chain} at ${endpoint}, runtime ${api.runtimeVersion.specName} v${api.runtimeVersion.specVersion}`);
+
+if (process.argv.includes('--stored')) {
+  const next = (await api.query.taskRegistry.nextTaskId()).toNumber();
+  check(`tasks were created before (next task id ${next})`, next > 0);
+  if (next > 0) check(`task #${next - 1} is still stored`, (await api.query.taskRegistry.tasks(next - 1)).isSome);
+  await api.disconnect();
+  console.log(`js-check: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
 
 for (const pallet of ['escrow', 'reputation', 'verification', 'taskRegistry']) {
   const calls = Object.keys(api.tx[pallet] ?? {});
@@ -66,7 +76,7 @@ const outcome = await new Promise((resolve, reject) => {
           const e = api.registry.findMetaError(dispatchError.asModule);
           resolve(`${e.section}.${e.name}`);
         } else resolve(dispatchError.toString());
-      } else if (status.isInBlock) {
+      } else if (status.isInBlock || status.isFinalized) {
         const created = events.find(({ event }) => api.events.taskRegistry.TaskCreated.is(event));
         resolve(created ? 'TaskCreated' : 'no TaskCreated event');
       }

@@ -78,3 +78,50 @@ pub fn describe(signer: &Keypair) -> serde_json::Value {
 		"public_key": format!("0x{}", hex::encode(signer.public_key().0)),
 	})
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn generated_key_files_are_private_and_never_overwritten() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("keys/worker.key");
+		let signer = generate(&path).unwrap();
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+			assert_eq!(mode & 0o777, 0o600);
+		}
+		let loaded = load(&path).unwrap();
+		assert_eq!(account_of(&loaded), account_of(&signer));
+		let again = generate(&path).unwrap_err();
+		assert!(again.to_string().contains("never overwritten"), "{again:#}");
+		assert_eq!(account_of(&load(&path).unwrap()), account_of(&signer));
+	}
+
+	#[cfg(unix)]
+	#[test]
+	fn a_key_file_others_can_read_is_refused() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("open.key");
+		std::fs::write(&path, "//Alice").unwrap();
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+		let err = load(&path).unwrap_err();
+		assert!(err.to_string().contains("readable by other users"), "{err:#}");
+	}
+
+	#[test]
+	fn dev_uris_give_the_well_known_accounts() {
+		let alice = signer(Some("//Alice"), None).unwrap();
+		assert_eq!(
+			account_of(&alice).to_string(),
+			"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+		);
+		assert!(signer(None, None).is_err());
+		assert!(signer(Some("//Alice"), Some(Path::new("x"))).is_err());
+		assert!(signer(Some("not a uri //"), None).is_err());
+	}
+}
