@@ -156,7 +156,7 @@ pub struct CreateArgs {
 	#[arg(long, default_value_t = 3)]
 	quorum: u32,
 	/// Blocks per phase: open,reveal,test-reveal,score-commit,score-reveal.
-	#[arg(long, default_value = "20,10,10,10,10", value_delimiter = ',', num_args = 5)]
+	#[arg(long, default_value = "20,10,10,10,10", value_delimiter = ',')]
 	phase_blocks: Vec<u32>,
 	/// Minimum winning score, as the metric's value (e.g. `0.9` accuracy).
 	#[arg(long)]
