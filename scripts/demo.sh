@@ -79,6 +79,7 @@ spawn() {
 }
 
 echo "[demo] starting the dev node on $POUW_URL"
+t0=$(date +%s)
 spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
 	--no-prometheus --no-telemetry --name pouw-demo
 deadline=$(($(date +%s) + 600))

@@ -5,8 +5,10 @@
 //! the relay-chain state proof that every parachain block carries and that validators check. Nobody
 //! can know it when a task is created.
 //!
-//! Where the proof carries neither (a dev chain, whose relay data is mocked), the seed falls back
-//! to the parent block hash: **predictable by the block author, for development only**. The source
+//! Where the proof carries neither, or carries the dev node's mock of it (a dev chain's relay data
+//! is made up by cumulus' `MockValidationDataInherentDataProvider`, whose "randomness" is the para
+//! block number followed by 24 zero bytes), the seed falls back to the parent block hash:
+//! **predictable by the block author, for development only**. The source
 //! in use is visible through the `PouwApi::randomness_source` runtime API and a log line.
 
 use crate::{BlockNumber, Hash, ParachainInfo, Runtime, System};
@@ -30,6 +32,12 @@ pub enum RandomnessSource {
 	DevFallback,
 }
 
+/// Whether `value` is the dev node's mocked relay randomness: 8 bytes of a block number, then
+/// zeros. A real BABE output ends in 24 zero bytes with probability 2^-192.
+fn is_mocked(value: &[u8; 32]) -> bool {
+	value.iter().skip(8).all(|byte| *byte == 0)
+}
+
 /// Relay-chain randomness with a documented dev fallback.
 pub struct RelayRandomness;
 
@@ -47,12 +55,16 @@ impl RelayRandomness {
 		if let Ok(Some(Some(value))) =
 			state.read_optional_entry::<Option<[u8; 32]>>(well_known_keys::CURRENT_BLOCK_RANDOMNESS)
 		{
-			return Some((RandomnessSource::RelayBlock, value));
+			if !is_mocked(&value) {
+				return Some((RandomnessSource::RelayBlock, value));
+			}
 		}
 		if let Ok(Some(value)) =
 			state.read_optional_entry::<[u8; 32]>(well_known_keys::ONE_EPOCH_AGO_RANDOMNESS)
 		{
-			return Some((RandomnessSource::RelayEpoch, value));
+			if !is_mocked(&value) {
+				return Some((RandomnessSource::RelayEpoch, value));
+			}
 		}
 		None
 	}
@@ -71,5 +83,23 @@ impl Randomness<Hash, BlockNumber> for RelayRandomness {
 		});
 		log::info!(target: "runtime::pouw", "quorum randomness from {source:?} at block {now}");
 		(Hash::from(blake2_256(&(subject, value).encode())), now)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::is_mocked;
+
+	#[test]
+	fn the_dev_nodes_mocked_relay_randomness_is_recognised() {
+		// cumulus' mock: the para block number, big endian, then 24 zero bytes.
+		let mut mocked = [0u8; 32];
+		mocked[..8].copy_from_slice(&42u64.to_be_bytes());
+		assert!(is_mocked(&mocked));
+		assert!(is_mocked(&[0u8; 32]));
+		let mut real = mocked;
+		real[31] = 1;
+		assert!(!is_mocked(&real));
+		assert!(!is_mocked(&polkadot_sdk::sp_io::hashing::blake2_256(b"babe vrf output")));
 	}
 }
