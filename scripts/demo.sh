@@ -17,7 +17,9 @@
 #   POUW_DEMO_SPONSOR=js ...           the sponsor is the @polkadot/api dApp example
 #                                      (scripts/js/sponsor-task.mjs) instead of `pouw sponsor`
 #   POUW_DEMO_FAULT=1 ...              kill //Bob's worker (SIGKILL) right after it commits and
-#                                      start it again: it must still reveal (the fault test)
+#                                      start it again: it must still reveal (the fault test); then
+#                                      stop the node and start it again on the same chain: every
+#                                      role must reconnect and carry on
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -78,24 +80,29 @@ spawn() {
 	names+=("$name")
 }
 
-echo "[demo] starting the dev node on $POUW_URL"
-t0=$(date +%s)
-spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
-	--no-prometheus --no-telemetry --name pouw-demo
-deadline=$(($(date +%s) + 600))
-until "$POUW" status >/dev/null 2>&1; do
-	if ! kill -0 "${pids[0]}" 2>/dev/null; then
-		echo "[demo] the node stopped; its log:" >&2
-		tail -n 30 "$LOGS/node.log" >&2
-		exit 1
-	fi
-	if [ "$(date +%s)" -gt "$deadline" ]; then
-		echo "[demo] the node did not answer within 10 minutes" >&2
-		exit 1
-	fi
-	sleep 1
-done
-echo "[demo] node up after $(($(date +%s) - t0)) s"
+start_node() {
+	echo "[demo] starting the dev node on $POUW_URL"
+	local t0 i
+	t0=$(date +%s)
+	spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
+		--no-prometheus --no-telemetry --name pouw-demo
+	node_index=$((${#pids[@]} - 1))
+	local deadline=$(($(date +%s) + 600))
+	until "$POUW" status >/dev/null 2>&1; do
+		if ! kill -0 "${pids[$node_index]}" 2>/dev/null; then
+			echo "[demo] the node stopped; its log:" >&2
+			tail -n 30 "$LOGS/node.log" >&2
+			exit 1
+		fi
+		if [ "$(date +%s)" -gt "$deadline" ]; then
+			echo "[demo] the node did not answer within 10 minutes" >&2
+			exit 1
+		fi
+		sleep 1
+	done
+	echo "[demo] node up after $(($(date +%s) - t0)) s"
+}
+start_node
 
 ACCOUNTS=(//Alice //Bob //Charlie //Dave //Eve //Ferdie)
 "$POUW" accounts --json "${ACCOUNTS[@]}" >"$RUN/before.json"
@@ -154,13 +161,20 @@ if [ -n "${POUW_DEMO_FAULT:-}" ]; then
 	done
 	echo "[demo] fault: killed //Bob's worker (SIGKILL) after its commit; starting it again"
 	spawn worker-Bob-restarted "${BOB[@]}"
+	sleep 3
+	echo "[demo] fault: stopping the node; every role must reconnect once it is back"
+	kill -INT "${pids[$node_index]}"
+	wait "${pids[$node_index]}" 2>/dev/null || true
+	names[$node_index]=stopped-node
+	mv "$LOGS/node.log" "$LOGS/node-before-restart.log"
+	start_node
 fi
 "$POUW" status "$task" --wait 900 --before "$RUN/before.json" | tee "$RUN/result.txt"
 "$POUW" status "$task" --json --before "$RUN/before.json" >"$RUN/result.json"
 
 # Every role exits by itself once the task has ended (--tasks 1 / --watch).
 for i in "${!pids[@]}"; do
-	[ "${names[$i]}" = node ] || [ "${names[$i]}" = killed ] && continue
+	case "${names[$i]}" in node | killed | stopped-node) continue ;; esac
 	if ! wait "${pids[$i]}"; then
 		echo "[demo] ${names[$i]} failed; its log ends:" >&2
 		tail -n 15 "$LOGS/${names[$i]}.log" >&2

@@ -7,7 +7,8 @@
 #     reputation changes;
 #  2. the fault test: the same flow with //Bob's worker killed (SIGKILL) right after it commits
 #     and started again; it must still reveal, and win. Its sponsor is the @polkadot/api dApp
-#     example (scripts/js/sponsor-task.mjs), so the same assertions cover that client too.
+#     example (scripts/js/sponsor-task.mjs), so the same assertions cover that client too. Then
+#     the node is stopped and started again on the same chain: every daemon must reconnect.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$(mktemp -d)"
@@ -80,6 +81,17 @@ if POUW_DEMO_FAULT=1 POUW_DEMO_SPONSOR=js POUW_DEMO_DIR="$WORK/fault" "$ROOT/scr
 		passed=$((passed + 1))
 	else
 		echo "[e2e] fault: FAIL the reveal did not come from the restarted worker"
+		failed=$((failed + 1))
+	fi
+	reconnected=0
+	for role in worker-Bob-restarted worker-Charlie evaluator-Dave evaluator-Eve evaluator-Ferdie; do
+		grep -q "reconnecting" "$WORK/fault/logs/$role.log" && reconnected=$((reconnected + 1))
+	done
+	if [ "$reconnected" -eq 5 ]; then
+		echo "[e2e] fault: ok   all 5 daemons lost the node, reconnected and finished the task"
+		passed=$((passed + 1))
+	else
+		echo "[e2e] fault: FAIL only $reconnected of 5 daemons logged a reconnect"
 		failed=$((failed + 1))
 	fi
 	check_run "$WORK/fault" fault

@@ -82,20 +82,10 @@ pub enum ChainError {
 }
 
 impl ChainError {
-	/// Whether this error is about the connection (the node went away) rather than the call.
+	/// Whether this error may come from the connection (the node went away, an RPC failed):
+	/// the daemons then connect afresh. A refused or failed extrinsic is not one.
 	pub fn is_connection(&self) -> bool {
-		match self {
-			ChainError::Connect { .. } => true,
-			ChainError::Rpc { reason, .. } => {
-				let r = reason.to_ascii_lowercase();
-				r.contains("restart")
-					|| r.contains("connection")
-					|| r.contains("closed")
-					|| r.contains("transport")
-					|| r.contains("background task")
-			},
-			_ => false,
-		}
+		matches!(self, ChainError::Connect { .. } | ChainError::Rpc { .. })
 	}
 }
 
@@ -409,7 +399,7 @@ impl Chain {
 	/// An account's reputation in each role.
 	pub async fn reputation(&self, who: &AccountId) -> Result<ReputationView, ChainError> {
 		let at = self.at_best().await?;
-		let call = runtime::runtime_apis().pouw_api().reputation(who.clone());
+		let call = runtime::runtime_apis().pouw_api().reputation(*who);
 		let found = at.runtime_apis().call(call).await.map_err(rpc_any("PouwApi.reputation"))?;
 		convert(&found)
 	}
@@ -460,14 +450,14 @@ impl Chain {
 		let at = self.at_best().await?;
 		let found = at
 			.storage()
-			.try_fetch(runtime::storage().verification().evaluators(), (who.clone(),))
+			.try_fetch(runtime::storage().verification().evaluators(), (*who,))
 			.await
 			.map_err(rpc_any("Verification.Evaluators"))?;
 		let Some(value) = found else { return Ok(None) };
 		let _info = value.decode().map_err(rpc_any("Verification.Evaluators"))?;
 		let stake = at
 			.storage()
-			.try_fetch(runtime::storage().escrow().stakes(), (who.clone(),))
+			.try_fetch(runtime::storage().escrow().stakes(), (*who,))
 			.await
 			.map_err(rpc_any("Escrow.Stakes"))?;
 		match stake {
@@ -488,7 +478,7 @@ impl Chain {
 				.storage()
 				.try_fetch(
 					runtime::storage().verification().revealed_scores(),
-					(convert(&task)?, member.clone()),
+					(convert(&task)?, member),
 				)
 				.await
 				.map_err(rpc_any("Verification.RevealedScores"))?;
@@ -505,7 +495,7 @@ impl Chain {
 		let at = self.at_best().await?;
 		let value = at
 			.storage()
-			.fetch(runtime::storage().system().account(), (who.clone(),))
+			.fetch(runtime::storage().system().account(), (*who,))
 			.await
 			.map_err(rpc_any("System.Account"))?;
 		let info = value.decode().map_err(rpc_any("System.Account"))?;

@@ -72,7 +72,7 @@ impl Node {
 			.chain()
 			.any(|e| e.downcast_ref::<ChainError>().is_some_and(ChainError::is_connection));
 		if connection {
-			tracing::warn!(%error, "lost the node; reconnecting");
+			tracing::warn!("{error:#}; reconnecting to {}", self.url);
 			self.chain = None;
 		} else {
 			tracing::warn!("{error:#}");
@@ -294,7 +294,11 @@ pub async fn sponsor_watch(
 			if phase == Phase::TestReveal && !record.revealed && info.test_set.is_none() {
 				let uri = blob_uri(public_url, &store, &record.test_hash)?;
 				let call = calls::reveal_test_set(task, &uri, record.test_hash, record.salt)?;
-				chain.submit(&call, signer).await?;
+				match chain.submit(&call, signer).await {
+					Ok(_) => {},
+					Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {},
+					Err(e) => return Err(e.into()),
+				}
 				record.revealed = true;
 				state.save(&name, &record)?;
 				tracing::info!(task = task.0, %uri, "test set revealed");
@@ -502,7 +506,18 @@ async fn worker_task(
 				return Ok(false);
 			}
 			let call = calls::reveal_model(task, &r.model_uri, r.model_hash, r.salt)?;
-			chain.submit(&call, signer).await?;
+			match chain.submit(&call, signer).await {
+				Ok(_) => {},
+				// A reveal sent before a restart or a lost connection went through.
+				Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {},
+				Err(e @ ChainError::Dispatch { .. }) => {
+					tracing::warn!(task = task.0, "reveal refused: {e}");
+					r.step = WorkerStep::Done { note: format!("reveal refused: {e}") };
+					state.save(&name, &r)?;
+					return Ok(false);
+				},
+				Err(e) => return Err(e.into()),
+			}
 			r.step = WorkerStep::Revealed;
 			state.save(&name, &r)?;
 			tracing::info!(task = task.0, uri = %r.model_uri, "model revealed");
@@ -537,6 +552,11 @@ async fn commit(
 			record.step = WorkerStep::Committed;
 			state.save(&name, &record)?;
 			tracing::info!(task = task.0, model = %hex::encode(record.model_hash), "model committed");
+			Ok(())
+		},
+		Err(ChainError::Dispatch { error, .. }) if error == "AlreadyCommitted" => {
+			record.step = WorkerStep::Committed;
+			state.save(&name, &record)?;
 			Ok(())
 		},
 		Err(e @ ChainError::Dispatch { .. }) => {
@@ -753,6 +773,9 @@ async fn evaluator_task(
 				Ok(_) => {
 					r.step = EvaluatorStep::Revealed;
 					tracing::info!(task = task.0, "scores revealed");
+				},
+				Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {
+					r.step = EvaluatorStep::Revealed;
 				},
 				Err(e @ ChainError::Dispatch { .. }) => {
 					tracing::warn!(task = task.0, "reveal refused: {e}");

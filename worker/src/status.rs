@@ -280,7 +280,7 @@ pub async fn show(
 	for (who, _) in &evaluators {
 		print!(" {:>12}", short(&who.0, &names));
 	}
-	println!(" {:>12}  {}", "median", "");
+	println!(" {:>12}", "median");
 	let winner = info.winner.as_ref().map(|w| w.submission);
 	for s in &submissions {
 		print!("  {:<4} {:<10}", s.index.0, short(&s.worker, &names));
