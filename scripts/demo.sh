@@ -36,11 +36,11 @@ echo "[demo] run folder $RUN"
 # --- builds ---------------------------------------------------------------------------------
 t0=$(date +%s)
 if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
-	echo "[demo] building pouw-node: a cold build takes about 2 hours on 2 cores (see README)"
+	echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (see README)"
 fi
 "$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
 if [ ! -x "$CARGO_TARGET_DIR/release/pouw" ]; then
-	echo "[demo] building pouw (release): a cold build takes about 15 minutes on 2 cores"
+	echo "[demo] building pouw (release): a cold build takes 10 to 20 minutes on 2 cores"
 fi
 cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml" 2>&1 | tail -n 1
 echo "[demo] builds ready in $(($(date +%s) - t0)) s"
