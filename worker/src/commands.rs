@@ -91,15 +91,22 @@ pub enum SponsorCommand {
 		#[arg(long)]
 		task: u64,
 		#[command(flatten)]
-		chain: ChainArgs,
-		#[command(flatten)]
-		signer: SignerArgs,
-		#[command(flatten)]
-		publish: PublishArgs,
-		/// Data directory (the one `create` used).
-		#[arg(long)]
-		data_dir: PathBuf,
+		role: RoleArgs,
 	},
+}
+
+/// A publishing role's node, account, artifact server and data directory.
+#[derive(Args)]
+pub struct RoleArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	#[command(flatten)]
+	signer: SignerArgs,
+	#[command(flatten)]
+	publish: PublishArgs,
+	/// Data directory: the artifact store and the role's state (salts, commitments).
+	#[arg(long)]
+	data_dir: PathBuf,
 }
 
 /// Where this process serves its artifacts and how others reach them.
@@ -123,14 +130,7 @@ impl PublishArgs {
 #[derive(Args)]
 pub struct CreateArgs {
 	#[command(flatten)]
-	chain: ChainArgs,
-	#[command(flatten)]
-	signer: SignerArgs,
-	#[command(flatten)]
-	publish: PublishArgs,
-	/// Data directory (keeps the test set's salt until the reveal).
-	#[arg(long)]
-	data_dir: PathBuf,
+	role: RoleArgs,
 	/// Public training data (CSV with a header, or safetensors).
 	#[arg(long)]
 	train: PathBuf,
@@ -175,8 +175,8 @@ pub struct CreateArgs {
 pub fn sponsor(cmd: SponsorCommand) -> Result<()> {
 	match cmd {
 		SponsorCommand::Create(args) => {
-			let common = common(&args.chain, args.data_dir.clone())?;
-			let signer = args.signer.signer()?;
+			let common = common(&args.role.chain, args.role.data_dir.clone())?;
+			let signer = args.role.signer.signer()?;
 			let format =
 				if args.train.extension().is_some_and(|e| e == "safetensors") {
 					DatasetFormat::Safetensors
@@ -214,27 +214,23 @@ pub fn sponsor(cmd: SponsorCommand) -> Result<()> {
 				min_worker_reputation: Reputation::from_percent(args.min_worker_reputation),
 				parent: args.parent.map(TaskId),
 			};
-			let public = args.publish.public_url();
+			let public = args.role.publish.public_url();
 			runtime()?.block_on(async {
 				let task = roles::sponsor_create(&common, &signer, &new, public.as_deref()).await?;
 				println!("{}", serde_json::json!({ "task": task.0 }));
 				if args.watch {
-					watch(&common, &signer, task, public.as_deref(), args.publish.listen).await?;
+					watch(&common, &signer, task, public.as_deref(), args.role.publish.listen)
+						.await?;
 				}
 				Ok(())
 			})
 		},
-		SponsorCommand::Watch { task, chain, signer, publish, data_dir } => {
-			let common = common(&chain, data_dir)?;
-			let signer = signer.signer()?;
-			let public = publish.public_url();
-			runtime()?.block_on(watch(
-				&common,
-				&signer,
-				TaskId(task),
-				public.as_deref(),
-				publish.listen,
-			))
+		SponsorCommand::Watch { task, role } => {
+			let common = common(&role.chain, role.data_dir)?;
+			let signer = role.signer.signer()?;
+			let public = role.publish.public_url();
+			let listen = role.publish.listen;
+			runtime()?.block_on(watch(&common, &signer, TaskId(task), public.as_deref(), listen))
 		},
 	}
 }
@@ -263,14 +259,7 @@ pub enum WorkerCommand {
 #[derive(Args)]
 pub struct WorkerRunArgs {
 	#[command(flatten)]
-	chain: ChainArgs,
-	#[command(flatten)]
-	signer: SignerArgs,
-	#[command(flatten)]
-	publish: PublishArgs,
-	/// Data directory (artifact store and state).
-	#[arg(long)]
-	data_dir: PathBuf,
+	role: RoleArgs,
 	#[command(flatten)]
 	hyper: HyperArgs,
 	/// Backend.
@@ -283,9 +272,9 @@ pub struct WorkerRunArgs {
 
 pub fn worker(cmd: WorkerCommand) -> Result<()> {
 	let WorkerCommand::Run(args) = cmd;
-	let common = common(&args.chain, args.data_dir.clone())?;
-	let signer = args.signer.signer()?;
-	if args.publish.public_url().is_none() {
+	let common = common(&args.role.chain, args.role.data_dir.clone())?;
+	let signer = args.role.signer.signer()?;
+	if args.role.publish.public_url().is_none() {
 		tracing::warn!(
 			"no --listen/--public-url: weights are revealed as file:// URIs (same machine only)"
 		);
@@ -293,8 +282,8 @@ pub fn worker(cmd: WorkerCommand) -> Result<()> {
 	let options = WorkerOptions {
 		training: args.hyper.config(),
 		backend: args.backend,
-		public_url: args.publish.public_url(),
-		listen: args.publish.listen,
+		public_url: args.role.publish.public_url(),
+		listen: args.role.publish.listen,
 		tasks: args.tasks,
 	};
 	runtime()?.block_on(roles::worker_run(&common, &signer, &options))

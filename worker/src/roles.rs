@@ -123,6 +123,61 @@ fn task_name(task: TaskId) -> String {
 	format!("task-{}", task.0)
 }
 
+/// Where a daemon stands with one task.
+enum Progress {
+	/// Look again at the next poll.
+	Pending,
+	/// Nothing more to do; `took_part`: it revealed in this task.
+	Over { took_part: bool },
+}
+
+/// What the worker and evaluator daemons do at each look at the chain.
+trait Daemon {
+	/// Before the tasks, at every look (the evaluator registers here once).
+	async fn prepare(&mut self, _chain: &Chain) -> Result<()> {
+		Ok(())
+	}
+
+	/// One task's next step.
+	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress>;
+}
+
+/// The daemons' loop: every `poll`, (re)connect, `prepare`, then step every task not over yet;
+/// stops on Ctrl-C, or once `limit` tasks it took part in are over.
+async fn run_daemon(common: &Common, limit: Option<u32>, daemon: &mut impl Daemon) -> Result<()> {
+	let mut node = Node::new(&common.url);
+	let mut over: BTreeSet<u64> = BTreeSet::new();
+	let mut completed = 0u32;
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			daemon.prepare(&chain).await?;
+			let next = chain.next_task_id().await?;
+			for id in 0..next.0 {
+				if over.contains(&id) {
+					continue;
+				}
+				if let Progress::Over { took_part } = daemon.task(&chain, TaskId(id)).await? {
+					over.insert(id);
+					completed += u32::from(took_part);
+				}
+			}
+			Ok::<_, anyhow::Error>(())
+		}
+		.await;
+		if let Err(e) = step {
+			node.after_error(&e);
+		}
+		if limit.is_some_and(|n| completed >= n) {
+			tracing::info!(completed, "done");
+			return Ok(());
+		}
+		if wait_or_stop(common.poll).await {
+			return Ok(());
+		}
+	}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sponsor
 
@@ -373,41 +428,29 @@ pub async fn worker_run(common: &Common, signer: &Keypair, options: &WorkerOptio
 	}
 	options.backend.device()?;
 	tracing::info!(account = %me, backend = %options.backend, "worker started");
-	let mut node = Node::new(&common.url);
-	let mut finished: BTreeSet<u64> = BTreeSet::new();
-	let mut completed = 0u32;
-	loop {
-		let step = async {
-			let chain = node.get().await?;
-			let next = chain.next_task_id().await?;
-			for id in 0..next.0 {
-				if finished.contains(&id) {
-					continue;
-				}
-				let task = TaskId(id);
-				let ended = worker_task(&chain, signer, &me, &store, &state, options, task).await?;
-				if ended {
-					finished.insert(id);
-					if let Some(WorkerState { step: WorkerStep::Revealed, .. }) =
-						state.load::<WorkerState>(&task_name(task))?
-					{
-						completed += 1;
-					}
-				}
-			}
-			Ok::<_, anyhow::Error>(())
+	let mut daemon = WorkerDaemon { signer, me, store, state, options };
+	run_daemon(common, options.tasks, &mut daemon).await
+}
+
+struct WorkerDaemon<'a> {
+	signer: &'a Keypair,
+	me: AccountId,
+	store: ArtifactStore,
+	state: StateDir,
+	options: &'a WorkerOptions,
+}
+
+impl Daemon for WorkerDaemon<'_> {
+	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress> {
+		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
+		if !worker_task(chain, signer, me, store, state, self.options, task).await? {
+			return Ok(Progress::Pending);
 		}
-		.await;
-		if let Err(e) = step {
-			node.after_error(&e);
-		}
-		if options.tasks.is_some_and(|n| completed >= n) {
-			tracing::info!(completed, "done");
-			return Ok(());
-		}
-		if wait_or_stop(common.poll).await {
-			return Ok(());
-		}
+		let took_part = matches!(
+			state.load::<WorkerState>(&task_name(task))?,
+			Some(WorkerState { step: WorkerStep::Revealed, .. })
+		);
+		Ok(Progress::Over { took_part })
 	}
 }
 
@@ -667,53 +710,45 @@ pub async fn evaluator_run(
 	let state = StateDir::open(&common.data_dir)?;
 	let me = account_of(signer);
 	options.backend.device()?;
-	let mut node = Node::new(&common.url);
-	let mut registered = false;
-	let mut finished: BTreeSet<u64> = BTreeSet::new();
-	let mut completed = 0u32;
-	loop {
-		let step = async {
-			let chain = node.get().await?;
-			if !registered {
-				match chain.evaluator_stake(&me).await? {
-					Some(stake) => {
-						tracing::info!(account = %me, stake, "registered evaluator");
-					},
-					None => {
-						chain.submit(&calls::register_evaluator(options.stake), signer).await?;
-						tracing::info!(account = %me, stake = options.stake, "registered as evaluator");
-					},
-				}
-				registered = true;
-			}
-			let next = chain.next_task_id().await?;
-			for id in 0..next.0 {
-				if finished.contains(&id) {
-					continue;
-				}
-				let task = TaskId(id);
-				if evaluator_task(&chain, signer, &me, &store, &state, options, task).await? {
-					finished.insert(id);
-					if let Some(EvaluatorState { step: EvaluatorStep::Revealed, .. }) =
-						state.load::<EvaluatorState>(&task_name(task))?
-					{
-						completed += 1;
-					}
-				}
-			}
-			Ok::<_, anyhow::Error>(())
-		}
-		.await;
-		if let Err(e) = step {
-			node.after_error(&e);
-		}
-		if options.tasks.is_some_and(|n| completed >= n) {
-			tracing::info!(completed, "done");
+	let mut daemon = EvaluatorDaemon { signer, me, store, state, options, registered: false };
+	run_daemon(common, options.tasks, &mut daemon).await
+}
+
+struct EvaluatorDaemon<'a> {
+	signer: &'a Keypair,
+	me: AccountId,
+	store: ArtifactStore,
+	state: StateDir,
+	options: &'a EvaluatorOptions,
+	registered: bool,
+}
+
+impl Daemon for EvaluatorDaemon<'_> {
+	async fn prepare(&mut self, chain: &Chain) -> Result<()> {
+		if self.registered {
 			return Ok(());
 		}
-		if wait_or_stop(common.poll).await {
-			return Ok(());
+		match chain.evaluator_stake(&self.me).await? {
+			Some(stake) => tracing::info!(account = %self.me, stake, "registered evaluator"),
+			None => {
+				chain.submit(&calls::register_evaluator(self.options.stake), self.signer).await?;
+				tracing::info!(account = %self.me, stake = self.options.stake, "registered as evaluator");
+			},
 		}
+		self.registered = true;
+		Ok(())
+	}
+
+	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress> {
+		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
+		if !evaluator_task(chain, signer, me, store, state, self.options, task).await? {
+			return Ok(Progress::Pending);
+		}
+		let took_part = matches!(
+			state.load::<EvaluatorState>(&task_name(task))?,
+			Some(EvaluatorState { step: EvaluatorStep::Revealed, .. })
+		);
+		Ok(Progress::Over { took_part })
 	}
 }
 
