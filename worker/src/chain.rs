@@ -472,8 +472,9 @@ impl Chain {
 		task: TaskId,
 	) -> Result<Vec<(AccountId, Vec<(SubmissionIndex, Option<Score>)>)>, ChainError> {
 		let mut out = Vec::new();
-		for member in self.quorum(task).await? {
-			let at = self.at_best().await?;
+		let members = self.quorum(task).await?;
+		let at = self.at_best().await?;
+		for member in members {
 			let found = at
 				.storage()
 				.try_fetch(

@@ -191,6 +191,19 @@ impl Dataset {
 		Ok(data)
 	}
 
+	/// Parses bytes whose feature count is not known yet: `layout.features` is ignored and the
+	/// width is the file's own; everything else is validated as [`Dataset::parse`] does.
+	pub fn parse_any_width(bytes: &[u8], layout: &Layout) -> Result<Self, DataError> {
+		let mut layout = layout.clone();
+		match Self::parse(bytes, &layout, None) {
+			Err(DataError::FeatureCountMismatch { found, .. }) => {
+				layout.features = found as u32;
+				Self::parse(bytes, &layout, None)
+			},
+			other => other,
+		}
+	}
+
 	/// The rows at `indices`, as a new dataset (for splits).
 	pub fn select(&self, indices: &[usize]) -> Self {
 		let f = self.feature_count;

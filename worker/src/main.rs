@@ -291,18 +291,12 @@ fn layout_for(file: &Path, args: &LayoutArgs, features: u32) -> Result<Layout> {
 /// Reads and validates a dataset; its feature count is `--features` or whatever the file has.
 fn load_dataset(file: &Path, args: &LayoutArgs) -> Result<Dataset> {
 	let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-	let mut layout = layout_for(file, args, args.features.unwrap_or(0))?;
-	if args.features.is_none() {
-		// Learn the width from the file, then validate everything against it.
-		match Dataset::parse(&bytes, &layout, None) {
-			Err(data::DataError::FeatureCountMismatch { found, .. }) => {
-				layout.features = found as u32
-			},
-			Err(e) => return Err(e).with_context(|| format!("{}", file.display())),
-			Ok(d) => return Ok(d),
-		}
-	}
-	Dataset::parse(&bytes, &layout, None).with_context(|| format!("{}", file.display()))
+	let layout = layout_for(file, args, args.features.unwrap_or(0))?;
+	let parsed = match args.features {
+		Some(_) => Dataset::parse(&bytes, &layout, None),
+		None => Dataset::parse_any_width(&bytes, &layout),
+	};
+	parsed.with_context(|| format!("{}", file.display()))
 }
 
 fn outputs_of(data: &Dataset) -> u32 {

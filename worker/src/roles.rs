@@ -242,14 +242,10 @@ pub async fn sponsor_create(
 
 	let train_bytes =
 		std::fs::read(&new.train).with_context(|| format!("reading {}", new.train.display()))?;
-	let mut layout = Layout { format: new.format.clone(), features: 0, classes: new.classes };
-	layout.features = match Dataset::parse(&train_bytes, &layout, None) {
-		Err(crate::data::DataError::FeatureCountMismatch { found, .. }) => found as u32,
-		Err(e) => return Err(e).with_context(|| format!("{}", new.train.display())),
-		Ok(d) => d.feature_count as u32,
-	};
-	let train = Dataset::parse(&train_bytes, &layout, None)
+	let layout = Layout { format: new.format.clone(), features: 0, classes: new.classes };
+	let train = Dataset::parse_any_width(&train_bytes, &layout)
 		.with_context(|| format!("{}", new.train.display()))?;
+	let layout = Layout { features: train.feature_count as u32, ..layout };
 	let test_bytes =
 		std::fs::read(&new.test).with_context(|| format!("reading {}", new.test.display()))?;
 	Dataset::parse(&test_bytes, &layout, None).with_context(|| {
