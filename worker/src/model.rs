@@ -91,8 +91,8 @@ fn dense_widths(spec: &ModelSpec) -> Vec<usize> {
 impl Network {
 	/// Builds a freshly initialised network for `spec` on `device`. The spec (and so its
 	/// parameter count against the on-chain bound) is checked before any tensor is allocated.
-	/// Initial weights come from the device's random generator: seed it first
-	/// (`device.seed(..)`) for a reproducible start.
+	/// Initial weights come from the device's (process-wide) random generator, drawn lazily:
+	/// [`crate::training::fresh_network`] gives a reproducible start.
 	pub fn new(spec: &ModelSpec, device: &Device) -> Result<Self, ModelError> {
 		spec.validate().map_err(ModelError::InvalidSpec)?;
 		let mut convs = Vec::new();

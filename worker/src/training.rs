@@ -4,6 +4,12 @@
 //! byte (checked by a test on the CPU backend). Everything random comes from the seed: the
 //! initial weights (the device's generator, seeded first), the validation split and the batch
 //! order (a SplitMix64 stream, independent of any crate's RNG version).
+//!
+//! The backends keep one random generator per process (burn's `Backend::seed` sets a global), and
+//! burn draws a parameter's initial values lazily, on its first use. Two trainings in one process
+//! (test threads, or a tool training several tasks) would interleave their draws and lose the
+//! guarantee, so seeding and drawing every initial weight happen at once under one lock
+//! ([`fresh_network`]).
 
 use crate::{
 	data::{Dataset, Labels},
@@ -12,14 +18,40 @@ use crate::{
 };
 use burn::{
 	config::Config,
-	module::Module,
+	module::{Module, ModuleVisitor, Param},
 	nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction},
 	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, SgdConfig},
 	tensor::{Device, Int, Tensor, TensorData},
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pouw_primitives::ModelSpec;
-use std::time::Instant;
+use std::{
+	sync::{Mutex, PoisonError},
+	time::Instant,
+};
+
+/// Held while a backend's global generator is seeded and the initial weights are drawn from it.
+static INIT_LOCK: Mutex<()> = Mutex::new(());
+
+/// A freshly initialised network for `spec` whose initial weights depend on `seed` alone: the
+/// device's generator is seeded and every (lazy) parameter materialised under [`INIT_LOCK`].
+pub fn fresh_network(spec: &ModelSpec, device: &Device, seed: u64) -> Result<Network, ModelError> {
+	// A poisoned lock guards no data: a panic elsewhere does not make the generator unusable.
+	let _guard = INIT_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+	device.seed(seed);
+	let network = Network::new(spec, device)?;
+	network.visit(&mut Materialise);
+	Ok(network)
+}
+
+/// Draws every lazily initialised parameter now.
+struct Materialise;
+
+impl ModuleVisitor for Materialise {
+	fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+		let _ = param.val();
+	}
+}
 
 /// The optimiser a worker trains with.
 #[derive(Config, Debug, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -279,14 +311,13 @@ pub fn train(
 	}
 
 	let ad = device.clone().autodiff();
-	ad.seed(config.seed);
 	let mut network = match parent {
 		// Loaded on the plain device, then forked: a fresh autodiff graph whose leaves are the
 		// parent's weights.
 		Some(bytes) => {
 			weights::load(spec, bytes, device).map_err(TrainError::Parent)?.fork(&ad).train()
 		},
-		None => Network::new(spec, &ad)?,
+		None => fresh_network(spec, &ad, config.seed)?,
 	};
 	let decay =
 		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));

@@ -151,8 +151,7 @@ mod tests {
 	fn round_trip_is_exact_and_bytes_are_stable() {
 		let device = Device::flex();
 		for spec in specs() {
-			device.seed(7);
-			let net = Network::new(&spec, &device).unwrap();
+			let net = crate::training::fresh_network(&spec, &device, 7).unwrap();
 			let bytes = to_bytes(&net).unwrap();
 			assert_eq!(bytes, to_bytes(&net).unwrap(), "saving twice gives the same bytes");
 			let back = load(&spec, &bytes, &device).unwrap();

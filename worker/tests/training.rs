@@ -57,8 +57,32 @@ fn same_seed_same_weights_other_seed_other_weights() {
 		content_hash(&weights::to_bytes(&t.network).unwrap())
 	};
 	let a = hash(&config);
-	assert_eq!(a, hash(&config), "same seed, data and backend must give the same weights");
+	for _ in 0..3 {
+		assert_eq!(a, hash(&config), "same seed, data and backend must give the same weights");
+	}
 	assert_ne!(a, hash(&config.clone().with_seed(43)));
+}
+
+/// The backend's generator is process-wide: trainings on several threads at once (as the test
+/// harness runs them) must still each get the weights their own seed gives.
+#[test]
+fn concurrent_trainings_keep_their_seeds() {
+	let data = common::blobs(2, 2, 3, 30);
+	let spec = mlp(3, 8, 2);
+	let run = |seed: u64| {
+		let config = quick().with_epochs(2).with_seed(seed);
+		let t = train(&spec, &data, &config, &Device::flex(), None, false).unwrap();
+		content_hash(&weights::to_bytes(&t.network).unwrap())
+	};
+	let alone = [run(1), run(2)];
+	let run = &run;
+	let together: Vec<_> = std::thread::scope(|s| {
+		let handles: Vec<_> = (0..8u64).map(|i| s.spawn(move || (i % 2, run(1 + i % 2)))).collect();
+		handles.into_iter().map(|h| h.join().unwrap()).collect()
+	});
+	for (which, hash) in together {
+		assert_eq!(hash, alone[which as usize], "seed {} on a busy process", which + 1);
+	}
 }
 
 #[test]
