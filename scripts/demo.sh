@@ -20,6 +20,9 @@
 #                                      start it again: it must still reveal (the fault test); then
 #                                      stop the node and start it again on the same chain: every
 #                                      role must reconnect and carry on
+#   POUW_DEMO_URL=ws://host:port ...   run the task on a chain that is already running (for
+#                                      example a zombienet collator: scripts/zombienet.sh --demo)
+#                                      instead of starting a dev node
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,10 +38,16 @@ echo "[demo] run folder $RUN"
 
 # --- builds ---------------------------------------------------------------------------------
 t0=$(date +%s)
-if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
-	echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (see README)"
+if [ -n "${POUW_DEMO_URL:-}" ] && [ -n "${POUW_DEMO_FAULT:-}" ]; then
+	echo "[demo] POUW_DEMO_FAULT restarts the node the demo started: not with POUW_DEMO_URL" >&2
+	exit 2
 fi
-"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
+if [ -z "${POUW_DEMO_URL:-}" ]; then
+	if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
+		echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (see README)"
+	fi
+	"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
+fi
 if [ ! -x "$CARGO_TARGET_DIR/release/pouw" ]; then
 	echo "[demo] building pouw (release): a cold build takes 10 to 20 minutes on 2 cores"
 fi
@@ -55,7 +64,7 @@ echo "[demo] data: $(tr -d '\n' <"$LOGS/data.json" | cut -c1-160)…"
 # --- processes ------------------------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RPC_PORT="${POUW_DEMO_RPC_PORT:-$(free_port)}"
-export POUW_URL="ws://127.0.0.1:$RPC_PORT"
+export POUW_URL="${POUW_DEMO_URL:-ws://127.0.0.1:$RPC_PORT}"
 pids=()
 names=()
 cleanup() {
@@ -102,7 +111,19 @@ start_node() {
 	done
 	echo "[demo] node up after $(($(date +%s) - t0)) s"
 }
-start_node
+if [ -n "${POUW_DEMO_URL:-}" ]; then
+	deadline=$(($(date +%s) + 120))
+	until "$POUW" status >/dev/null 2>&1; do
+		if [ "$(date +%s)" -gt "$deadline" ]; then
+			echo "[demo] no chain answers on $POUW_URL (waited 120 s)" >&2
+			exit 1
+		fi
+		sleep 2
+	done
+	echo "[demo] using the running chain at $POUW_URL"
+else
+	start_node
+fi
 
 ACCOUNTS=(//Alice //Bob //Charlie //Dave //Eve //Ferdie)
 "$POUW" accounts --json "${ACCOUNTS[@]}" >"$RUN/before.json"

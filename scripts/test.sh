@@ -6,6 +6,8 @@
 #   ./scripts/test.sh --node     the node's smoke test and the @polkadot/api check (builds
 #                                pouw-node: long when cold)
 #   ./scripts/test.sh --e2e      end-to-end: the demo's task with exact payouts, and the fault test
+#   ./scripts/test.sh --zombienet  the zombienet smoke test: relay chain + two collators, the
+#                                demo's task over them (builds the relay binaries: hours when cold)
 #
 # Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
 # clone reuses earlier builds where they exist, and needs none).
@@ -17,7 +19,7 @@ cd "$ROOT"
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help)
-		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	--node)
@@ -25,6 +27,9 @@ for arg in "$@"; do
 		;;
 	--e2e)
 		exec "$ROOT/scripts/e2e.sh"
+		;;
+	--zombienet)
+		exec "$ROOT/scripts/zombienet.sh" --smoke
 		;;
 	*)
 		echo "test.sh: unknown argument '$arg' (see --help)" >&2
@@ -64,6 +69,7 @@ WORKER=(--manifest-path "$ROOT/worker/Cargo.toml")
 
 step fmt cargo fmt --all -- --check
 step worker-fmt cargo fmt "${WORKER[@]}" --all -- --check
+step zombienet-fmt cargo fmt --manifest-path "$ROOT/zombienet/Cargo.toml" --all -- --check
 # The runtime's wasm is built once, by its own step below; the other steps skip it.
 step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets -- -D warnings
 step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets \
@@ -73,6 +79,11 @@ step worker-clippy cargo clippy --locked "${WORKER[@]}" --all-targets -- -D warn
 # shellcheck disable=SC2086
 step wasm-no-std $POUW_WASM_CARGO check --locked --target wasm32-unknown-unknown --no-default-features \
 	"${RUNTIME_CRATES[@]}"
+# The benchmarks too: the wasm that scripts/benchmark.sh runs is built with them (and with the
+# `substrate_runtime` cfg substrate-wasm-builder sets, without which frame-benchmarking needs std).
+# shellcheck disable=SC2086
+step wasm-no-std-benchmarks env RUSTFLAGS="--cfg substrate_runtime" $POUW_WASM_CARGO check --locked \
+	--target wasm32-unknown-unknown --no-default-features --features runtime-benchmarks "${RUNTIME_CRATES[@]}"
 
 # The runtime itself, built for wasm32 by substrate-wasm-builder with the toolchain setup chose.
 step runtime-wasm cargo build --locked -p pouw-runtime

@@ -26,6 +26,7 @@ mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod randomness;
+pub mod weights;
 
 extern crate alloc;
 use alloc::vec::Vec;

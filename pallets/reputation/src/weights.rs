@@ -3,9 +3,9 @@
 //! The pallet has no extrinsics; this is the cost of [`pouw_primitives::ReputationRecorder::record`]
 //! and of a read, which the protocol pallets add to their own weights per participant.
 //!
-//! The storage access counts are exact, read off the code. The `ref_time` and `proof_size`
-//! figures are provisional: `scripts/benchmark.sh` regenerates this file from the benchmarks in
-//! `benchmarking.rs` with `frame-omni-bencher` once the runtime exists.
+//! These are hand-set defaults (storage access counts exact, read off the code) for the pallet's
+//! tests and for a runtime that has not benchmarked it. The pouw runtime uses the figures measured
+//! by `scripts/benchmark.sh` (frame-omni-bencher on its wasm): `runtime/src/weights/`.
 
 #![allow(unused_parens, unused_imports, missing_docs)]
 

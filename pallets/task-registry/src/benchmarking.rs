@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::{RevealedModel, Submission, TaskStatus, TestSet};
+use alloc::vec::Vec;
 use frame::{benchmarking::prelude::*, token::fungible::Mutate};
 use pouw_primitives::{
 	commitment::{model_commitment, scores_commitment, test_set_commitment},

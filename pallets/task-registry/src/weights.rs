@@ -1,8 +1,9 @@
 //! Weights for `pallet_task_registry`.
 //!
-//! Storage access counts are read off the code; `ref_time` and `proof_size` are provisional until
-//! `scripts/benchmark.sh` regenerates this file from `benchmarking.rs` with `frame-omni-bencher`
-//! on the runtime. Components: `s` submissions, `q` quorum size.
+//! These are hand-set defaults (storage access counts exact, read off the code) for the pallet's
+//! tests and for a runtime that has not benchmarked it. The pouw runtime uses the figures measured
+//! by `scripts/benchmark.sh` (frame-omni-bencher on its wasm): `runtime/src/weights/`.
+//! Components: `s` submissions, `q` quorum size.
 
 #![allow(unused_parens, unused_imports, missing_docs)]
 

@@ -21,7 +21,7 @@ impl pallet_escrow::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = TreasuryAccount;
-	type WeightInfo = pallet_escrow::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_escrow::WeightInfo<Runtime>;
 }
 
 /// Reputation a new account starts with, per role. Workers and sponsors start neutral; an
@@ -55,7 +55,7 @@ impl pallet_reputation::Config for Runtime {
 	type FailurePenalty = ReputationPenalty;
 	type DecayPeriod = ReputationDecayPeriod;
 	type DecayPerPeriod = ReputationDecayPerPeriod;
-	type WeightInfo = pallet_reputation::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_reputation::WeightInfo<Runtime>;
 }
 
 /// Upper bound of submissions per task (shared by the registry and verification).
@@ -85,7 +85,7 @@ impl pallet_verification::Config for Runtime {
 	type ScoreTolerance = ScoreTolerance;
 	type OutlierSlash = OutlierSlash;
 	type UnbondingPeriod = EvaluatorUnbondingPeriod;
-	type WeightInfo = pallet_verification::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_verification::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_task_registry::benchmarking::VerificationBenchmarkHelper<Runtime>;
 }
@@ -117,5 +117,5 @@ impl pallet_task_registry::Config for Runtime {
 	type MaxPrunePerBlock = ConstU32<4>;
 	type RetentionPeriod = TaskRetentionPeriod;
 	type MaxLineageDepth = ConstU32<32>;
-	type WeightInfo = pallet_task_registry::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_task_registry::WeightInfo<Runtime>;
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# A local relay chain (rococo-local, validators alice and bob) with the pouw parachain (para 1000)
+# on two collators, spawned by zombienet-sdk (zombienet/, network.toml).
+#
+#   ./scripts/zombienet.sh           spawn it, wait until both collators see parachain block 10
+#                                    finalized (so backed and included by the relay chain), print
+#                                    the RPC endpoints and keep it running until Ctrl-C
+#   ./scripts/zombienet.sh --demo    the same, then the main job's task (scripts/demo.sh) over
+#                                    collator-1's RPC; stops everything at the end
+#   ./scripts/zombienet.sh --smoke   --demo plus checks (what `./scripts/test.sh --zombienet` runs):
+#                                    block 10 reached, the task Finalized, the quorum drawn with the
+#                                    relay chain's randomness
+#
+# Endpoints: relay alice ws://127.0.0.1:9900, bob :9901; collator-1 ws://127.0.0.1:9988,
+# collator-2 :9989. Run folder: $POUW_ZOMBIENET_DIR (default ~/.cache/pouw/zombienet/<time>).
+#
+# The relay binaries (polkadot, polkadot-prepare-worker, polkadot-execute-worker) are installed
+# from crates.io on first use, at the version that matches our polkadot-sdk release, into
+# $POUW_CACHE/tools; the cold build is long (see the README) and resumes if interrupted.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+started=$(date +%s)
+
+MODE=up
+for arg in "$@"; do
+	case "$arg" in
+	-h | --help)
+		sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	--demo) MODE=demo ;;
+	--smoke) MODE=smoke ;;
+	*)
+		echo "zombienet.sh: unknown argument '$arg' (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+"$ROOT/scripts/setup.sh" >/dev/null 2>&1 || "$ROOT/scripts/setup.sh"
+# shellcheck disable=SC1090,SC1091
+source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
+
+# polkadot 41.0.0 is built on polkadot-cli 42.0.0, the one in polkadot-sdk 2609.2.0 (our
+# Cargo.lock). `fast-runtime`: one-minute relay epochs, so epoch randomness exists within minutes.
+POLKADOT_VERSION=41.0.0
+TOOLS="$POUW_CACHE/tools"
+if ! cargo install --list --root "$TOOLS" 2>/dev/null | grep -q "^polkadot v$POLKADOT_VERSION:"; then
+	echo "[zombienet] installing polkadot $POLKADOT_VERSION (relay node and PVF workers) from crates.io"
+	echo "[zombienet] into $TOOLS: a cold build takes hours on 2 cores; it resumes if interrupted"
+	t0=$(date +%s)
+	CARGO_TARGET_DIR="$TOOLS/relay-target" cargo install --locked --root "$TOOLS" \
+		--features fast-runtime "polkadot@$POLKADOT_VERSION"
+	rm -rf "$TOOLS/relay-target"
+	echo "[zombienet] polkadot installed in $(($(date +%s) - t0)) s"
+fi
+"$TOOLS/bin/polkadot" --version
+
+"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 1
+t0=$(date +%s)
+cargo build --locked --manifest-path "$ROOT/zombienet/Cargo.toml" 2>&1 | tail -n 1
+echo "[zombienet] pouw-zombienet ready in $(($(date +%s) - t0)) s"
+if [ "$MODE" != up ]; then
+	cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml" 2>&1 | tail -n 1
+fi
+
+RUN="${POUW_ZOMBIENET_DIR:-$POUW_CACHE/zombienet/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$RUN/bin"
+# The commands network.toml names, and nothing else, on PATH. polkadot finds its workers next to
+# its own (resolved) path.
+ln -sf "$TOOLS/bin/polkadot" "$RUN/bin/polkadot"
+ln -sf "$CARGO_TARGET_DIR/debug/pouw-node" "$RUN/bin/pouw-node"
+export PATH="$RUN/bin:$PATH"
+
+endpoints="$RUN/endpoints.json"
+rm -f "$endpoints"
+"$CARGO_TARGET_DIR/debug/pouw-zombienet" --config "$ROOT/zombienet/network.toml" \
+	--base-dir "$RUN/network" --endpoints "$endpoints" --blocks 10 --timeout 1200 \
+	>"$RUN/zombienet.log" 2>&1 &
+spawner=$!
+stop() {
+	local code=$?
+	if kill -0 "$spawner" 2>/dev/null; then
+		echo "[zombienet] stopping the network"
+		kill -TERM "$spawner" 2>/dev/null || true
+		wait "$spawner" 2>/dev/null || true
+	fi
+	echo "[zombienet] run folder (logs, chain specs, databases): $RUN"
+	exit "$code"
+}
+trap stop EXIT INT TERM
+
+echo "[zombienet] spawning (log: $RUN/zombienet.log)"
+while [ ! -s "$endpoints" ]; do
+	if ! kill -0 "$spawner" 2>/dev/null; then
+		echo "[zombienet] the network did not come up; the log ends:" >&2
+		tail -n 30 "$RUN/zombienet.log" >&2
+		exit 1
+	fi
+	sleep 2
+done
+grep "finalized parachain blocks\|spawned in\|every collator" "$RUN/zombienet.log" | tail -n 3
+echo "[zombienet] up after $(($(date +%s) - started)) s; endpoints ($endpoints):"
+cat "$endpoints"
+echo
+
+if [ "$MODE" = up ]; then
+	echo "[zombienet] Ctrl-C stops the network"
+	wait "$spawner"
+	exit 0
+fi
+
+collator=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["collators"][0]["rpc"])' "$endpoints")
+# Blocks come every 6 s here (12 s until async backing is on): the demo's phases in blocks are
+# the same, in minutes rather than seconds.
+POUW_DEMO_URL="$collator" POUW_DEMO_DIR="$RUN/demo" "$ROOT/scripts/demo.sh"
+
+if [ "$MODE" = smoke ]; then
+	failures=0
+	check() {
+		if eval "$2"; then echo "[smoke] ok: $1"; else echo "[smoke] FAILED: $1"; failures=$((failures + 1)); fi
+	}
+	check "both collators reached finalized parachain block 10" "grep -q 'every collator at finalized block 10' '$RUN/zombienet.log'"
+	check "the task ended Finalized" "grep -q '\"status\": \"Finalized\"' '$RUN/demo/result.json'"
+	check "the quorum was drawn with the relay chain's randomness" "grep -Eq 'quorum randomness: Relay(Block|Epoch)' '$RUN/demo/result.txt'"
+	echo "[smoke] zombienet: $((3 - failures)) passed, $failures failed in $(($(date +%s) - started)) s"
+	[ "$failures" -eq 0 ]
+fi
