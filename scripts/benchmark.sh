@@ -75,16 +75,7 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 TOOLS="$POUW_CACHE/tools"
 BENCHER="$TOOLS/bin/frame-omni-bencher"
 
-if ! cargo install --list --root "$TOOLS" 2>/dev/null | grep -q "^frame-omni-bencher v$BENCHER_VERSION:"; then
-	echo "[benchmark] installing frame-omni-bencher $BENCHER_VERSION from crates.io into $TOOLS"
-	echo "[benchmark] (a cold build of about an hour on 2 cores; reused on later runs)"
-	t0=$(date +%s)
-	# Its own target dir, so an interrupted build resumes; removed once installed.
-	CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" \
-		"frame-omni-bencher@$BENCHER_VERSION"
-	rm -rf "$TOOLS/target"
-	echo "[benchmark] frame-omni-bencher installed in $(($(date +%s) - t0)) s"
-fi
+"$ROOT/scripts/install-tool.sh" frame-omni-bencher "$BENCHER_VERSION" "a cold build takes over an hour on 2 cores"
 "$BENCHER" --version
 
 t0=$(date +%s)

@@ -45,15 +45,8 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 # Cargo.lock). `fast-runtime`: one-minute relay epochs, so epoch randomness exists within minutes.
 POLKADOT_VERSION=41.0.0
 TOOLS="$POUW_CACHE/tools"
-if ! cargo install --list --root "$TOOLS" 2>/dev/null | grep -q "^polkadot v$POLKADOT_VERSION:"; then
-	echo "[zombienet] installing polkadot $POLKADOT_VERSION (relay node and PVF workers) from crates.io"
-	echo "[zombienet] into $TOOLS: a cold build takes hours on 2 cores; it resumes if interrupted"
-	t0=$(date +%s)
-	CARGO_TARGET_DIR="$TOOLS/relay-target" cargo install --locked --root "$TOOLS" \
-		--features fast-runtime "polkadot@$POLKADOT_VERSION"
-	rm -rf "$TOOLS/relay-target"
-	echo "[zombienet] polkadot installed in $(($(date +%s) - t0)) s"
-fi
+"$ROOT/scripts/install-tool.sh" polkadot "$POLKADOT_VERSION" "a cold build takes hours on 2 cores" \
+	--features fast-runtime
 "$TOOLS/bin/polkadot" --version
 
 "$ROOT/scripts/build-node.sh" 2>&1 | tail -n 1
