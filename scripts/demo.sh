@@ -89,37 +89,35 @@ spawn() {
 	names+=("$name")
 }
 
-start_node() {
-	echo "[demo] starting the dev node on $POUW_URL"
-	local t0 i
-	t0=$(date +%s)
-	spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
-		--no-prometheus --no-telemetry --name pouw-demo
-	node_index=$((${#pids[@]} - 1))
-	local deadline=$(($(date +%s) + 600))
+# Waits until the chain at $POUW_URL answers, at most $1 seconds; with a pid as $2, fails at once
+# (showing the node's log) if that process stops.
+wait_for_chain() {
+	local deadline=$(($(date +%s) + $1)) pid="${2:-}"
 	until "$POUW" status >/dev/null 2>&1; do
-		if ! kill -0 "${pids[$node_index]}" 2>/dev/null; then
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			echo "[demo] the node stopped; its log:" >&2
 			tail -n 30 "$LOGS/node.log" >&2
 			exit 1
 		fi
 		if [ "$(date +%s)" -gt "$deadline" ]; then
-			echo "[demo] the node did not answer within 10 minutes" >&2
+			echo "[demo] no chain answered on $POUW_URL within $1 s" >&2
 			exit 1
 		fi
 		sleep 1
 	done
+}
+start_node() {
+	echo "[demo] starting the dev node on $POUW_URL"
+	local t0
+	t0=$(date +%s)
+	spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
+		--no-prometheus --no-telemetry --name pouw-demo
+	node_index=$((${#pids[@]} - 1))
+	wait_for_chain 600 "${pids[$node_index]}"
 	echo "[demo] node up after $(($(date +%s) - t0)) s"
 }
 if [ -n "${POUW_DEMO_URL:-}" ]; then
-	deadline=$(($(date +%s) + 120))
-	until "$POUW" status >/dev/null 2>&1; do
-		if [ "$(date +%s)" -gt "$deadline" ]; then
-			echo "[demo] no chain answers on $POUW_URL (waited 120 s)" >&2
-			exit 1
-		fi
-		sleep 2
-	done
+	wait_for_chain 120
 	echo "[demo] using the running chain at $POUW_URL"
 else
 	start_node
