@@ -1,6 +1,6 @@
 //! `pouw-zombienet`: spawns the network described in `zombienet/network.toml` (a rococo-local
 //! relay chain with two validators, the pouw parachain on two collators) with zombienet-sdk's
-//! native provider, waits until both collators report the parachain's blocks as *finalized*
+//! native provider, waits until both collators' RPC report the parachain's blocks as *finalized*
 //! (which needs the relay chain to have backed, included and finalized them), writes the RPC
 //! endpoints as JSON, and keeps the network up until SIGINT or SIGTERM, then tears it down.
 //!
@@ -14,10 +14,10 @@ use std::{
 	path::PathBuf,
 	time::{Duration, Instant},
 };
-use zombienet_sdk::{GlobalSettingsBuilder, NetworkConfig, NetworkConfigExt, NetworkNode};
-
-/// The metric both collators must report at least `--blocks` for.
-const FINALIZED: &str = "block_height{status=\"finalized\"}";
+use zombienet_sdk::{
+	subxt::{backend::legacy::LegacyRpcMethods, config::Header, SubstrateConfig},
+	GlobalSettingsBuilder, NetworkConfig, NetworkConfigExt, NetworkNode,
+};
 
 #[derive(Parser, Debug)]
 #[command(version, about)]
@@ -122,6 +122,18 @@ async fn main() -> Result<()> {
 	Ok(())
 }
 
+/// The finalized parachain block number a collator reports over its RPC (the parachain's own
+/// `chain_getFinalizedHead`, so not the embedded relay node's), or 0 while it does not answer yet.
+async fn finalized_height(node: &NetworkNode) -> u64 {
+	let Ok(rpc) = node.rpc().await else { return 0 };
+	let methods = LegacyRpcMethods::<SubstrateConfig>::new(rpc);
+	let Ok(hash) = methods.chain_get_finalized_head().await else { return 0 };
+	match methods.chain_get_header(Some(hash)).await {
+		Ok(Some(header)) => header.number().into(),
+		_ => 0,
+	}
+}
+
 /// Polls every collator's finalized height until all reach `blocks`.
 async fn wait_for_blocks(collators: &[&NetworkNode], blocks: u64, timeout: Duration) -> Result<()> {
 	if collators.is_empty() {
@@ -132,8 +144,7 @@ async fn wait_for_blocks(collators: &[&NetworkNode], blocks: u64, timeout: Durat
 	loop {
 		let mut heights = Vec::new();
 		for node in collators {
-			// Not yet served (still starting) counts as 0.
-			heights.push(node.reports(FINALIZED).await.unwrap_or(0.0) as u64);
+			heights.push(finalized_height(node).await);
 		}
 		let line = collators
 			.iter()
@@ -161,7 +172,7 @@ async fn wait_for_blocks(collators: &[&NetworkNode], blocks: u64, timeout: Durat
 				timeout.as_secs()
 			);
 		}
-		tokio::time::sleep(Duration::from_secs(2)).await;
+		tokio::time::sleep(Duration::from_secs(3)).await;
 	}
 }
 
