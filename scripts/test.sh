@@ -70,6 +70,8 @@ WORKER=(--manifest-path "$ROOT/worker/Cargo.toml")
 step fmt cargo fmt --all -- --check
 step worker-fmt cargo fmt "${WORKER[@]}" --all -- --check
 step zombienet-fmt cargo fmt --manifest-path "$ROOT/zombienet/Cargo.toml" --all -- --check
+step relay-fmt cargo fmt --manifest-path "$ROOT/relay/Cargo.toml" --all -- --check
+step relay-lock python3 "$ROOT/scripts/check-relay-lock.py"
 # The runtime's wasm is built once, by its own step below; the other steps skip it.
 step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets -- -D warnings
 step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets \

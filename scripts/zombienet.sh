@@ -14,9 +14,10 @@
 # Endpoints: relay alice ws://127.0.0.1:9900, bob :9901; collator-1 ws://127.0.0.1:9988,
 # collator-2 :9989. Run folder: $POUW_ZOMBIENET_DIR (default ~/.cache/pouw/zombienet/<time>).
 #
-# The relay binaries (polkadot, polkadot-prepare-worker, polkadot-execute-worker) are installed
-# from crates.io on first use, at the version that matches our polkadot-sdk release, into
-# $POUW_CACHE/tools; the cold build is long (see the README) and resumes if interrupted.
+# The relay chain node (polkadot, polkadot-prepare-worker, polkadot-execute-worker) is relay/:
+# polkadot-cli 42.0.0 from crates.io, the polkadot-sdk release pouw-node is built on, with the
+# rococo-local chain spec. It is built once into the shared CARGO_TARGET_DIR (outside the clone,
+# reused on the next run); the README gives the cold build time.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=$(date +%s)
@@ -41,27 +42,36 @@ done
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 
-# polkadot 41.0.0 is built on polkadot-cli 42.0.0, the one in polkadot-sdk 2609.2.0 (our
-# Cargo.lock). `fast-runtime`: one-minute relay epochs, so epoch randomness exists within minutes.
-POLKADOT_VERSION=41.0.0
-TOOLS="$POUW_CACHE/tools"
-"$ROOT/scripts/install-tool.sh" polkadot "$POLKADOT_VERSION" "a cold build takes hours on 2 cores" \
-	--features fast-runtime
-"$TOOLS/bin/polkadot" --version
-
-"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 1
-t0=$(date +%s)
-cargo build --locked --manifest-path "$ROOT/zombienet/Cargo.toml" 2>&1 | tail -n 1
-echo "[zombienet] pouw-zombienet ready in $(($(date +%s) - t0)) s"
+RUN="${POUW_ZOMBIENET_DIR:-$POUW_CACHE/zombienet/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$RUN/logs"
+# build NAME COMMAND...: runs one build with its output in $RUN/logs/build-NAME.log.
+build() {
+	local name=$1 t0
+	shift
+	t0=$(date +%s)
+	if ! "$@" >"$RUN/logs/build-$name.log" 2>&1; then
+		echo "[zombienet] building $name failed; the log ends:" >&2
+		tail -n 30 "$RUN/logs/build-$name.log" >&2
+		exit 1
+	fi
+	echo "[zombienet] $name built in $(($(date +%s) - t0)) s"
+}
+# As scripts/build-node.sh does for pouw-node: the runtime's wasm in release, and built against
+# the relay crate's own lockfile.
+build relay env WASM_BUILD_TYPE=release WASM_BUILD_WORKSPACE_HINT="$ROOT/relay" \
+	cargo build --locked --manifest-path "$ROOT/relay/Cargo.toml"
+RELAY_BIN="$CARGO_TARGET_DIR/debug/polkadot"
+"$RELAY_BIN" --version
+build pouw-node "$ROOT/scripts/build-node.sh"
+build pouw-zombienet cargo build --locked --manifest-path "$ROOT/zombienet/Cargo.toml"
 if [ "$MODE" != up ]; then
-	cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml" 2>&1 | tail -n 1
+	build pouw cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml"
 fi
 
-RUN="${POUW_ZOMBIENET_DIR:-$POUW_CACHE/zombienet/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$RUN/bin"
 # The commands network.toml names, and nothing else, on PATH. polkadot finds its workers next to
 # its own (resolved) path.
-ln -sf "$TOOLS/bin/polkadot" "$RUN/bin/polkadot"
+ln -sf "$RELAY_BIN" "$RUN/bin/polkadot"
 ln -sf "$CARGO_TARGET_DIR/debug/pouw-node" "$RUN/bin/pouw-node"
 export PATH="$RUN/bin:$PATH"
 

@@ -1,0 +1,9 @@
+//! The PVF execute worker `polkadot` starts from its own folder to run parachain validation
+//! code; its version must equal the node's (checked at start).
+
+polkadot_node_core_pvf_common::decl_worker_main!(
+	"execute-worker",
+	polkadot_node_core_pvf_execute_worker::worker_entrypoint,
+	polkadot_cli::NODE_VERSION,
+	env!("SUBSTRATE_CLI_COMMIT_HASH"),
+);
