@@ -7,7 +7,7 @@
 #                                pouw-node: long when cold)
 #   ./scripts/test.sh --e2e      end-to-end: the demo's task with exact payouts, and the fault test
 #   ./scripts/test.sh --zombienet  the zombienet smoke test: relay chain + two collators, the
-#                                demo's task over them (builds the relay binaries: hours when cold)
+#                                demo's task over them (builds pouw-node and relay/: hours when cold)
 #
 # Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
 # clone reuses earlier builds where they exist, and needs none).

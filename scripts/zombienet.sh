@@ -56,13 +56,18 @@ build() {
 	fi
 	echo "[zombienet] $name built in $(($(date +%s) - t0)) s"
 }
+# pouw-node first: the relay chain node reuses most of its build.
+[ -x "$CARGO_TARGET_DIR/debug/pouw-node" ] ||
+	echo "[zombienet] building pouw-node once (cold: about 2 hours on 2 cores)"
+build pouw-node "$ROOT/scripts/build-node.sh"
+RELAY_BIN="$CARGO_TARGET_DIR/debug/polkadot"
+[ -x "$RELAY_BIN" ] ||
+	echo "[zombienet] building the relay chain node (relay/) once (about 20 min on 2 cores after pouw-node)"
 # As scripts/build-node.sh does for pouw-node: the runtime's wasm in release, and built against
 # the relay crate's own lockfile.
 build relay env WASM_BUILD_TYPE=release WASM_BUILD_WORKSPACE_HINT="$ROOT/relay" \
 	cargo build --locked --manifest-path "$ROOT/relay/Cargo.toml"
-RELAY_BIN="$CARGO_TARGET_DIR/debug/polkadot"
 "$RELAY_BIN" --version
-build pouw-node "$ROOT/scripts/build-node.sh"
 build pouw-zombienet cargo build --locked --manifest-path "$ROOT/zombienet/Cargo.toml"
 if [ "$MODE" != up ]; then
 	build pouw cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml"
