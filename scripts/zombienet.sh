@@ -26,7 +26,7 @@ MODE=up
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help)
-		sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	--demo) MODE=demo ;;
