@@ -1,0 +1,617 @@
+//! # pouw-sim: the task market against a rational adversary
+//!
+//! Runs the real pallets (in the mock runtime of [`runtime`]) for many rounds with a population
+//! of honest sponsors, workers and evaluators, plus one attack [`Strategy`] at a time. Every
+//! strategy is run twice on the same seed: once as the attack, once with the attacker's accounts
+//! playing honestly (the counterfactual). The [`Row`] compares the two:
+//!
+//! - **attacker gain**: the attacker's accounts' balance (free + held) in the attack, minus in the
+//!   counterfactual. Positive means the attack pays.
+//! - **honest loss**: the sum over honest accounts of what each has less in the attack than in
+//!   the counterfactual (never negative per account). There are no fees in the mock, so this is
+//!   the loss beyond fees.
+//! - **attacker reputation**: the change of the attacker's reputation in the role it attacks
+//!   with, over the run, in percentage points (sum over its accounts).
+//! - **honest slashed**: how many times an honest evaluator lost stake in the attack.
+//! - **honest tasks finalized**: tasks of honest sponsors that ended with a winner, in the attack.
+//!
+//! Honest evaluators are not perfect: each misses a task (never commits) with probability 1/32,
+//! from the seed, identically in the attack and its counterfactual.
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)] // off-chain simulation
+
+pub mod runtime;
+
+use codec::Encode;
+use frame::{deps::frame_support::traits::fungible::Inspect, prelude::*};
+use pouw_primitives::{
+	commitment::{model_commitment, scores_commitment, test_set_commitment},
+	Activation, DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation,
+	ReputationProvider, Role, Score, SubmissionIndex, TaskId, TaskSpec, Windows,
+};
+use runtime::*;
+use std::collections::BTreeMap;
+
+/// One attack, or none.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Strategy {
+	/// Nobody attacks: attack and counterfactual are the same run (a sanity row: all zeros).
+	Honest,
+	/// A third of the evaluator stake colludes with a weak worker: when drawn, it reveals
+	/// `10^19` (far outside accuracy's range) for the friend and 0 for everyone else.
+	ColludingOutOfRange,
+	/// The same collusion within the metric's range: 1.0 for the friend, 0 for the others.
+	ColludingInRange,
+	/// A third of the evaluator stake reveals random scores without evaluating anything.
+	LazyEvaluator,
+	/// A sponsor posts minimum-bounty tasks for 8 sybil workers with junk models and withholds
+	/// the test set, so the bounty flows back to its sybils with reputation for each.
+	ReputationFarmer,
+	/// A sponsor reveals a test set that matches its commitment but cannot be used (empty, of
+	/// the wrong width or never served): drawn evaluators cannot score, and are penalised.
+	GriefingSponsor,
+}
+
+impl Strategy {
+	/// Every strategy, in table order.
+	pub const ALL: [Strategy; 6] = [
+		Strategy::Honest,
+		Strategy::ColludingOutOfRange,
+		Strategy::ColludingInRange,
+		Strategy::LazyEvaluator,
+		Strategy::ReputationFarmer,
+		Strategy::GriefingSponsor,
+	];
+
+	/// The row's name.
+	pub fn name(self) -> &'static str {
+		match self {
+			Strategy::Honest => "honest (no attacker)",
+			Strategy::ColludingOutOfRange => "colluding third, score 10^19",
+			Strategy::ColludingInRange => "colluding third, in range",
+			Strategy::LazyEvaluator => "lazy third, random scores",
+			Strategy::ReputationFarmer => "reputation farmer, 8 sybils",
+			Strategy::GriefingSponsor => "griefing sponsor",
+		}
+	}
+}
+
+/// What a run is made of.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+	/// Seeds the randomness of the chain and of the agents.
+	pub seed: u64,
+	/// Rounds; each round every sponsor posts one task.
+	pub rounds: u32,
+}
+
+/// One strategy's figures (see the crate docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+	/// The strategy.
+	pub strategy: Strategy,
+	/// Attacker's balance in the attack minus in the counterfactual.
+	pub attacker_gain: i128,
+	/// Attacker's reputation change over the attack, in percentage points.
+	pub attacker_reputation: i64,
+	/// Honest accounts' loss against the counterfactual.
+	pub honest_loss: u128,
+	/// Slashes of honest evaluators in the attack.
+	pub honest_slashed: u32,
+	/// Honest sponsors' tasks finalized with a winner, in the attack.
+	pub honest_finalized: u32,
+	/// Honest sponsors' tasks.
+	pub honest_tasks: u32,
+}
+
+/// Runs `strategy` and its counterfactual; compares them.
+pub fn run(strategy: Strategy, params: Params) -> Row {
+	let attack = World::new(strategy, params, true).play();
+	let baseline = World::new(strategy, params, false).play();
+	let population = Population::of(strategy);
+	let mut attacker_gain = 0i128;
+	let mut attacker_reputation = 0i64;
+	for who in population.attackers() {
+		attacker_gain += attack.balance[&who] as i128 - baseline.balance[&who] as i128;
+		attacker_reputation += attack.reputation_change[&who];
+	}
+	let mut honest_loss = 0u128;
+	for who in population.honest() {
+		honest_loss += u128::from(baseline.balance[&who].saturating_sub(attack.balance[&who]));
+	}
+	Row {
+		strategy,
+		attacker_gain,
+		attacker_reputation,
+		honest_loss,
+		honest_slashed: attack.honest_slashed,
+		honest_finalized: attack.honest_finalized,
+		honest_tasks: attack.honest_tasks,
+	}
+}
+
+/// Accounts and their parts.
+#[derive(Clone, Debug, Default)]
+struct Population {
+	honest_sponsors: Vec<AccountId>,
+	/// Honest workers and the true accuracy of the model each trains.
+	honest_workers: Vec<(AccountId, f64)>,
+	honest_evaluators: Vec<AccountId>,
+	attacker_sponsor: Option<AccountId>,
+	/// The attacker's workers and their models' true accuracy.
+	attacker_workers: Vec<(AccountId, f64)>,
+	attacker_evaluators: Vec<AccountId>,
+}
+
+/// Each evaluator stakes two seats' worth.
+const EVALUATOR_STAKE: Balance = 2 * MIN_STAKE;
+const BOUNTY: Balance = 100 * UNIT;
+const QUORUM: u32 = 3;
+/// How often an honest evaluator misses a task.
+const OFFLINE: f64 = 1.0 / 32.0;
+/// Blocks per phase.
+const PHASE: u64 = 4;
+
+impl Population {
+	fn of(strategy: Strategy) -> Self {
+		let mut p = Population {
+			honest_sponsors: vec![1, 2],
+			honest_workers: vec![(10, 0.90), (11, 0.85), (12, 0.80), (13, 0.70)],
+			..Default::default()
+		};
+		let honest_evaluators = match strategy {
+			Strategy::ColludingOutOfRange
+			| Strategy::ColludingInRange
+			| Strategy::LazyEvaluator => 12,
+			_ => 18,
+		};
+		p.honest_evaluators = (20..20 + honest_evaluators).collect();
+		match strategy {
+			Strategy::Honest => {},
+			Strategy::ColludingOutOfRange | Strategy::ColludingInRange => {
+				p.attacker_evaluators = (50..56).collect();
+				p.attacker_workers = vec![(41, 0.50)];
+			},
+			Strategy::LazyEvaluator => p.attacker_evaluators = (50..56).collect(),
+			Strategy::ReputationFarmer => {
+				p.attacker_sponsor = Some(40);
+				p.attacker_workers = (41..49).map(|w| (w, 0.10)).collect();
+			},
+			Strategy::GriefingSponsor => p.attacker_sponsor = Some(40),
+		}
+		p
+	}
+
+	fn attackers(&self) -> Vec<AccountId> {
+		let mut all: Vec<AccountId> = self.attacker_sponsor.into_iter().collect();
+		all.extend(self.attacker_workers.iter().map(|(w, _)| *w));
+		all.extend(&self.attacker_evaluators);
+		all
+	}
+
+	fn honest(&self) -> Vec<AccountId> {
+		let mut all = self.honest_sponsors.clone();
+		all.extend(self.honest_workers.iter().map(|(w, _)| *w));
+		all.extend(&self.honest_evaluators);
+		all
+	}
+
+	fn everyone(&self) -> Vec<AccountId> {
+		let mut all = self.honest();
+		all.extend(self.attackers());
+		all
+	}
+
+	fn quality(&self, worker: AccountId) -> f64 {
+		self.honest_workers
+			.iter()
+			.chain(&self.attacker_workers)
+			.find(|(w, _)| *w == worker)
+			.map(|(_, q)| *q)
+			.unwrap_or(0.0)
+	}
+}
+
+/// What a finished run leaves.
+struct Outcome {
+	balance: BTreeMap<AccountId, Balance>,
+	reputation_change: BTreeMap<AccountId, i64>,
+	honest_slashed: u32,
+	honest_finalized: u32,
+	honest_tasks: u32,
+}
+
+/// One run: a chain, a population and whether the attacker attacks.
+struct World {
+	strategy: Strategy,
+	params: Params,
+	attacking: bool,
+	population: Population,
+}
+
+/// A deterministic number in `[0, 1)` from the run's seed and what it is for.
+fn unit_random(seed: u64, what: impl Encode) -> f64 {
+	let hash = (seed, what).using_encoded(blake2_256);
+	let mut bytes = [0u8; 8];
+	bytes.copy_from_slice(&hash[..8]);
+	(u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn score(x: f64) -> Score {
+	Score::from_f64(x.clamp(0.0, 1.0)).unwrap_or_default()
+}
+
+fn model_hash(task: TaskId, worker: AccountId) -> Hash256 {
+	(b"model", task, worker).using_encoded(blake2_256)
+}
+
+fn salt(task: TaskId, who: AccountId) -> [u8; 32] {
+	(b"salt", task, who).using_encoded(blake2_256)
+}
+
+const TEST_HASH: Hash256 = [0x7e; 32];
+
+fn uri(s: &str) -> pouw_primitives::Uri {
+	s.as_bytes().to_vec().try_into().unwrap_or_default()
+}
+
+fn task_spec(now: u64, classes: u32) -> TaskSpec<u64> {
+	TaskSpec {
+		dataset: DatasetRef {
+			uri: uri("http://127.0.0.1:8000/blob/train"),
+			hash: [9; 32],
+			format: DatasetFormat::Csv {
+				label_column: b"label".to_vec().try_into().unwrap_or_default(),
+			},
+			shape: DataShape { samples: 1437, features: 64, classes },
+		},
+		model: ModelSpec::Mlp {
+			inputs: 64,
+			hidden: vec![32].try_into().unwrap_or_default(),
+			outputs: classes,
+			activation: Activation::Relu,
+		},
+		metric: Metric::Accuracy,
+		min_score: None,
+		windows: Windows {
+			submission_end: now + PHASE,
+			reveal_end: now + 2 * PHASE,
+			test_reveal_end: now + 3 * PHASE,
+			score_commit_end: now + 4 * PHASE,
+			evaluation_end: now + 5 * PHASE,
+		},
+		quorum: QUORUM,
+		min_worker_reputation: Reputation::zero(),
+		parent: None,
+	}
+}
+
+impl World {
+	fn new(strategy: Strategy, params: Params, attacking: bool) -> Self {
+		Self {
+			strategy,
+			params,
+			attacking: attacking && strategy != Strategy::Honest,
+			population: Population::of(strategy),
+		}
+	}
+
+	fn is_honest(&self, who: AccountId) -> bool {
+		!self.population.attackers().contains(&who)
+	}
+
+	/// The role an attacker's account attacks with.
+	fn role_of(&self, who: AccountId) -> Role {
+		let p = &self.population;
+		if p.honest_sponsors.contains(&who) || p.attacker_sponsor == Some(who) {
+			Role::Sponsor
+		} else if p.honest_evaluators.contains(&who) || p.attacker_evaluators.contains(&who) {
+			Role::Evaluator
+		} else {
+			Role::Worker
+		}
+	}
+
+	fn play(self) -> Outcome {
+		let everyone = self.population.everyone();
+		let mut ext = genesis(&everyone);
+		ext.execute_with(|| self.play_on_chain(&everyone))
+	}
+
+	fn play_on_chain(&self, everyone: &[AccountId]) -> Outcome {
+		let p = &self.population;
+		for who in p.honest_evaluators.iter().chain(&p.attacker_evaluators) {
+			let _ = Verification::register_evaluator(RuntimeOrigin::signed(*who), EVALUATOR_STAKE);
+		}
+		let start_reputation: BTreeMap<AccountId, Reputation> = everyone
+			.iter()
+			.map(|a| {
+				(
+					*a,
+					<runtime::Reputation as ReputationProvider<_>>::reputation(a, self.role_of(*a)),
+				)
+			})
+			.collect();
+		let mut events = Vec::new();
+		let mut honest_tasks = Vec::new();
+		for round in 0..self.params.rounds {
+			let tasks = self.round(round, &mut events);
+			honest_tasks.extend(tasks);
+		}
+		let balance = everyone.iter().map(|a| (*a, Balances::total_balance(a))).collect();
+		let reputation_change = everyone
+			.iter()
+			.map(|a| {
+				let now =
+					<runtime::Reputation as ReputationProvider<_>>::reputation(a, self.role_of(*a));
+				let before = start_reputation[a];
+				let pp = (i64::from(now.deconstruct()) - i64::from(before.deconstruct())) / 10_000;
+				(*a, pp)
+			})
+			.collect();
+		let honest_slashed = events
+			.iter()
+			.filter(|e| {
+				matches!(e, RuntimeEvent::Verification(pallet_verification::Event::EvaluatorPenalised { who, slashed, .. })
+					if self.is_honest(*who) && *slashed > 0)
+			})
+			.count() as u32;
+		let honest_finalized = honest_tasks
+			.iter()
+			.filter(|t| {
+				pallet_task_registry::Tasks::<Sim>::get(**t)
+					.is_some_and(|i| i.status == pallet_task_registry::TaskStatus::Finalized)
+			})
+			.count() as u32;
+		Outcome {
+			balance,
+			reputation_change,
+			honest_slashed,
+			honest_finalized,
+			honest_tasks: honest_tasks.len() as u32,
+		}
+	}
+
+	/// Advances one block, keeping the events of the one that ends.
+	fn advance(&self, events: &mut Vec<RuntimeEvent>) {
+		events.extend(System::events().into_iter().map(|r| r.event));
+		System::reset_events();
+		let next = System::block_number() + 1;
+		RandomSeed::set(&(self.params.seed, next).using_encoded(blake2_256));
+		System::run_to_block::<AllPalletsWithSystem>(next);
+	}
+
+	fn advance_to(&self, block: u64, events: &mut Vec<RuntimeEvent>) {
+		while System::block_number() < block {
+			self.advance(events);
+		}
+	}
+
+	/// One round: every sponsor posts a task, workers train and submit, evaluators score, the
+	/// hook settles. Returns the honest sponsors' tasks.
+	fn round(&self, round: u32, events: &mut Vec<RuntimeEvent>) -> Vec<TaskId> {
+		let p = &self.population;
+		let now = System::block_number();
+		let spec = task_spec(now, 10);
+		let windows = spec.windows.clone();
+		let commitment = test_set_commitment(&TEST_HASH, &salt(TaskId(0), 0));
+		let mut honest_tasks = Vec::new();
+		// (task, sponsor, its workers)
+		let mut tasks: Vec<(TaskId, AccountId, Vec<AccountId>)> = Vec::new();
+		let honest_workers: Vec<AccountId> = p.honest_workers.iter().map(|(w, _)| *w).collect();
+		for sponsor in &p.honest_sponsors {
+			let task = pallet_task_registry::NextTaskId::<Sim>::get();
+			if TaskRegistry::create_task(
+				RuntimeOrigin::signed(*sponsor),
+				spec.clone(),
+				commitment,
+				BOUNTY,
+			)
+			.is_ok()
+			{
+				let mut workers = honest_workers.clone();
+				if matches!(
+					self.strategy,
+					Strategy::ColludingOutOfRange | Strategy::ColludingInRange
+				) {
+					workers.extend(p.attacker_workers.iter().map(|(w, _)| *w));
+				}
+				honest_tasks.push(task);
+				tasks.push((task, *sponsor, workers));
+			}
+		}
+		if let Some(sponsor) = p.attacker_sponsor {
+			let (bounty, workers) = match self.strategy {
+				Strategy::ReputationFarmer => {
+					(MIN_BOUNTY, p.attacker_workers.iter().map(|(w, _)| *w).collect())
+				},
+				_ => (BOUNTY, honest_workers.clone()),
+			};
+			let task = pallet_task_registry::NextTaskId::<Sim>::get();
+			if TaskRegistry::create_task(
+				RuntimeOrigin::signed(sponsor),
+				spec.clone(),
+				commitment,
+				bounty,
+			)
+			.is_ok()
+			{
+				tasks.push((task, sponsor, workers));
+			}
+		}
+		for (task, _, workers) in &tasks {
+			for w in workers {
+				let _ = TaskRegistry::commit_model(
+					RuntimeOrigin::signed(*w),
+					*task,
+					model_commitment(&model_hash(*task, *w), &salt(*task, *w), w),
+				);
+			}
+		}
+		self.advance_to(windows.submission_end + 1, events);
+		for (task, _, workers) in &tasks {
+			for w in workers {
+				let _ = TaskRegistry::reveal_model(
+					RuntimeOrigin::signed(*w),
+					*task,
+					uri("http://127.0.0.1:9000/blob/model"),
+					model_hash(*task, *w),
+					salt(*task, *w),
+				);
+			}
+		}
+		self.advance_to(windows.reveal_end + 1, events);
+		for (task, sponsor, _) in &tasks {
+			let withholds = self.attacking
+				&& self.strategy == Strategy::ReputationFarmer
+				&& p.attacker_sponsor == Some(*sponsor);
+			if !withholds {
+				let _ = TaskRegistry::reveal_test_set(
+					RuntimeOrigin::signed(*sponsor),
+					*task,
+					uri("http://127.0.0.1:8000/blob/test"),
+					TEST_HASH,
+					salt(TaskId(0), 0),
+				);
+			}
+		}
+		// The draw happens at the test-set reveal or at a fixed later block: wait for the
+		// quorum, within the test-reveal window.
+		let mut plans: Vec<(TaskId, AccountId, Vec<(SubmissionIndex, Option<Score>)>)> = Vec::new();
+		let mut planned: Vec<TaskId> = Vec::new();
+		while System::block_number() <= windows.score_commit_end {
+			for (task, sponsor, _) in &tasks {
+				if planned.contains(task) {
+					continue;
+				}
+				let Some(quorum) = pallet_verification::Quorums::<Sim>::get(*task) else {
+					continue;
+				};
+				planned.push(*task);
+				let revealed = TaskRegistry::revealed(*task);
+				let unusable = self.attacking
+					&& self.strategy == Strategy::GriefingSponsor
+					&& p.attacker_sponsor == Some(*sponsor);
+				for who in quorum.members.iter() {
+					if let Some(scores) = self.scores_of(round, *task, *who, &revealed, unusable) {
+						let _ = Verification::commit_scores(
+							RuntimeOrigin::signed(*who),
+							*task,
+							scores_commitment(&scores, &salt(*task, *who), who),
+						);
+						plans.push((*task, *who, scores));
+					}
+				}
+			}
+			self.advance(events);
+		}
+		self.advance_to(windows.score_commit_end + 1, events);
+		for (task, who, scores) in plans {
+			let _ = Verification::reveal_scores(
+				RuntimeOrigin::signed(who),
+				task,
+				scores.try_into().unwrap_or_default(),
+				salt(task, who),
+			);
+		}
+		self.advance_to(windows.evaluation_end + 3, events);
+		if std::env::var_os("POUW_SIM_DEBUG").is_some() {
+			for (task, sponsor, _) in &tasks {
+				let info = pallet_task_registry::Tasks::<Sim>::get(*task);
+				eprintln!(
+					"{:?} attacking={} task {task:?} sponsor {sponsor}: {:?} winner {:?} quorum {:?}",
+					self.strategy,
+					self.attacking,
+					info.as_ref().map(|i| i.status),
+					info.and_then(|i| i.winner).map(|w| (w.worker, w.score)),
+					pallet_verification::Quorums::<Sim>::get(*task).map(|q| q.members.to_vec()),
+				);
+			}
+		}
+		honest_tasks
+	}
+
+	/// What evaluator `who` reveals for `task`, or `None` when it stays silent.
+	fn scores_of(
+		&self,
+		_round: u32,
+		task: TaskId,
+		who: AccountId,
+		revealed: &[(SubmissionIndex, pallet_task_registry::Submission<Sim>)],
+		unusable: bool,
+	) -> Option<Vec<(SubmissionIndex, Option<Score>)>> {
+		let p = &self.population;
+		let honest_scores = || {
+			revealed.iter().map(|(i, s)| (*i, Some(score(p.quality(s.worker))))).collect::<Vec<_>>()
+		};
+		if self.is_honest(who) || !self.attacking {
+			if unusable {
+				// Nothing to score against: an honest evaluator cannot reveal a score.
+				return None;
+			}
+			if self.is_honest(who)
+				&& unit_random(self.params.seed, (b"offline", task, who)) < OFFLINE
+			{
+				return None;
+			}
+			return Some(honest_scores());
+		}
+		let friend: Vec<AccountId> = p.attacker_workers.iter().map(|(w, _)| *w).collect();
+		if matches!(self.strategy, Strategy::ColludingOutOfRange | Strategy::ColludingInRange) {
+			// A rational colluder deviates only where it holds a majority of the seats (the
+			// quorum is public); elsewhere it plays honest to keep its stake and reputation.
+			let members = pallet_verification::Quorums::<Sim>::get(task)
+				.map(|q| q.members.to_vec())
+				.unwrap_or_default();
+			let seats = members.iter().filter(|m| p.attacker_evaluators.contains(m)).count();
+			if seats * 2 <= members.len() {
+				return Some(honest_scores());
+			}
+		}
+		Some(match self.strategy {
+			Strategy::ColludingOutOfRange => revealed
+				.iter()
+				.map(|(i, s)| {
+					(
+						*i,
+						Some(if friend.contains(&s.worker) {
+							Score(10u64.pow(19))
+						} else {
+							Score(0)
+						}),
+					)
+				})
+				.collect(),
+			Strategy::ColludingInRange => revealed
+				.iter()
+				.map(|(i, s)| (*i, Some(score(if friend.contains(&s.worker) { 1.0 } else { 0.0 }))))
+				.collect(),
+			Strategy::LazyEvaluator => revealed
+				.iter()
+				.map(|(i, _)| {
+					(*i, Some(score(unit_random(self.params.seed, (b"lazy", task, who, *i)))))
+				})
+				.collect(),
+			_ => honest_scores(),
+		})
+	}
+}
+
+/// The table, one line per row.
+pub fn table(rows: &[Row]) -> String {
+	let mut out = format!(
+		"{:<30} {:>15} {:>12} {:>14} {:>9} {:>11}\n",
+		"strategy", "attacker gain", "attacker rep", "honest loss", "slashed", "finalized"
+	);
+	for r in rows {
+		out.push_str(&format!(
+			"{:<30} {:>15.4} {:>+12} {:>14.4} {:>9} {:>11}\n",
+			r.strategy.name(),
+			r.attacker_gain as f64 / UNIT as f64,
+			r.attacker_reputation,
+			r.honest_loss as f64 / UNIT as f64,
+			r.honest_slashed,
+			format!("{}/{}", r.honest_finalized, r.honest_tasks),
+		));
+	}
+	out
+}

@@ -1,0 +1,141 @@
+//! The simulated chain: the real balances, escrow, reputation, verification and task-registry
+//! pallets, configured with the production runtime's ratios (in a smaller unit).
+
+use frame::{deps::frame_support::traits::Randomness, testing_prelude::*};
+use polkadot_sdk::pallet_balances;
+use pouw_primitives::Reputation as Rep;
+
+pub type AccountId = u64;
+pub type Balance = u64;
+
+/// One unit of the currency.
+pub const UNIT: Balance = 1_000_000;
+pub const TREASURY: AccountId = 99;
+pub const ED: Balance = 1;
+/// What every agent starts with.
+pub const INITIAL: Balance = 1_000_000 * UNIT;
+pub const MIN_BOUNTY: Balance = UNIT;
+pub const WORKER_BOND: Balance = UNIT / 10;
+pub const MIN_STAKE: Balance = 10 * UNIT;
+/// 0.005 of the metric, as in the runtime.
+pub const TOLERANCE: u64 = 5_000_000;
+
+type Block = frame_system::mocking::MockBlock<Sim>;
+
+construct_runtime!(
+	pub enum Sim {
+		System: frame_system,
+		Balances: pallet_balances,
+		Escrow: pallet_escrow,
+		Reputation: pallet_reputation,
+		Verification: pallet_verification,
+		TaskRegistry: pallet_task_registry,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Sim {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Sim {
+	type AccountStore = System;
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU64<ED>;
+}
+
+parameter_types! {
+	pub const Treasury: AccountId = TREASURY;
+	pub const Neutral: Rep = Rep::from_percent(50);
+	pub const Gain: Rep = Rep::from_percent(1);
+	pub const Penalty: Rep = Rep::from_percent(3);
+	pub const DecayPeriod: u64 = 14_400;
+	pub const DecayPerPeriod: Rep = Rep::from_percent(5);
+	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
+	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
+	pub const WinnerShare: Perbill = Perbill::from_percent(80);
+	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	/// The relay-chain randomness of the simulated block; [`crate::World`] sets it per block.
+	pub storage RandomSeed: [u8; 32] = [0; 32];
+}
+
+impl pallet_escrow::Config for Sim {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Treasury = Treasury;
+	type WeightInfo = ();
+}
+
+impl pallet_reputation::Config for Sim {
+	type InitialReputation = Neutral;
+	type Neutral = Neutral;
+	type SuccessGain = Gain;
+	type FailurePenalty = Penalty;
+	type DecayPeriod = DecayPeriod;
+	type DecayPerPeriod = DecayPerPeriod;
+	type WeightInfo = ();
+}
+
+impl pallet_verification::Config for Sim {
+	type Currency = Balances;
+	type Escrow = Escrow;
+	type Reputation = Reputation;
+	type Tasks = TaskRegistry;
+	type MinEvaluatorStake = ConstU64<MIN_STAKE>;
+	type MinEvaluatorReputation = MinEvaluatorReputation;
+	type MaxEvaluators = ConstU32<64>;
+	type MaxQuorum = ConstU32<16>;
+	type MaxSubmissionsPerTask = ConstU32<64>;
+	type ScoreTolerance = ConstU64<TOLERANCE>;
+	type OutlierSlash = OutlierSlash;
+	type UnbondingPeriod = ConstU64<100>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_task_registry::benchmarking::VerificationBenchmarkHelper<Sim>;
+}
+
+/// The simulated relay-chain randomness: [`RandomSeed`] mixed with the subject.
+pub struct SimRandomness;
+impl Randomness<H256, u64> for SimRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let seed = RandomSeed::get();
+		(H256::from(blake2_256(&(seed, subject).encode())), System::block_number())
+	}
+}
+
+impl pallet_task_registry::Config for Sim {
+	type Currency = Balances;
+	type Escrow = Escrow;
+	type Reputation = Reputation;
+	type Verification = Verification;
+	type Randomness = SimRandomness;
+	type Treasury = Treasury;
+	type MinBounty = ConstU64<MIN_BOUNTY>;
+	type WorkerBond = ConstU64<WORKER_BOND>;
+	type WinnerShare = WinnerShare;
+	type EvaluatorShare = EvaluatorShare;
+	type MaxSubmissionsPerTask = ConstU32<64>;
+	type MaxQuorum = ConstU32<16>;
+	type MaxOpenTasks = ConstU32<256>;
+	type MaxTasksPerBlock = ConstU32<16>;
+	type MaxAutoFinalizePerBlock = ConstU32<8>;
+	type MaxPrunePerBlock = ConstU32<4>;
+	type RetentionPeriod = ConstU64<1_000>;
+	type MaxLineageDepth = ConstU32<16>;
+	type WeightInfo = ();
+}
+
+/// A fresh chain at block 1 in which `accounts` hold [`INITIAL`].
+pub fn genesis(accounts: &[AccountId]) -> TestState {
+	let mut storage =
+		frame_system::GenesisConfig::<Sim>::default().build_storage().unwrap_or_default();
+	let mut balances: Vec<(AccountId, Balance)> = accounts.iter().map(|a| (*a, INITIAL)).collect();
+	balances.push((TREASURY, ED));
+	let _ = pallet_balances::GenesisConfig::<Sim> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage);
+	let mut ext = TestState::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
