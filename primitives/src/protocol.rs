@@ -1,7 +1,7 @@
 //! The traits through which the task registry and the verification pallet talk, so neither
 //! reaches into the other's storage (and neither crate depends on the other).
 
-use crate::{Score, SubmissionIndex, TaskId};
+use crate::{Metric, Score, SubmissionIndex, TaskId};
 use alloc::vec::Vec;
 
 /// What the verification pallet needs to know about a task (implemented by the task registry).
@@ -13,6 +13,9 @@ pub trait TaskInspector<BlockNumber> {
 	/// The task's revealed submissions, ascending; the scores an evaluator reveals must cover
 	/// exactly these.
 	fn revealed_submissions(task: TaskId) -> Vec<SubmissionIndex>;
+
+	/// The metric a task is scored by; revealed scores must lie in its range.
+	fn metric(task: TaskId) -> Option<Metric>;
 }
 
 /// Why no quorum could be drawn.
@@ -33,8 +36,12 @@ pub struct Verdict<AccountId> {
 	/// Whether at least two thirds of the quorum revealed scores. When not, `medians` is empty
 	/// and nobody is judged honest.
 	pub quorum_reached: bool,
-	/// Per revealed submission, ascending: the median score, or `None` when most revealing
-	/// evaluators found the submission invalid.
+	/// Whether, for every submission, a strict majority of the *drawn* quorum agreed: on a
+	/// score (within the tolerance of the median), or on the submission being invalid. When
+	/// not, `medians` is empty, nobody is judged honest and nobody is penalised as an outlier.
+	pub agreed: bool,
+	/// Per revealed submission, ascending: the median score, or `None` when a strict majority
+	/// of the drawn quorum found the submission invalid.
 	pub medians: Vec<(SubmissionIndex, Option<Score>)>,
 	/// Evaluators who revealed scores within tolerance of every median; they share the
 	/// evaluators' part of the bounty.

@@ -47,6 +47,20 @@ impl Metric {
 	pub fn meets(self, score: Score, minimum: Score) -> bool {
 		score == minimum || self.is_better(score, minimum)
 	}
+
+	/// The largest value the metric can take: 1.0 for accuracy; MSE and cross-entropy have no
+	/// upper bound (every [`Score`] is non-negative).
+	pub const fn max_score(self) -> Option<Score> {
+		match self {
+			Self::Accuracy => Some(Score(Score::SCALE)),
+			Self::MeanSquaredError | Self::CrossEntropy => None,
+		}
+	}
+
+	/// Whether `score` is a value this metric can take.
+	pub fn in_range(self, score: Score) -> bool {
+		self.max_score().is_none_or(|max| score <= max)
+	}
 }
 
 /// A non-negative metric value in fixed point: `value * 10^9`, stored as `u64`
@@ -165,5 +179,14 @@ mod tests {
 		assert!(Metric::Accuracy.meets(high, low));
 		assert!(!Metric::Accuracy.meets(low, high));
 		assert!(Metric::MeanSquaredError.meets(low, high));
+	}
+
+	#[test]
+	fn metric_range() {
+		assert!(Metric::Accuracy.in_range(Score(0)));
+		assert!(Metric::Accuracy.in_range(Score(Score::SCALE)));
+		assert!(!Metric::Accuracy.in_range(Score(Score::SCALE + 1)));
+		assert!(Metric::MeanSquaredError.in_range(Score(u64::MAX)));
+		assert!(Metric::CrossEntropy.in_range(Score(u64::MAX)));
 	}
 }

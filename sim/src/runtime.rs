@@ -118,6 +118,7 @@ impl pallet_task_registry::Config for Sim {
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<64>;
 	type MaxQuorum = ConstU32<16>;
+	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<16>;
 	type MaxAutoFinalizePerBlock = ConstU32<8>;

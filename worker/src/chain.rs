@@ -174,6 +174,8 @@ pub enum FailureReason {
 	NoValidModel,
 	/// No model met the task's minimum score.
 	NoModelMetMinimum,
+	/// No strict majority of the quorum agreed on some submission.
+	NoAgreement,
 }
 
 /// The revealed test set.

@@ -53,7 +53,7 @@ fn spec<T: Config>(quorum: u32, parent: Option<TaskId>) -> TaskSpec<BlockNumberF
 			score_commit_end: block::<T>(40),
 			evaluation_end: block::<T>(50),
 		},
-		quorum,
+		quorum: quorum.max(T::MinQuorum::get()),
 		min_worker_reputation: Reputation::zero(),
 		parent,
 	}
@@ -283,7 +283,7 @@ mod benchmarks {
 	#[benchmark]
 	fn finalize_task(
 		s: Linear<1, { <T as Config>::MaxSubmissionsPerTask::get() }>,
-		q: Linear<1, { quorum_bound::<T>() }>,
+		q: Linear<3, { quorum_bound::<T>() }>,
 	) -> Result<(), BenchmarkError> {
 		evaluators::<T>(q)?;
 		let (task, sponsor, workers) = task_with_commitments::<T>(s, q)?;

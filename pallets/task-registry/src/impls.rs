@@ -44,7 +44,10 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let now = Self::now();
 		spec.validate(&now).map_err(Self::spec_error)?;
-		ensure!(spec.quorum <= T::MaxQuorum::get(), Error::<T>::BadQuorum);
+		ensure!(
+			spec.quorum >= T::MinQuorum::get() && spec.quorum <= T::MaxQuorum::get(),
+			Error::<T>::BadQuorum
+		);
 		ensure!(bounty >= T::MinBounty::get() && !bounty.is_zero(), Error::<T>::BountyTooLow);
 		let active = ActiveTasks::<T>::get();
 		ensure!(active < T::MaxOpenTasks::get(), Error::<T>::TooManyOpenTasks);
@@ -408,5 +411,9 @@ impl<T: Config> TaskInspector<BlockNumberFor<T>> for Pallet<T> {
 
 	fn revealed_submissions(task: TaskId) -> Vec<SubmissionIndex> {
 		Self::revealed(task).into_iter().map(|(index, _)| index).collect()
+	}
+
+	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
+		Tasks::<T>::get(task).map(|info| info.spec.metric)
 	}
 }

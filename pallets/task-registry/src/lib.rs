@@ -137,6 +137,10 @@ pub mod pallet {
 		/// Upper bound of a task's quorum.
 		#[pallet::constant]
 		type MaxQuorum: Get<u32>;
+		/// Lower bound of a task's quorum, at least 3: a smaller quorum can be filled, or
+		/// outvoted, by one evaluator.
+		#[pallet::constant]
+		type MinQuorum: Get<u32>;
 		/// Upper bound of active tasks.
 		#[pallet::constant]
 		type MaxOpenTasks: Get<u32>;
@@ -326,7 +330,7 @@ pub mod pallet {
 		MetricMismatch,
 		/// The windows are not strictly increasing or the first has already ended.
 		BadWindows,
-		/// The quorum is zero or above [`Config::MaxQuorum`].
+		/// The quorum is below [`Config::MinQuorum`] or above [`Config::MaxQuorum`].
 		BadQuorum,
 		/// The bounty is below [`Config::MinBounty`].
 		BountyTooLow,
@@ -396,6 +400,8 @@ pub mod pallet {
 					<= Perbill::one().deconstruct(),
 				"WinnerShare + EvaluatorShare must not exceed 100 %"
 			);
+			assert!(T::MinQuorum::get() >= 3, "MinQuorum must be at least 3");
+			assert!(T::MinQuorum::get() <= T::MaxQuorum::get(), "MinQuorum above MaxQuorum");
 			assert!(
 				T::MaxAutoFinalizePerBlock::get() > 0,
 				"MaxAutoFinalizePerBlock must be positive"

@@ -124,12 +124,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Too few evaluators at the test-set reveal: refunds, but unrevealed bonds are forfeit.
+	/// No quorum validated any model, so no worker gains reputation.
 	pub(crate) fn fail_not_enough_evaluators(task: TaskId, info: TaskInfo<T>) -> DispatchResult {
 		let submissions = Self::all_submissions(task);
 		let revealers = Self::settle_non_revealers(task, &submissions);
 		for (_, s) in &revealers {
 			Self::return_bond(task, s);
-			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 		}
 		Self::close(
 			task,
@@ -155,14 +155,15 @@ impl<T: Config> Pallet<T> {
 		}
 
 		if info.test_set.is_none() {
-			// The sponsor kept the test set: the bounty goes to the workers who revealed.
+			// The sponsor kept the test set: the bounty goes to the workers who revealed, but no
+			// quorum validated their models, so they gain no reputation (else a sponsor with
+			// sybil workers farms it for them).
 			T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Failure);
 			let count = BalanceOf::<T>::from(u32::try_from(revealers.len()).unwrap_or(u32::MAX));
 			let share = info.bounty.checked_div(&count).unwrap_or_default();
 			for (_, s) in &revealers {
 				Self::return_bond(task, s);
 				Self::pay(task, &sponsor, &s.worker, share);
-				T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 			}
 			// Rounding dust goes to the treasury rather than back to the sponsor.
 			let dust = T::Escrow::held(task, &sponsor, HoldReason::TaskBounty);
@@ -175,21 +176,22 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 
-		T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Success);
 		let indices: Vec<SubmissionIndex> = revealers.iter().map(|(index, _)| *index).collect();
 		let verdict = T::Verification::conclude(task, &indices);
-		if !verdict.quorum_reached {
+		if !verdict.quorum_reached || !verdict.agreed {
+			// No quorum validated anything: bonds back, no reputation for anyone, and none
+			// for the sponsor, whose test set may be why.
 			for (_, s) in &revealers {
 				Self::return_bond(task, s);
-				T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 			}
-			return Self::close(
-				task,
-				info,
-				TaskStatus::Failed(FailureReason::QuorumNotReached),
-				&submissions,
-			);
+			let reason = if verdict.quorum_reached {
+				FailureReason::NoAgreement
+			} else {
+				FailureReason::QuorumNotReached
+			};
+			return Self::close(task, info, TaskStatus::Failed(reason), &submissions);
 		}
+		T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Success);
 
 		// Invalid models forfeit their bonds; valid ones compete.
 		let metric = info.spec.metric;

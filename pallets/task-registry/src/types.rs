@@ -58,6 +58,10 @@ pub enum FailureReason {
 	/// No valid model met the task's minimum score: honest evaluators were paid their share,
 	/// the rest of the bounty refunded.
 	NoModelMetMinimum,
+	/// The quorum revealed, but no strict majority of it agreed on some submission: the bounty
+	/// was refunded and the revealers' bonds returned; nobody was paid or penalised as honest or
+	/// outlier.
+	NoAgreement,
 }
 
 /// Why a submission did not win (in [`crate::Event::SubmissionRejected`]).

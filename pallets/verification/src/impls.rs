@@ -108,6 +108,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
 		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
 		ensure!(!RevealedScores::<T>::contains_key(task, who), Error::<T>::AlreadyRevealed);
+		let metric = T::Tasks::metric(task).ok_or(Error::<T>::NotInEvaluation)?;
+		ensure!(
+			scores.iter().all(|(_, score)| score.is_none_or(|score| metric.in_range(score))),
+			Error::<T>::ScoreOutOfRange
+		);
 		let expected = T::Tasks::revealed_submissions(task);
 		ensure!(
 			scores.len() == expected.len()
@@ -160,8 +165,81 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
+	/// Per submission, the median of the revealed scores and who is off it; `None` when some
+	/// submission has no agreeing strict majority of the `members` drawn. A score agrees when
+	/// it lies within [`Config::ScoreTolerance`] of the median; a submission is invalid only
+	/// when a strict majority of the drawn quorum says so. Counting the drawn quorum, not only
+	/// those who revealed, means two revealers out of three must agree with each other: one
+	/// colluder next to one honest revealer decides nothing.
+	#[allow(clippy::type_complexity)]
+	fn aggregate(
+		submissions: &[SubmissionIndex],
+		revealed: &[(T::AccountId, ScoresOf<T>)],
+		members: usize,
+	) -> Option<(Vec<(SubmissionIndex, Option<Score>)>, Vec<bool>)> {
+		let tolerance = T::ScoreTolerance::get();
+		let majority = (members / 2).saturating_add(1);
+		let mut medians = Vec::new();
+		let mut outlier = alloc::vec![false; revealed.len()];
+		for (position, submission) in submissions.iter().enumerate() {
+			let entries: Vec<Option<Score>> = revealed
+				.iter()
+				.map(|(_, scores)| match scores.get(position) {
+					Some((index, score)) if index == submission => *score,
+					_ => None,
+				})
+				.collect();
+			let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
+			valid.sort_unstable();
+			let median = Self::median(&valid).map(Score);
+			let agreeing = entries
+				.iter()
+				.flatten()
+				.filter(|score| median.is_some_and(|m| score.abs_diff(m) <= tolerance))
+				.count();
+			let invalid = entries.iter().filter(|entry| entry.is_none()).count();
+			let consensus = if agreeing >= majority {
+				median
+			} else if invalid >= majority {
+				None
+			} else {
+				return None;
+			};
+			for (i, entry) in entries.iter().enumerate() {
+				let off = match (consensus, entry) {
+					(Some(median), Some(score)) => score.abs_diff(median) > tolerance,
+					(None, None) => false,
+					_ => true,
+				};
+				if off {
+					if let Some(flag) = outlier.get_mut(i) {
+						*flag = true;
+					}
+				}
+			}
+			medians.push((*submission, consensus));
+		}
+		Some((medians, outlier))
+	}
+
+	/// How many quorums `who` may sit in at once: one per [`Config::MinEvaluatorStake`] staked.
+	pub fn seats(who: &T::AccountId) -> u32 {
+		let stake = T::Escrow::staked(who);
+		let seats = stake.checked_div(&T::MinEvaluatorStake::get()).unwrap_or_default();
+		seats.saturated_into()
+	}
+
+	/// Whether `who` has a seat free for one more quorum.
+	fn has_free_seat(who: &T::AccountId) -> bool {
+		let taken = Evaluators::<T>::get(who).map(|info| info.assignments).unwrap_or(u32::MAX);
+		taken < Self::seats(who)
+	}
+
+	/// Slashes [`Config::OutlierSlash`] of one seat's stake (the minimum stake, or what is left
+	/// when less), so one misbehaving seat never costs the stake that backs the others.
 	fn penalise(task: TaskId, who: &T::AccountId, reason: PenaltyReason) {
-		let slashed = T::OutlierSlash::get().mul_floor(T::Escrow::staked(who));
+		let seat = T::Escrow::staked(who).min(T::MinEvaluatorStake::get());
+		let slashed = T::OutlierSlash::get().mul_floor(seat);
 		let slashed = if slashed.is_zero() {
 			slashed
 		} else {
@@ -231,6 +309,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 			.into_iter()
 			.filter(|who| !excluded.contains(who))
 			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
+			.filter(Self::has_free_seat)
 			.map(|who| {
 				let weight = Self::draw_weight(&who);
 				(who, weight)
@@ -275,6 +354,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<T::AccountId> {
 		let mut verdict = Verdict {
 			quorum_reached: false,
+			agreed: false,
 			medians: Vec::new(),
 			honest: Vec::new(),
 			penalised: Vec::new(),
@@ -303,45 +383,23 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		verdict.quorum_reached = revealed.len().saturating_mul(3) >= members.saturating_mul(2);
 
 		if verdict.quorum_reached {
-			let tolerance = T::ScoreTolerance::get();
-			let mut outlier = alloc::vec![false; revealed.len()];
-			for (position, submission) in submissions.iter().enumerate() {
-				let entries: Vec<Option<Score>> = revealed
-					.iter()
-					.map(|(_, scores)| match scores.get(position) {
-						Some((index, score)) if index == submission => *score,
-						_ => None,
-					})
-					.collect();
-				let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
-				valid.sort_unstable();
-				let consensus = if valid.len().saturating_mul(2) > entries.len() {
-					Self::median(&valid).map(Score)
-				} else {
-					None
-				};
-				for (i, entry) in entries.iter().enumerate() {
-					let off = match (consensus, entry) {
-						(Some(median), Some(score)) => score.abs_diff(median) > tolerance,
-						(None, None) => false,
-						_ => true,
-					};
-					if off {
-						if let Some(flag) = outlier.get_mut(i) {
-							*flag = true;
+			match Self::aggregate(submissions, &revealed, members) {
+				Some((medians, outlier)) => {
+					verdict.agreed = true;
+					verdict.medians = medians;
+					for ((who, _), off) in revealed.iter().zip(outlier) {
+						if off {
+							Self::penalise(task, who, PenaltyReason::Outlier);
+							verdict.penalised.push(who.clone());
+						} else {
+							T::Reputation::record(who, Role::Evaluator, Outcome::Success);
+							verdict.honest.push(who.clone());
 						}
 					}
-				}
-				verdict.medians.push((*submission, consensus));
-			}
-			for ((who, _), off) in revealed.iter().zip(outlier) {
-				if off {
-					Self::penalise(task, who, PenaltyReason::Outlier);
-					verdict.penalised.push(who.clone());
-				} else {
-					T::Reputation::record(who, Role::Evaluator, Outcome::Success);
-					verdict.honest.push(who.clone());
-				}
+				},
+				// No majority of the drawn quorum agrees: nobody can be told honest from
+				// dishonest among those who revealed.
+				None => Self::deposit_event(Event::NoAgreement { task }),
 			}
 		}
 
@@ -354,7 +412,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		}
 		quorum.concluded = true;
 		Quorums::<T>::insert(task, quorum);
-		if verdict.quorum_reached {
+		if verdict.agreed {
 			let medians: BoundedVec<_, T::MaxSubmissionsPerTask> = verdict
 				.medians
 				.iter()

@@ -18,10 +18,17 @@
 //!   [`Config::MinEvaluatorReputation`], and neither the task's sponsor nor one of its workers.
 //! - **Score**: a fixed-point metric value ([`Score`]), or `None` for a submission the evaluator
 //!   found invalid (weights that do not download, match their hash or fit the model spec).
-//! - **Median**: of the `Some` scores, when more than half the revealing evaluators gave one (else
-//!   the submission is invalid by consensus); with an even count, the floor of the mean of the two
-//!   middle values.
+//! - **Median**: of the `Some` scores; with an even count, the floor of the mean of the two
+//!   middle values. It counts only when a strict majority of the *drawn* quorum revealed a score
+//!   within [`Config::ScoreTolerance`] of it; a submission is invalid only when a strict majority
+//!   of the drawn quorum says so. Otherwise there is no agreement ([`Event::NoAgreement`]) and
+//!   the task fails with nobody judged honest.
 //! - **Quorum reached**: at least two thirds of the drawn evaluators revealed.
+//! - **Seat**: every [`Config::MinEvaluatorStake`] staked backs one seat; an evaluator sits in at
+//!   most as many unsettled quorums as it has seats, and a penalty slashes
+//!   [`Config::OutlierSlash`] of one seat's stake.
+//! - **Range**: a revealed score must be a value of the task's metric (accuracy at most 1),
+//!   else the reveal fails with [`Error::ScoreOutOfRange`].
 //!
 //! ## Interface
 //!
@@ -334,7 +341,14 @@ pub mod pallet {
 			/// Median per submission (`None`: invalid by consensus).
 			medians: Vec<(SubmissionIndex, Option<Score>)>,
 		},
-		/// An evaluator was penalised: reputation down, part of its stake to the treasury.
+		/// The quorum revealed, but for some submission no strict majority of the drawn quorum
+		/// agreed on a score or on it being invalid: nobody is paid or penalised as honest or
+		/// outlier, and the task fails.
+		NoAgreement {
+			/// The task.
+			task: TaskId,
+		},
+		/// An evaluator was penalised: reputation down, part of one seat's stake to the treasury.
 		EvaluatorPenalised {
 			/// The task.
 			task: TaskId,
@@ -381,6 +395,8 @@ pub mod pallet {
 		ScoresDoNotCoverSubmissions,
 		/// The revealed scores and salt do not match the commitment.
 		CommitmentMismatch,
+		/// A revealed score lies outside its metric's range (accuracy above 1).
+		ScoreOutOfRange,
 		/// The escrow refused the stake operation (balance too low).
 		InsufficientBalance,
 	}

@@ -111,6 +111,7 @@ impl pallet_task_registry::Config for Runtime {
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;
 	type MaxQuorum = MaxQuorum;
+	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<16>;
 	type MaxAutoFinalizePerBlock = ConstU32<2>;

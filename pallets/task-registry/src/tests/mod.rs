@@ -11,6 +11,7 @@ use pouw_primitives::{
 	Reputation as Rep, Score, SubmissionIndex, TaskId, TaskSpec, Uri, Windows,
 };
 
+mod attacks;
 mod commit_reveal;
 mod failures;
 mod lifecycle;
@@ -136,6 +137,7 @@ impl pallet_task_registry::Config for Test {
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<8>;
 	type MaxQuorum = ConstU32<9>;
+	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<8>;
 	type MaxTasksPerBlock = ConstU32<4>;
 	type MaxAutoFinalizePerBlock = MaxAutoFinalize;

@@ -38,7 +38,7 @@ proptest! {
 	#[test]
 	fn random_lifecycles_conserve_funds(
 		evaluators in 0u64..7,
-		quorum_size in 1u32..5,
+		quorum_size in 3u32..6,
 		workers in prop::collection::vec(prop_oneof![Just(Worker::Reveals), Just(Worker::Silent)], 0..5),
 		behaviours in prop::collection::vec(
 			prop_oneof![Just(Evaluator::Honest), Just(Evaluator::Silent), Just(Evaluator::CommitsOnly), Just(Evaluator::Outlier)],

@@ -9,7 +9,13 @@ fn the_draw_is_deterministic_in_the_seed_and_without_replacement() {
 	ExtBuilder.build_and_execute(|| {
 		register(1..=10);
 		let a = Verification::draw_quorum(TaskId(1), [1; 32], 5, &[]).unwrap();
+		let drawn = Quorums::<Test>::get(TaskId(1)).unwrap().members.to_vec();
+		for who in &a {
+			assert_eq!(Evaluators::<Test>::get(who).unwrap().assignments, 1);
+		}
+		forget_quorum(TaskId(1));
 		let b = Verification::draw_quorum(TaskId(2), [1; 32], 5, &[]).unwrap();
+		forget_quorum(TaskId(2));
 		let c = Verification::draw_quorum(TaskId(3), [2; 32], 5, &[]).unwrap();
 		assert_eq!(a, b);
 		assert_ne!(a, c);
@@ -17,10 +23,7 @@ fn the_draw_is_deterministic_in_the_seed_and_without_replacement() {
 		unique.sort();
 		unique.dedup();
 		assert_eq!(unique.len(), 5);
-		assert_eq!(Quorums::<Test>::get(TaskId(1)).unwrap().members.to_vec(), a);
-		for who in &a {
-			assert!(Evaluators::<Test>::get(who).unwrap().assignments >= 1);
-		}
+		assert_eq!(drawn, a);
 		assert!(events().contains(&Event::QuorumDrawn {
 			task: TaskId(1),
 			members: a,
@@ -38,6 +41,7 @@ fn sponsors_and_workers_are_never_drawn() {
 			let drawn =
 				Verification::draw_quorum(TaskId(seed as u64), [seed; 32], 3, &[1, 2, 3]).unwrap();
 			assert!(drawn.iter().all(|who| *who > 3), "{drawn:?}");
+			forget_quorum(TaskId(seed as u64));
 		}
 		assert_eq!(
 			Verification::draw_quorum(TaskId(100), [0; 32], 4, &[1, 2, 3]),
@@ -95,11 +99,34 @@ fn the_draw_is_weighted_by_stake() {
 		let mut first = 0;
 		for seed in 0..200u8 {
 			let drawn = Verification::draw_quorum(TaskId(seed as u64), [seed; 32], 1, &[]).unwrap();
+			forget_quorum(TaskId(seed as u64));
 			if drawn == vec![1] {
 				first += 1;
 			}
 		}
 		// Expect about 180 of 200; a uniform draw would give about 100.
 		assert!(first > 160, "evaluator 1 drawn {first} times of 200");
+	});
+}
+
+#[test]
+fn an_evaluator_sits_in_at_most_one_quorum_per_minimum_stake() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=3);
+		// Evaluator 1 backs two seats.
+		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(1), MIN_STAKE));
+		assert_eq!(Verification::seats(&1), 2);
+		assert_eq!(Verification::draw_quorum(TaskId(1), [1; 32], 3, &[]).unwrap().len(), 3);
+		// Only 1 has a seat left.
+		assert_eq!(
+			Verification::draw_quorum(TaskId(2), [1; 32], 2, &[]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 1 })
+		);
+		assert_eq!(Verification::draw_quorum(TaskId(3), [1; 32], 1, &[]), Ok(vec![1]));
+		assert_eq!(Evaluators::<Test>::get(1).unwrap().assignments, 2);
+		assert_eq!(
+			Verification::draw_quorum(TaskId(4), [1; 32], 1, &[]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 0 })
+		);
 	});
 }

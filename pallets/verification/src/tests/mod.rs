@@ -102,6 +102,9 @@ impl TaskInspector<u64> for MockTasks {
 	fn revealed_submissions(task: TaskId) -> Vec<SubmissionIndex> {
 		TASKS.with(|t| t.borrow().get(&task).map(|(_, _, s)| s.clone()).unwrap_or_default())
 	}
+	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
+		TASKS.with(|t| t.borrow().get(&task).map(|_| pouw_primitives::Metric::Accuracy))
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -181,6 +184,20 @@ pub fn events() -> Vec<pallet_verification::Event<Test>> {
 pub fn register(accounts: impl IntoIterator<Item = AccountId>) {
 	for who in accounts {
 		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(who), MIN_STAKE));
+	}
+}
+
+/// Drops a drawn quorum and frees its seats, so tests of the draw's statistics can draw again
+/// and again from the same evaluators (each holds one seat per minimum stake).
+pub fn forget_quorum(task: TaskId) {
+	if let Some(quorum) = crate::Quorums::<Test>::take(task) {
+		for who in quorum.members.iter() {
+			crate::Evaluators::<Test>::mutate(who, |info| {
+				if let Some(info) = info {
+					info.assignments -= 1;
+				}
+			});
+		}
 	}
 }
 

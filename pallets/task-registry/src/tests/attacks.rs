@@ -1,0 +1,208 @@
+//! Attacks by rational, hostile participants (issue 15): each test plays the attack and asserts
+//! that the attacker gains nothing and honest participants lose nothing. Each failed on the
+//! rules before protocol v2.
+
+use super::*;
+use crate::{Error, Event, FailureReason, TaskStatus};
+use pallet_escrow::Escrow as _;
+use pouw_primitives::{ReputationProvider, Role};
+
+/// The three evaluators of `ExtBuilder::default().evaluators(3)`: all of them are drawn.
+const A: AccountId = 20;
+const B: AccountId = 21;
+const C: AccountId = 22;
+
+fn entries(task: TaskId, scores: &[Option<Score>]) -> Vec<(SubmissionIndex, Option<Score>)> {
+	TaskRegistry::revealed(task).iter().zip(scores).map(|((i, _), s)| (*i, *s)).collect()
+}
+
+fn commit_scores(task: TaskId, who: AccountId, scores: &[Option<Score>]) {
+	assert_ok!(Verification::commit_scores(
+		RuntimeOrigin::signed(who),
+		task,
+		scores_commitment(&entries(task, scores), &salt(who), &who)
+	));
+}
+
+fn reveal_scores(task: TaskId, who: AccountId, scores: &[Option<Score>]) -> DispatchResult {
+	Verification::reveal_scores(
+		RuntimeOrigin::signed(who),
+		task,
+		entries(task, scores).try_into().unwrap(),
+		salt(who),
+	)
+}
+
+fn staked(who: AccountId) -> Balance {
+	Escrow::staked(&who)
+}
+
+fn winner(task: TaskId) -> Option<AccountId> {
+	crate::Tasks::<Test>::get(task).and_then(|i| i.winner).map(|w| w.worker)
+}
+
+/// W1 trains a 0.9 model, W2 (the colluders' friend) a 0.5 one; `A` is honest and reveals,
+/// `B` colludes and reveals `b_scores`, `C` is honest but offline. Settles the task.
+fn two_revealers(b_scores: &[Option<Score>]) -> (TaskId, DispatchResult) {
+	let task = to_evaluation(&[W1, W2]);
+	assert_eq!(quorum(task).len(), 3);
+	let honest = [acc(0.9), acc(0.5)];
+	commit_scores(task, A, &honest);
+	commit_scores(task, B, b_scores);
+	run_to_block(SCORE_COMMIT_END + 1);
+	assert_ok!(reveal_scores(task, A, &honest));
+	let refused = reveal_scores(task, B, b_scores);
+	run_to_block(EVALUATION_END + 2);
+	(task, refused)
+}
+
+#[test]
+fn colluder_with_an_out_of_range_score_cannot_crown_a_friend() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let huge = Some(Score(10u64.pow(19)));
+		let (task, reveal) = two_revealers(&[acc(0.0), huge]);
+		assert_eq!(reveal, Err(pallet_verification::Error::<Test>::ScoreOutOfRange.into()));
+		// One revealer of three: the quorum is not reached; B never revealed and pays for it.
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::QuorumNotReached));
+		assert_eq!(staked(B), STAKE - STAKE / 10);
+		assert_ne!(winner(task), Some(W2), "the colluder's friend won");
+		assert!(free(W2) <= INITIAL, "the friend was paid");
+		assert_eq!(staked(A), STAKE, "the honest evaluator was slashed");
+	});
+}
+
+#[test]
+fn colluder_within_range_cannot_crown_a_friend_against_one_honest_revealer() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let (task, reveal) = two_revealers(&[acc(0.0), acc(1.0)]);
+		assert_ok!(reveal);
+		// Two revealers who disagree: no strict majority of the three drawn agrees.
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::NoAgreement));
+		assert_eq!(Escrow::task_total(task), 0);
+		assert_eq!(free(W1), INITIAL);
+		// The offline evaluator is penalised; nobody else, and nobody is paid as honest.
+		assert_eq!(staked(C), STAKE - STAKE / 10);
+		assert_eq!(staked(B), STAKE);
+		assert_eq!(free(A), INITIAL - STAKE);
+		assert_ne!(winner(task), Some(W2), "the colluder's friend won");
+		assert!(free(W2) <= INITIAL, "the friend was paid");
+		assert_eq!(staked(A), STAKE, "the honest evaluator was slashed");
+	});
+}
+
+#[test]
+fn one_colluder_voting_invalid_cannot_slash_the_best_model() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let (task, reveal) = two_revealers(&[None, acc(0.5)]);
+		assert_ok!(reveal);
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::NoAgreement));
+		assert_ne!(winner(task), Some(W2), "the colluder's friend won");
+		assert_eq!(free(W1), INITIAL, "the best worker lost its bond");
+		assert_eq!(staked(A), STAKE, "the honest evaluator was slashed");
+	});
+}
+
+#[test]
+fn a_quorum_the_sponsor_could_fill_alone_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		for size in [1, 2] {
+			let mut s = spec();
+			s.quorum = size;
+			assert_noop!(
+				TaskRegistry::create_task(
+					RuntimeOrigin::signed(SPONSOR),
+					s,
+					test_set_commitment(&TEST_HASH, &TEST_SALT),
+					BOUNTY
+				),
+				Error::<Test>::BadQuorum
+			);
+		}
+	});
+}
+
+#[test]
+fn one_minimum_stake_cannot_sit_in_two_quorums_at_once() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let first = create();
+		let second = create_with(SPONSOR2, spec());
+		for task in [first, second] {
+			commit(task, W1);
+		}
+		run_to_block(SUBMISSION_END + 1);
+		for task in [first, second] {
+			assert_ok!(reveal(task, W1));
+		}
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(reveal_test(first, SPONSOR));
+		assert_ok!(reveal_test(second, SPONSOR2));
+		for who in [A, B, C] {
+			let seats = pallet_verification::Evaluators::<Test>::get(who).unwrap().assignments;
+			assert!(seats <= 1, "evaluator {who} holds {seats} seats on one minimum stake");
+		}
+		// Every seat is taken by the first task: the second cannot draw a quorum.
+		assert_eq!(status(second), TaskStatus::Failed(FailureReason::NotEnoughEvaluators));
+		run_to_block(EVALUATION_END + 2);
+	});
+}
+
+#[test]
+fn a_slash_takes_the_seat_stake_not_the_whole_stake() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		// A backs three seats; it misses one task.
+		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(A), 2 * STAKE));
+		let task = to_evaluation(&[W1]);
+		for who in [B, C] {
+			commit_scores(task, who, &[acc(0.9)]);
+		}
+		run_to_block(SCORE_COMMIT_END + 1);
+		for who in [B, C] {
+			assert_ok!(reveal_scores(task, who, &[acc(0.9)]));
+		}
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(status(task), TaskStatus::Finalized);
+		assert_eq!(staked(A), 3 * STAKE - STAKE / 10, "the slash exceeded one seat's share");
+		assert_eq!(winner(task), Some(W1));
+	});
+}
+
+#[test]
+fn a_sponsor_gains_no_reputation_when_its_quorum_fails() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		// The sponsor's test set cannot be scored: every drawn evaluator stays silent.
+		let task = to_evaluation(&[W1]);
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::QuorumNotReached));
+		assert_eq!(
+			Reputation::reputation(&SPONSOR, Role::Sponsor),
+			Rep::from_percent(50),
+			"the sponsor was rewarded for a failed quorum"
+		);
+	});
+}
+
+#[test]
+fn sybils_of_a_sponsor_who_withholds_the_test_set_gain_no_reputation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		for w in [W1, W2, W3] {
+			commit(task, w);
+		}
+		run_to_block(SUBMISSION_END + 1);
+		for w in [W1, W2, W3] {
+			assert_ok!(reveal(task, w));
+		}
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), task));
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
+		for w in [W1, W2, W3] {
+			assert_eq!(
+				Reputation::reputation(&w, Role::Worker),
+				Rep::from_percent(50),
+				"a revealer gained reputation without a quorum validating its model"
+			);
+		}
+		assert_eq!(Escrow::task_total(task), 0);
+		assert!(!events().iter().any(|e| matches!(e, Event::TaskFinalized { .. })));
+	});
+}
