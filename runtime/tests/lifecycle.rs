@@ -42,11 +42,12 @@ fn spec() -> TaskSpec<u32> {
 		metric: Metric::Accuracy,
 		min_score: None,
 		windows: Windows {
-			submission_end: 3,
-			reveal_end: 5,
-			test_reveal_end: 7,
-			score_commit_end: 9,
-			evaluation_end: 11,
+			// Phases of `MinPhaseBlocks` (8) from block 1.
+			submission_end: 9,
+			reveal_end: 17,
+			test_reveal_end: 25,
+			score_commit_end: 33,
+			evaluation_end: 41,
 		},
 		quorum: 3,
 		min_worker_reputation: Reputation::zero(),
@@ -107,7 +108,7 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			)
 			.unwrap();
 		}
-		run_to_block(4);
+		run_to_block(10);
 		for key in [Bob, Charlie] {
 			submit(
 				key,
@@ -120,7 +121,7 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			)
 			.unwrap();
 		}
-		run_to_block(6);
+		run_to_block(18);
 		submit(
 			Alice,
 			RuntimeCall::TaskRegistry(pallet_task_registry::Call::reveal_test_set {
@@ -131,6 +132,9 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			}),
 		)
 		.unwrap();
+		// The hook draws the quorum at the first block after the test-reveal window.
+		assert!(pallet_verification::Quorums::<Runtime>::get(task).is_none());
+		run_to_block(26);
 		let quorum = pallet_verification::Quorums::<Runtime>::get(task).unwrap().members.to_vec();
 		assert_eq!(quorum.len(), 3);
 
@@ -139,7 +143,7 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			(SubmissionIndex(0), Some(Score::from_f64(0.91).unwrap())),
 			(SubmissionIndex(1), Some(Score::from_f64(0.95).unwrap())),
 		];
-		run_to_block(8);
+		run_to_block(26);
 		for e in evaluators {
 			let who = account(e);
 			submit(
@@ -151,7 +155,7 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			)
 			.unwrap();
 		}
-		run_to_block(10);
+		run_to_block(34);
 		for e in evaluators {
 			submit(
 				e,
@@ -164,7 +168,7 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			.unwrap();
 		}
 		// The hook settles the task at the first block after the evaluation window.
-		run_to_block(12);
+		run_to_block(42);
 		let info = pallet_task_registry::Tasks::<Runtime>::get(task).unwrap();
 		assert_eq!(info.status, pallet_task_registry::TaskStatus::Finalized);
 		assert_eq!(info.winner.unwrap().worker, charlie);

@@ -392,7 +392,7 @@ impl World {
 		let p = &self.population;
 		let now = System::block_number();
 		let spec = task_spec(now, 10);
-		let windows = spec.windows.clone();
+		let windows = spec.windows;
 		let commitment = test_set_commitment(&TEST_HASH, &salt(TaskId(0), 0));
 		let mut honest_tasks = Vec::new();
 		// (task, sponsor, its workers)

@@ -48,6 +48,7 @@ impl pallet_balances::Config for Sim {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const MaxGate: Rep = Rep::from_percent(90);
 	pub const Neutral: Rep = Rep::from_percent(50);
 	pub const Gain: Rep = Rep::from_percent(1);
 	pub const Penalty: Rep = Rep::from_percent(3);
@@ -125,6 +126,10 @@ impl pallet_task_registry::Config for Sim {
 	type MaxPrunePerBlock = ConstU32<4>;
 	type RetentionPeriod = ConstU64<1_000>;
 	type MaxLineageDepth = ConstU32<16>;
+	type MinPhaseBlocks = ConstU64<4>;
+	type MaxTaskDuration = ConstU64<100_000>;
+	type MaxOpenTasksPerSponsor = ConstU32<16>;
+	type MaxMinWorkerReputation = MaxGate;
 	type WeightInfo = ();
 }
 

@@ -9,24 +9,29 @@ const PARAMS: Params = Params { seed: 7, rounds: 8 };
 #[test]
 fn honest_play_is_its_own_counterfactual() {
 	let row = run(Strategy::Honest, PARAMS);
-	assert_eq!((row.attacker_gain, row.honest_loss), (0, 0), "{}", table(&[row.clone()]));
+	assert_eq!(
+		(row.attacker_gain, row.honest_loss),
+		(0, 0),
+		"{}",
+		table(std::slice::from_ref(&row))
+	);
 	assert_eq!(row.honest_finalized, row.honest_tasks);
 }
 
 #[test]
 fn an_out_of_range_score_costs_the_colluders() {
 	let row = run(Strategy::ColludingOutOfRange, PARAMS);
-	assert!(row.attacker_gain <= 0, "{}", table(&[row.clone()]));
+	assert!(row.attacker_gain <= 0, "{}", table(std::slice::from_ref(&row)));
 }
 
 #[test]
 fn withholding_the_test_set_farms_no_reputation() {
 	let row = run(Strategy::ReputationFarmer, PARAMS);
-	assert!(row.attacker_reputation <= 0, "{}", table(&[row.clone()]));
+	assert!(row.attacker_reputation <= 0, "{}", table(std::slice::from_ref(&row)));
 }
 
 #[test]
 fn lazy_evaluators_lose_stake() {
 	let row = run(Strategy::LazyEvaluator, PARAMS);
-	assert!(row.attacker_gain < 0, "{}", table(&[row.clone()]));
+	assert!(row.attacker_gain < 0, "{}", table(std::slice::from_ref(&row)));
 }

@@ -290,6 +290,7 @@ mod benchmarks {
 		reveal_all::<T>(task, &workers)?;
 		past::<T>(task, |w| w.reveal_end);
 		Pallet::<T>::do_reveal_test_set(sponsor, task, uri(b"http://t"), TEST_HASH, TEST_SALT)?;
+		Pallet::<T>::draw(task);
 		let members = pallet_verification::Quorums::<T>::get(task)
 			.map(|quorum| quorum.members.to_vec())
 			.unwrap_or_default();

@@ -5,7 +5,9 @@ use crate::{
 	WeightInfo,
 };
 use alloc::vec::Vec;
-use frame::{prelude::*, traits::Randomness};
+use frame::{
+	deps::frame_support::storage::StorageMap as StorageMapApi, prelude::*, traits::Randomness,
+};
 use pallet_escrow::{Escrow, HoldReason};
 use pouw_primitives::{
 	commitment::{model_commitment, test_set_commitment},
@@ -36,6 +38,53 @@ impl<T: Config> Pallet<T> {
 		spec.windows.evaluation_end.saturating_add(One::one())
 	}
 
+	/// The block at which the hook draws a task's quorum: the first after its test-reveal window.
+	pub(crate) fn draw_at(spec: &TaskSpec<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		spec.windows.test_reveal_end.saturating_add(One::one())
+	}
+
+	/// Checks the windows against [`Config::MinPhaseBlocks`] and [`Config::MaxTaskDuration`]
+	/// (they are already known to be strictly increasing and in the future).
+	fn check_durations(
+		spec: &TaskSpec<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		let w = &spec.windows;
+		let min = T::MinPhaseBlocks::get();
+		// The score-commit window runs from the draw, the block after `test_reveal_end`.
+		let phases = [
+			(now, w.submission_end),
+			(w.submission_end, w.reveal_end),
+			(w.reveal_end, w.test_reveal_end),
+			(w.test_reveal_end, w.score_commit_end),
+			(w.score_commit_end, w.evaluation_end),
+		];
+		for (start, end) in phases {
+			ensure!(end.saturating_sub(start) >= min, Error::<T>::PhaseTooShort);
+		}
+		ensure!(
+			w.evaluation_end.saturating_sub(now) <= T::MaxTaskDuration::get(),
+			Error::<T>::TaskTooLong
+		);
+		Ok(())
+	}
+
+	/// Removes `task` from the per-block list `S` at `at`, and the entry itself once it is
+	/// empty (no empty lists are left in storage).
+	fn unlist<S>(at: BlockNumberFor<T>, task: TaskId)
+	where
+		S: StorageMapApi<BlockNumberFor<T>, BoundedVec<TaskId, T::MaxTasksPerBlock>>,
+	{
+		S::mutate_exists(at, |entry| {
+			if let Some(list) = entry {
+				list.retain(|t| *t != task);
+				if list.is_empty() {
+					*entry = None;
+				}
+			}
+		});
+	}
+
 	pub(crate) fn do_create_task(
 		sponsor: T::AccountId,
 		spec: TaskSpec<BlockNumberFor<T>>,
@@ -44,6 +93,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let now = Self::now();
 		spec.validate(&now).map_err(Self::spec_error)?;
+		Self::check_durations(&spec, now)?;
+		ensure!(
+			spec.min_worker_reputation <= T::MaxMinWorkerReputation::get(),
+			Error::<T>::WorkerReputationGateTooHigh
+		);
 		ensure!(
 			spec.quorum >= T::MinQuorum::get() && spec.quorum <= T::MaxQuorum::get(),
 			Error::<T>::BadQuorum
@@ -51,6 +105,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(bounty >= T::MinBounty::get() && !bounty.is_zero(), Error::<T>::BountyTooLow);
 		let active = ActiveTasks::<T>::get();
 		ensure!(active < T::MaxOpenTasks::get(), Error::<T>::TooManyOpenTasks);
+		let sponsored = SponsorTasks::<T>::get(&sponsor).unwrap_or(0);
+		ensure!(sponsored < T::MaxOpenTasksPerSponsor::get(), Error::<T>::TooManyTasksForSponsor);
 		let parent_model = match spec.parent {
 			None => None,
 			Some(parent) => {
@@ -64,6 +120,10 @@ impl<T: Config> Pallet<T> {
 		let next = task.checked_next().ok_or(Error::<T>::TaskIdOverflow)?;
 		Deadlines::<T>::try_mutate(Self::deadline(&spec), |due| due.try_push(task))
 			.map_err(|_| Error::<T>::TooManyTasksEndingAtBlock)?;
+		Draws::<T>::try_mutate(Self::draw_at(&spec), |draws| {
+			draws.get_or_insert_with(Default::default).try_push(task)
+		})
+		.map_err(|_| Error::<T>::TooManyDrawsAtBlock)?;
 		T::Escrow::hold(task, &sponsor, HoldReason::TaskBounty, bounty)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let parent = spec.parent;
@@ -85,6 +145,7 @@ impl<T: Config> Pallet<T> {
 		);
 		NextTaskId::<T>::put(next);
 		ActiveTasks::<T>::put(active.saturating_add(1));
+		SponsorTasks::<T>::insert(&sponsor, sponsored.saturating_add(1));
 		Self::deposit_event(Event::TaskCreated { task, sponsor, bounty, parent });
 		Ok(())
 	}
@@ -216,21 +277,41 @@ impl<T: Config> Pallet<T> {
 		if info.revealed == 0 {
 			return Self::settle(task, info);
 		}
+		Ok(())
+	}
+
+	/// The hook's draw for `task` at the block after its test-reveal window: a quorum from
+	/// everyone eligible but the sponsor and the task's workers; too few eligible evaluators
+	/// fail the task. A task without a test set by now is due (the sponsor did not reveal), and
+	/// goes to the due queue.
+	pub(crate) fn draw(task: TaskId) {
+		let Some(info) = Tasks::<T>::get(task) else { return };
+		if info.status != TaskStatus::Active {
+			return;
+		}
+		if info.test_set.is_none() {
+			DueQueue::<T>::mutate(|queue| {
+				if !queue.contains(&task) {
+					// Bounded by the active tasks; one that does not fit can be finalized by
+					// anyone.
+					let _ = queue.try_push(task);
+				}
+			});
+			return;
+		}
 		let mut excluded: Vec<T::AccountId> = Vec::new();
 		excluded.push(info.sponsor.clone());
 		for (_, submission) in Submissions::<T>::iter_prefix(task) {
 			excluded.push(submission.worker);
 		}
-		match T::Verification::draw_quorum(
+		let drawn = T::Verification::draw_quorum(
 			task,
 			Self::quorum_seed(task),
 			info.spec.quorum,
 			&excluded,
-		) {
-			Ok(_) => Ok(()),
-			Err(QuorumError::NotEnoughEvaluators { .. }) | Err(QuorumError::BadQuorumSize) => {
-				Self::fail_not_enough_evaluators(task, info)
-			},
+		);
+		if let Err(QuorumError::NotEnoughEvaluators { .. } | QuorumError::BadQuorumSize) = drawn {
+			let _ = Self::fail_not_enough_evaluators(task, info);
 		}
 	}
 
@@ -251,8 +332,12 @@ impl<T: Config> Pallet<T> {
 	/// Marks a task ended: no longer active, off the deadline list and the due queue, queued for
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
-		Deadlines::<T>::mutate(Self::deadline(&info.spec), |due| due.retain(|t| *t != task));
+		Self::unlist::<Deadlines<T>>(Self::deadline(&info.spec), task);
+		Self::unlist::<Draws<T>>(Self::draw_at(&info.spec), task);
 		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
+		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
+			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
 		Tasks::<T>::insert(task, info);
 		ActiveTasks::<T>::mutate(|n| *n = n.saturating_sub(1));
 		let prune_at = Self::now().saturating_add(T::RetentionPeriod::get());
@@ -281,7 +366,16 @@ impl<T: Config> Pallet<T> {
 	/// bounded number. Returns the weight used.
 	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
-		let mut weight = db.reads_writes(3, 1);
+		let mut weight = db.reads_writes(4, 1);
+		if let Some(draws) = Draws::<T>::take(now) {
+			for task in draws {
+				// The draw was measured as part of `reveal_test_set`.
+				weight.saturating_accrue(T::WeightInfo::reveal_test_set(
+					T::MaxSubmissionsPerTask::get(),
+				));
+				Self::draw(task);
+			}
+		}
 		let newly_due = Deadlines::<T>::take(now);
 		if !newly_due.is_empty() {
 			weight.saturating_accrue(db.reads_writes(1, 2));
@@ -338,7 +432,8 @@ impl<T: Config> Pallet<T> {
 			Phase::Open
 		} else if now <= w.reveal_end {
 			Phase::Reveal
-		} else if info.test_set.is_none() {
+		} else if info.test_set.is_none() || now <= w.test_reveal_end {
+			// The quorum is drawn at the block after `test_reveal_end`.
 			Phase::TestReveal
 		} else if now <= w.score_commit_end {
 			Phase::ScoreCommit
@@ -395,6 +490,21 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(active == ActiveTasks::<T>::get(), "registry: active task count differs");
+		let mut per_sponsor: alloc::collections::BTreeMap<T::AccountId, u32> = Default::default();
+		for (_, info) in Tasks::<T>::iter().filter(|(_, i)| i.status == TaskStatus::Active) {
+			let n = per_sponsor.entry(info.sponsor).or_default();
+			*n = n.saturating_add(1);
+		}
+		ensure!(
+			SponsorTasks::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>()
+				== per_sponsor,
+			"registry: per-sponsor active counts differ"
+		);
+		ensure!(
+			Deadlines::<T>::iter_values().all(|l| !l.is_empty())
+				&& Draws::<T>::iter_values().all(|l| !l.is_empty()),
+			"registry: an empty per-block list is stored"
+		);
 		ensure!(active <= T::MaxOpenTasks::get(), "registry: too many active tasks");
 		Ok(())
 	}

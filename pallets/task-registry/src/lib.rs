@@ -12,8 +12,10 @@
 //! A sponsor posts a [`TaskSpec`] with a bounty (on hold through the escrow) and a commitment
 //! to a secret test set. Workers commit to their trained model (`model_commitment(model_hash,
 //! salt, worker)`, so a copied commitment cannot be revealed by anyone else), with a bond on
-//! hold, then reveal it. The sponsor reveals the test set; at that moment the verification pallet
-//! draws the evaluator quorum from a seed out of [`Config::Randomness`] mixed with the task id.
+//! hold, then reveal it. The sponsor reveals the test set; at the first block after the
+//! test-reveal window the block hook has the verification pallet draw the evaluator quorum from a
+//! seed out of [`Config::Randomness`] mixed with the task id (a fixed height, so when the sponsor
+//! reveals cannot move the seed), and the score-commit window begins.
 //! Evaluators score every revealed model; when the evaluation window has passed, the task is
 //! finalized by anyone ([`Pallet::finalize_task`]) or by the block hook (a bounded number per
 //! block): the best median meeting the task's minimum wins [`Config::WinnerShare`] of the bounty,
@@ -40,8 +42,9 @@
 //!
 //! Calls: [`Pallet::create_task`], [`Pallet::cancel_task`], [`Pallet::commit_model`],
 //! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`].
-//! Hook: `on_initialize` finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks and prunes
-//! up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
+//! Hook: `on_initialize` draws the quorums of the tasks whose test-reveal window ended (at most
+//! [`Config::MaxTasksPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
+//! and prunes up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
 //! [`TaskInspector`] for the verification pallet.
 //!
 //! ## Invariants
@@ -52,6 +55,9 @@
 //! 2. [`ActiveTasks`] equals the number of active tasks, at most [`Config::MaxOpenTasks`].
 //! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned).
 //! 4. Every finalized task has a winner; no other task has one.
+//! 5. [`SponsorTasks`] counts each sponsor's active tasks, at most
+//!    [`Config::MaxOpenTasksPerSponsor`].
+//! 6. No empty list is stored in [`Deadlines`] or [`Draws`].
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
 	test,
@@ -159,6 +165,23 @@ pub mod pallet {
 		/// Upper bound of ancestors [`Pallet::lineage`] walks.
 		#[pallet::constant]
 		type MaxLineageDepth: Get<u32>;
+		/// The fewest blocks every phase lasts (from creation to `submission_end`, and between
+		/// consecutive window ends; the score-commit window starts at the draw, the block after
+		/// `test_reveal_end`): nobody can be handed a window too short to act in.
+		#[pallet::constant]
+		type MinPhaseBlocks: Get<BlockNumberFor<Self>>;
+		/// The most blocks from creation to `evaluation_end`: nobody's bounty, bond or stake is
+		/// locked for longer.
+		#[pallet::constant]
+		type MaxTaskDuration: Get<BlockNumberFor<Self>>;
+		/// Upper bound of one sponsor's active tasks (the global bound is
+		/// [`Config::MaxOpenTasks`]).
+		#[pallet::constant]
+		type MaxOpenTasksPerSponsor: Get<u32>;
+		/// The highest minimum worker reputation a task may demand: a task no worker can join
+		/// would only sit in a slot.
+		#[pallet::constant]
+		type MaxMinWorkerReputation: Get<pouw_primitives::Reputation>;
 
 		/// Weights.
 		type WeightInfo: WeightInfo;
@@ -209,6 +232,22 @@ pub mod pallet {
 		BoundedVec<TaskId, T::MaxTasksPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Tasks whose quorum is drawn at a block: the first block after their test-reveal window,
+	/// whenever the sponsor revealed, so the sponsor's timing cannot choose the seed.
+	#[pallet::storage]
+	pub type Draws<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskId, T::MaxTasksPerBlock>,
+		OptionQuery,
+	>;
+
+	/// Each sponsor's number of active tasks.
+	#[pallet::storage]
+	pub type SponsorTasks<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
 	/// Due tasks waiting for the hook to finalize them, oldest first.
 	#[pallet::storage]
@@ -338,6 +377,17 @@ pub mod pallet {
 		TooManyOpenTasks,
 		/// [`Config::MaxTasksPerBlock`] tasks already end their evaluation at this block.
 		TooManyTasksEndingAtBlock,
+		/// [`Config::MaxTasksPerBlock`] tasks already have their quorum drawn at the block after
+		/// this task's test-reveal window.
+		TooManyDrawsAtBlock,
+		/// A phase is shorter than [`Config::MinPhaseBlocks`].
+		PhaseTooShort,
+		/// `evaluation_end` is more than [`Config::MaxTaskDuration`] blocks away.
+		TaskTooLong,
+		/// The sponsor already has [`Config::MaxOpenTasksPerSponsor`] active tasks.
+		TooManyTasksForSponsor,
+		/// The minimum worker reputation is above [`Config::MaxMinWorkerReputation`].
+		WorkerReputationGateTooHigh,
 		/// The parent task does not exist.
 		UnknownParent,
 		/// The parent task is not finalized with a winner.
@@ -424,8 +474,10 @@ pub mod pallet {
 		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::EmptyUri`],
 		///   [`Error::NoSamples`], [`Error::InputMismatch`], [`Error::OutputMismatch`],
 		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
-		///   [`Error::BountyTooLow`], [`Error::TooManyOpenTasks`],
-		///   [`Error::TooManyTasksEndingAtBlock`], [`Error::UnknownParent`],
+		///   [`Error::BountyTooLow`], [`Error::TooManyOpenTasks`], [`Error::PhaseTooShort`],
+		///   [`Error::TaskTooLong`], [`Error::TooManyTasksForSponsor`],
+		///   [`Error::WorkerReputationGateTooHigh`], [`Error::TooManyTasksEndingAtBlock`],
+		///   [`Error::TooManyDrawsAtBlock`], [`Error::UnknownParent`],
 		///   [`Error::ParentNotFinalized`], [`Error::InsufficientBalance`].
 		/// - Complexity: O(1) (bounded spec).
 		#[pallet::call_index(0)]
@@ -499,14 +551,14 @@ pub mod pallet {
 			Self::do_reveal_model(worker, task, model_uri, model_hash, salt)
 		}
 
-		/// Reveal the test set. Draws the evaluator quorum; with too few eligible evaluators the
-		/// task fails at once with full refunds ([`FailureReason::NotEnoughEvaluators`]), and with
-		/// no revealed model it ends as [`FailureReason::NoModelRevealed`].
+		/// Reveal the test set. The evaluator quorum is drawn later, by the block hook at the
+		/// first block after `test_reveal_end` (with too few eligible evaluators the task then
+		/// fails with refunds, [`FailureReason::NotEnoughEvaluators`]); with no revealed model the
+		/// task ends at once as [`FailureReason::NoModelRevealed`].
 		///
 		/// - Origin: signed, the sponsor.
 		/// - When: TestReveal phase (after `reveal_end`, until `test_reveal_end`).
-		/// - Emits [`Event::TestSetRevealed`] (and the verification pallet's `QuorumDrawn`), or
-		///   [`Event::TaskFailed`].
+		/// - Emits [`Event::TestSetRevealed`], or [`Event::TaskFailed`].
 		/// - Errors: [`Error::UnknownTask`], [`Error::NotSponsor`], [`Error::TaskNotActive`],
 		///   [`Error::NotTestRevealPhase`], [`Error::AlreadyRevealed`], [`Error::EmptyUri`],
 		///   [`Error::CommitmentMismatch`].

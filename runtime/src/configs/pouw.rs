@@ -70,6 +70,12 @@ parameter_types! {
 	pub const ScoreTolerance: u64 = 5_000_000;
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
 	pub const EvaluatorUnbondingPeriod: BlockNumber = DAYS;
+	/// Every phase lasts at least 8 blocks (48 s at 6 s blocks; the dev demo's shortest phase).
+	pub const MinPhaseBlocks: BlockNumber = 8;
+	/// A task runs at most 30 days from creation to the end of its evaluation.
+	pub const MaxTaskDuration: BlockNumber = 30 * DAYS;
+	/// A task may demand at most 90 % worker reputation.
+	pub const MaxMinWorkerReputation: Rep = Rep::from_percent(90);
 }
 
 impl pallet_verification::Config for Runtime {
@@ -118,5 +124,9 @@ impl pallet_task_registry::Config for Runtime {
 	type MaxPrunePerBlock = ConstU32<4>;
 	type RetentionPeriod = TaskRetentionPeriod;
 	type MaxLineageDepth = ConstU32<32>;
+	type MinPhaseBlocks = MinPhaseBlocks;
+	type MaxTaskDuration = MaxTaskDuration;
+	type MaxOpenTasksPerSponsor = ConstU32<16>;
+	type MaxMinWorkerReputation = MaxMinWorkerReputation;
 	type WeightInfo = crate::weights::pallet_task_registry::WeightInfo<Runtime>;
 }

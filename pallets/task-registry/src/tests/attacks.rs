@@ -136,6 +136,7 @@ fn one_minimum_stake_cannot_sit_in_two_quorums_at_once() {
 		run_to_block(REVEAL_END + 1);
 		assert_ok!(reveal_test(first, SPONSOR));
 		assert_ok!(reveal_test(second, SPONSOR2));
+		run_to_block(TEST_REVEAL_END + 1);
 		for who in [A, B, C] {
 			let seats = pallet_verification::Evaluators::<Test>::get(who).unwrap().assignments;
 			assert!(seats <= 1, "evaluator {who} holds {seats} seats on one minimum stake");
@@ -193,7 +194,6 @@ fn sybils_of_a_sponsor_who_withholds_the_test_set_gain_no_reputation() {
 			assert_ok!(reveal(task, w));
 		}
 		run_to_block(TEST_REVEAL_END + 1);
-		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), task));
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
 		for w in [W1, W2, W3] {
 			assert_eq!(
@@ -204,5 +204,162 @@ fn sybils_of_a_sponsor_who_withholds_the_test_set_gain_no_reputation() {
 		}
 		assert_eq!(Escrow::task_total(task), 0);
 		assert!(!events().iter().any(|e| matches!(e, Event::TaskFinalized { .. })));
+	});
+}
+
+/// Steps to `block`, each block with its own randomness, as on a real chain.
+fn step_with_randomness(block: u64) {
+	while System::block_number() < block {
+		let next = System::block_number() + 1;
+		RandomSeed::set(&blake2_256(&next.encode()));
+		run_to_block(next);
+	}
+}
+
+#[test]
+fn the_sponsor_cannot_choose_its_quorum_by_when_it_reveals() {
+	let mut quorums = Vec::new();
+	for reveal_at in [REVEAL_END + 1, REVEAL_END + 4, TEST_REVEAL_END] {
+		ExtBuilder::default().evaluators(8).build_and_execute(|| {
+			let task = create();
+			commit(task, W1);
+			step_with_randomness(SUBMISSION_END + 1);
+			assert_ok!(reveal(task, W1));
+			step_with_randomness(reveal_at);
+			assert_ok!(reveal_test(task, SPONSOR));
+			step_with_randomness(TEST_REVEAL_END + 1);
+			quorums.push(quorum(task));
+			step_with_randomness(EVALUATION_END + 2);
+		});
+	}
+	assert_eq!(quorums[0].len(), 3);
+	assert!(
+		quorums.iter().all(|q| *q == quorums[0]),
+		"the reveal block moved the draw: {quorums:?}"
+	);
+}
+
+#[test]
+fn a_late_reveal_does_not_shorten_the_score_window() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let task = create();
+		commit(task, W1);
+		run_to_block(SUBMISSION_END + 1);
+		assert_ok!(reveal(task, W1));
+		// The sponsor reveals in the last block of its window.
+		run_to_block(TEST_REVEAL_END);
+		assert_ok!(reveal_test(task, SPONSOR));
+		assert_eq!(TaskRegistry::phase(task, TEST_REVEAL_END), Some(crate::Phase::TestReveal));
+		assert!(quorum(task).is_empty());
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_eq!(TaskRegistry::phase(task, TEST_REVEAL_END + 1), Some(crate::Phase::ScoreCommit));
+		assert_eq!(quorum(task).len(), 3);
+		// Every drawn evaluator has the whole score-commit window.
+		run_to_block(SCORE_COMMIT_END);
+		for who in [A, B, C] {
+			commit_scores(task, who, &[acc(0.9)]);
+		}
+		run_to_block(SCORE_COMMIT_END + 1);
+		for who in [A, B, C] {
+			assert_ok!(reveal_scores(task, who, &[acc(0.9)]));
+		}
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(winner(task), Some(W1));
+	});
+}
+
+#[test]
+fn a_sponsor_who_keeps_the_test_set_is_settled_at_the_draw() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		commit(task, W1);
+		run_to_block(SUBMISSION_END + 1);
+		assert_ok!(reveal(task, W1));
+		run_to_block(TEST_REVEAL_END + 1);
+		// Nobody had to call `finalize_task`: the hook settled it at the draw.
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
+		assert_eq!(free(W1), INITIAL + BOUNTY);
+	});
+}
+
+fn create_fails(sponsor: AccountId, s: TaskSpec<u64>, error: Error<Test>) {
+	assert_noop!(
+		TaskRegistry::create_task(
+			RuntimeOrigin::signed(sponsor),
+			s,
+			test_set_commitment(&TEST_HASH, &TEST_SALT),
+			BOUNTY
+		),
+		error
+	);
+}
+
+#[test]
+fn a_window_too_short_to_act_in_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		// A one-block score window (the griefing sponsor's timing).
+		let mut s = spec();
+		s.windows.score_commit_end = TEST_REVEAL_END + 1;
+		create_fails(SPONSOR, s, Error::<Test>::PhaseTooShort);
+		let mut s = spec();
+		s.windows.evaluation_end = SCORE_COMMIT_END + 2;
+		create_fails(SPONSOR, s, Error::<Test>::PhaseTooShort);
+		let mut s = spec();
+		s.windows.submission_end = 2;
+		create_fails(SPONSOR, s, Error::<Test>::PhaseTooShort);
+	});
+}
+
+#[test]
+fn a_task_that_locks_stakes_for_years_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut s = spec();
+		s.windows.evaluation_end = 1 + 1_000 + 1;
+		create_fails(SPONSOR, s, Error::<Test>::TaskTooLong);
+		let mut s = spec();
+		s.windows.evaluation_end = 1 + 1_000;
+		assert_ok!(TaskRegistry::create_task(
+			RuntimeOrigin::signed(SPONSOR),
+			s,
+			test_set_commitment(&TEST_HASH, &TEST_SALT),
+			BOUNTY
+		));
+	});
+}
+
+#[test]
+fn one_sponsor_cannot_fill_the_market() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxPerSponsor::set(&2);
+		let first = create();
+		create();
+		create_fails(SPONSOR, spec(), Error::<Test>::TooManyTasksForSponsor);
+		// Others can still post; a cancelled task frees its sponsor's slot.
+		create_with(SPONSOR2, spec());
+		assert_ok!(TaskRegistry::cancel_task(RuntimeOrigin::signed(SPONSOR), first));
+		create();
+	});
+}
+
+#[test]
+fn a_gate_no_worker_can_pass_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut s = spec();
+		s.min_worker_reputation = Rep::from_percent(100);
+		create_fails(SPONSOR, s, Error::<Test>::WorkerReputationGateTooHigh);
+	});
+}
+
+#[test]
+fn an_ended_task_leaves_no_empty_per_block_lists() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		let info = crate::Tasks::<Test>::get(task).unwrap();
+		assert!(crate::Deadlines::<Test>::contains_key(EVALUATION_END + 1));
+		assert!(crate::Draws::<Test>::contains_key(TEST_REVEAL_END + 1));
+		assert_ok!(TaskRegistry::cancel_task(RuntimeOrigin::signed(SPONSOR), task));
+		assert!(!crate::Deadlines::<Test>::contains_key(TaskRegistry::deadline(&info.spec)));
+		assert!(!crate::Draws::<Test>::contains_key(TEST_REVEAL_END + 1));
+		assert!(!crate::SponsorTasks::<Test>::contains_key(SPONSOR));
 	});
 }

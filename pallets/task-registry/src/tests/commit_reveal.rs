@@ -68,8 +68,15 @@ fn open_tasks_and_tasks_ending_per_block_are_bounded() {
 			TaskRegistry::create_task(RuntimeOrigin::signed(SPONSOR), spec(), [0; 32], 1_000),
 			Error::<Test>::TooManyTasksEndingAtBlock
 		);
+		// Four tasks already have their quorum drawn at the same block.
 		let mut s = spec();
+		s.windows.evaluation_end = EVALUATION_END + 10;
+		assert_noop!(
+			TaskRegistry::create_task(RuntimeOrigin::signed(SPONSOR), s.clone(), [0; 32], 1_000),
+			Error::<Test>::TooManyDrawsAtBlock
+		);
 		for i in 0..4 {
+			s.windows.test_reveal_end = TEST_REVEAL_END + 1 + i;
 			s.windows.evaluation_end = EVALUATION_END + 1 + i;
 			assert_ok!(TaskRegistry::create_task(
 				RuntimeOrigin::signed(SPONSOR2),
@@ -290,18 +297,19 @@ fn test_set_reveal_rules() {
 			uri: uri("http://127.0.0.1:8000/blob/test"),
 			test_hash: TEST_HASH
 		}));
+		// Too late: the hook settled the task at the draw, the block after its window.
 		let late = create_late();
 		run_to_block(System::block_number() + 40);
-		assert_noop!(reveal_test(late, SPONSOR), Error::<Test>::NotTestRevealPhase);
+		assert_noop!(reveal_test(late, SPONSOR), Error::<Test>::TaskNotActive);
 	});
 }
 
 fn create_late() -> TaskId {
 	let now = System::block_number();
 	let mut s = spec();
-	s.windows.submission_end = now + 2;
-	s.windows.reveal_end = now + 4;
-	s.windows.test_reveal_end = now + 6;
+	s.windows.submission_end = now + 3;
+	s.windows.reveal_end = now + 6;
+	s.windows.test_reveal_end = now + 9;
 	s.windows.score_commit_end = now + 60;
 	s.windows.evaluation_end = now + 70;
 	create_with(SPONSOR, s)

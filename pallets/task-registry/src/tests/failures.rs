@@ -27,8 +27,11 @@ fn sponsor_never_reveals_the_bounty_goes_to_the_revealers() {
 			Error::<Test>::NotDue
 		);
 		run_to_block(TEST_REVEAL_END + 1);
-		// Due before the evaluation window ends: the outcome is already certain.
-		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), task));
+		// Due before the evaluation window ends: the hook settles it at the draw.
+		assert_noop!(
+			TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), task),
+			Error::<Test>::TaskNotActive
+		);
 		failed_with(task, FailureReason::SponsorDidNotReveal);
 		assert_eq!(free(W1), INITIAL + BOUNTY / 2);
 		assert_eq!(free(W2), INITIAL + BOUNTY / 2);
@@ -64,7 +67,6 @@ fn bounty_dust_from_an_uneven_split_goes_to_the_treasury() {
 			assert_ok!(reveal(task, w));
 		}
 		run_to_block(TEST_REVEAL_END + 1);
-		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), task));
 		assert_eq!(free(W1), INITIAL + 33_333);
 		assert_eq!(free(TREASURY), ED + 1);
 	});

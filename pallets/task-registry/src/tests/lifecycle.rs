@@ -25,7 +25,10 @@ fn happy_path_with_three_workers_and_five_evaluators() {
 		run_to_block(REVEAL_END + 1);
 		assert_eq!(TaskRegistry::phase(task, REVEAL_END + 1), Some(Phase::TestReveal));
 		assert_ok!(reveal_test(task, SPONSOR));
-		assert_eq!(TaskRegistry::phase(task, REVEAL_END + 1), Some(Phase::ScoreCommit));
+		// The quorum is drawn at the first block after the test-reveal window.
+		assert_eq!(TaskRegistry::phase(task, REVEAL_END + 1), Some(Phase::TestReveal));
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_eq!(TaskRegistry::phase(task, TEST_REVEAL_END + 1), Some(Phase::ScoreCommit));
 		let members = quorum(task);
 		assert_eq!(members.len(), 5);
 		// Honest evaluators, with small float noise between machines.
@@ -127,6 +130,7 @@ fn finalize_with_winner(sponsor: AccountId, parent: Option<TaskId>, winner: Acco
 	assert_ok!(reveal(task, winner));
 	run_to_block(windows.reveal_end + 1);
 	assert_ok!(reveal_test(task, sponsor));
+	run_to_block(windows.test_reveal_end + 1);
 	let members = quorum(task);
 	let entries = vec![(SubmissionIndex(0), acc(0.9))];
 	for who in &members {
@@ -212,6 +216,7 @@ fn nobody_evaluates_a_task_they_sponsor_or_submitted_to() {
 			assert_ok!(reveal(task, 20));
 			run_to_block(REVEAL_END + 1);
 			assert_ok!(reveal_test(task, 24));
+			run_to_block(TEST_REVEAL_END + 1);
 			let mut members = quorum(task);
 			members.sort();
 			assert_eq!(members, vec![21, 22, 23]);
@@ -223,15 +228,16 @@ fn nobody_evaluates_a_task_they_sponsor_or_submitted_to() {
 fn automatic_finalization_stays_under_the_per_block_bound() {
 	ExtBuilder::default().build_and_execute(|| {
 		MaxAutoFinalize::set(&2);
+		// No model and no test set: all three are due at their draw.
 		let tasks: Vec<TaskId> = (0..3).map(|_| create()).collect();
-		run_to_block(EVALUATION_END);
-		let weight = <TaskRegistry as Hooks<u64>>::on_initialize(EVALUATION_END + 1);
-		System::set_block_number(EVALUATION_END + 1);
+		run_to_block(TEST_REVEAL_END);
+		let weight = <TaskRegistry as Hooks<u64>>::on_initialize(TEST_REVEAL_END + 1);
+		System::set_block_number(TEST_REVEAL_END + 1);
 		let settled = tasks.iter().filter(|t| status(**t) != TaskStatus::Active).count();
 		assert_eq!(settled, 2);
 		let one = <Test as crate::Config>::WeightInfo::finalize_task(8, 9);
 		assert!(weight.all_gte(one.saturating_mul(2)));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(TEST_REVEAL_END + 3);
 		for t in &tasks {
 			assert_eq!(status(*t), TaskStatus::Failed(FailureReason::NoModelRevealed));
 		}

@@ -66,6 +66,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const MaxGate: Rep = Rep::from_percent(90);
 	pub const Neutral: Rep = Rep::from_percent(50);
 	pub const Gain: Rep = Rep::from_percent(1);
 	pub const Penalty: Rep = Rep::from_percent(3);
@@ -78,6 +79,7 @@ parameter_types! {
 	/// The randomness the tests control.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
 	pub storage MaxAutoFinalize: u32 = 4;
+	pub storage MaxPerSponsor: u32 = 8;
 }
 
 impl pallet_escrow::Config for Test {
@@ -144,6 +146,10 @@ impl pallet_task_registry::Config for Test {
 	type MaxPrunePerBlock = ConstU32<2>;
 	type RetentionPeriod = ConstU64<100>;
 	type MaxLineageDepth = ConstU32<16>;
+	type MinPhaseBlocks = ConstU64<3>;
+	type MaxTaskDuration = ConstU64<1_000>;
+	type MaxOpenTasksPerSponsor = MaxPerSponsor;
+	type MaxMinWorkerReputation = MaxGate;
 	type WeightInfo = ();
 }
 
@@ -346,7 +352,8 @@ pub fn evaluate(task: TaskId, scores_of: impl Fn(AccountId) -> Option<Vec<Option
 }
 
 /// Runs a task with `workers` committing and revealing, the test set revealed at
-/// `REVEAL_END + 1`; returns it in the score-commit phase.
+/// `REVEAL_END + 1`; returns it at `TEST_REVEAL_END + 1`, its quorum drawn, in the score-commit
+/// phase.
 pub fn to_evaluation(workers: &[AccountId]) -> TaskId {
 	to_evaluation_with(spec(), workers)
 }
@@ -363,6 +370,8 @@ pub fn to_evaluation_with(spec: TaskSpec<u64>, workers: &[AccountId]) -> TaskId 
 	}
 	run_to_block(REVEAL_END + 1);
 	assert_ok!(reveal_test(task, SPONSOR));
+	// The hook draws the quorum at the first block after the test-reveal window.
+	run_to_block(TEST_REVEAL_END + 1);
 	task
 }
 
