@@ -34,6 +34,13 @@ pub fn scores_commitment<AccountId: Encode>(
 	(scores, salt, account).using_encoded(blake2_256)
 }
 
+/// An evaluator's commitment to the verdict *test set unusable* (it cannot be fetched, does not
+/// match its hash or does not have the committed shape):
+/// `blake2_256(SCALE((b"pouw/unusable", salt, account)))`. Bound to the account, like scores.
+pub fn unusable_commitment<AccountId: Encode>(salt: &Salt, account: &AccountId) -> Hash256 {
+	(b"pouw/unusable", salt, account).using_encoded(blake2_256)
+}
+
 /// blake2-256 of raw bytes: the content address of an artifact.
 pub fn content_hash(bytes: &[u8]) -> Hash256 {
 	blake2_256(bytes)

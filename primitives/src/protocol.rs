@@ -40,6 +40,9 @@ pub struct Verdict<AccountId> {
 	/// score (within the tolerance of the median), or on the submission being invalid. When
 	/// not, `medians` is empty, nobody is judged honest and nobody is penalised as an outlier.
 	pub agreed: bool,
+	/// Whether a strict majority of the drawn quorum revealed the verdict *test set unusable*.
+	/// Then `honest` holds those reporters, and the sponsor is at fault.
+	pub test_set_unusable: bool,
 	/// Per revealed submission, ascending: the median score, or `None` when a strict majority
 	/// of the drawn quorum found the submission invalid.
 	pub medians: Vec<(SubmissionIndex, Option<Score>)>,

@@ -24,7 +24,7 @@ pub mod runtime;
 use codec::Encode;
 use frame::{deps::frame_support::traits::fungible::Inspect, prelude::*};
 use pouw_primitives::{
-	commitment::{model_commitment, scores_commitment, test_set_commitment},
+	commitment::{model_commitment, scores_commitment, test_set_commitment, unusable_commitment},
 	Activation, DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation,
 	ReputationProvider, Role, Score, SubmissionIndex, TaskId, TaskSpec, Windows,
 };
@@ -477,6 +477,7 @@ impl World {
 		// The draw happens at the test-set reveal or at a fixed later block: wait for the
 		// quorum, within the test-reveal window.
 		let mut plans: Vec<(TaskId, AccountId, Vec<(SubmissionIndex, Option<Score>)>)> = Vec::new();
+		let mut reports: Vec<(TaskId, AccountId)> = Vec::new();
 		let mut planned: Vec<TaskId> = Vec::new();
 		while System::block_number() <= windows.score_commit_end {
 			for (task, sponsor, _) in &tasks {
@@ -492,6 +493,17 @@ impl World {
 					&& self.strategy == Strategy::GriefingSponsor
 					&& p.attacker_sponsor == Some(*sponsor);
 				for who in quorum.members.iter() {
+					if unusable && self.is_honest(*who) {
+						// Nothing to score against: an honest evaluator says so (it stayed
+						// silent, and was slashed for it, before the *unusable* verdict).
+						let _ = Verification::commit_scores(
+							RuntimeOrigin::signed(*who),
+							*task,
+							unusable_commitment(&salt(*task, *who), who),
+						);
+						reports.push((*task, *who));
+						continue;
+					}
 					if let Some(scores) = self.scores_of(round, *task, *who, &revealed, unusable) {
 						let _ = Verification::commit_scores(
 							RuntimeOrigin::signed(*who),
@@ -505,6 +517,10 @@ impl World {
 			self.advance(events);
 		}
 		self.advance_to(windows.score_commit_end + 1, events);
+		for (task, who) in reports {
+			let _ =
+				Verification::reveal_unusable(RuntimeOrigin::signed(who), task, salt(task, who));
+		}
 		for (task, who, scores) in plans {
 			let _ = Verification::reveal_scores(
 				RuntimeOrigin::signed(who),

@@ -35,3 +35,10 @@ fn lazy_evaluators_lose_stake() {
 	let row = run(Strategy::LazyEvaluator, PARAMS);
 	assert!(row.attacker_gain < 0, "{}", table(std::slice::from_ref(&row)));
 }
+
+#[test]
+fn a_griefing_sponsor_pays_and_slashes_nobody() {
+	let row = run(Strategy::GriefingSponsor, PARAMS);
+	assert!(row.attacker_gain <= 0, "{}", table(std::slice::from_ref(&row)));
+	assert_eq!(row.attacker_reputation.signum(), -1, "{}", table(std::slice::from_ref(&row)));
+}

@@ -176,6 +176,8 @@ pub enum FailureReason {
 	NoModelMetMinimum,
 	/// No strict majority of the quorum agreed on some submission.
 	NoAgreement,
+	/// A majority of the quorum reported the test set unusable.
+	TestSetUnusable,
 }
 
 /// The revealed test set.
@@ -678,6 +680,14 @@ pub mod calls {
 		commitment: Hash256,
 	) -> Result<impl subxt::transactions::Payload, ChainError> {
 		Ok(runtime::transactions().verification().commit_scores(convert(&task)?, commitment))
+	}
+
+	/// `Verification.reveal_unusable`: the verdict *test set unusable*.
+	pub fn reveal_unusable(
+		task: TaskId,
+		salt: Salt,
+	) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().verification().reveal_unusable(convert(&task)?, salt))
 	}
 
 	/// `Verification.reveal_scores`.

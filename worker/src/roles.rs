@@ -7,7 +7,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use pouw_primitives::{
-	commitment::{model_commitment, scores_commitment, test_set_commitment},
+	commitment::{model_commitment, scores_commitment, test_set_commitment, unusable_commitment},
 	DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation, Score,
 	SubmissionIndex, TaskId, TaskSpec, Windows,
 };
@@ -687,6 +687,29 @@ struct EvaluatorState {
 	salt: Hash256,
 	#[serde(with = "hex32")]
 	commitment: Hash256,
+	/// Why the test set could not be used, when the evaluator committed to the verdict
+	/// *test set unusable* instead of scores.
+	#[serde(default)]
+	unusable: Option<String>,
+}
+
+/// An evaluator reports the test set unusable only this close to the end of the score-commit
+/// window: until then a failed fetch may be the network's fault and is retried.
+const UNUSABLE_MARGIN_BLOCKS: BlockNumber = 3;
+
+/// What scoring a task came to.
+enum Scoring {
+	/// One entry per revealed submission, ascending; `None`: invalid.
+	Scores(Vec<(u32, Option<u64>)>),
+	/// The sponsor's test set could not be fetched, did not match its hash or did not parse
+	/// with the task's shape.
+	TestSetUnusable(String),
+}
+
+/// Whether an evaluator that cannot use the test set reports it now (`true`) or retries first:
+/// only in the last [`UNUSABLE_MARGIN_BLOCKS`] blocks of the score-commit window.
+fn report_unusable_now(now: BlockNumber, score_commit_end: BlockNumber) -> bool {
+	score_commit_end.saturating_sub(now) <= UNUSABLE_MARGIN_BLOCKS
 }
 
 impl EvaluatorState {
@@ -767,17 +790,33 @@ async fn evaluator_task(
 			if !chain.quorum(task).await?.contains(me) {
 				return Ok(true);
 			}
-			let scores = score_all(chain, store, options, task, &info).await?;
+			let (scores, unusable) = match score_all(chain, store, options, task, &info).await? {
+				Scoring::Scores(scores) => (scores, None),
+				Scoring::TestSetUnusable(reason) => {
+					let now = chain.block_number().await?;
+					let end = info.spec.windows.score_commit_end;
+					if !report_unusable_now(now, end) {
+						bail!("task {}: {reason}; retrying until block {end} - {UNUSABLE_MARGIN_BLOCKS}", task.0);
+					}
+					tracing::warn!(task = task.0, %reason, "reporting the test set unusable");
+					(Vec::new(), Some(reason))
+				},
+			};
 			let salt = random_bytes()?;
-			let typed: Vec<(SubmissionIndex, Option<Score>)> =
-				scores.iter().map(|(i, s)| (SubmissionIndex(*i), s.map(Score))).collect();
-			let commitment = scores_commitment(&typed, &salt, &me.0);
+			let commitment = if unusable.is_some() {
+				unusable_commitment(&salt, &me.0)
+			} else {
+				let typed: Vec<(SubmissionIndex, Option<Score>)> =
+					scores.iter().map(|(i, s)| (SubmissionIndex(*i), s.map(Score))).collect();
+				scores_commitment(&typed, &salt, &me.0)
+			};
 			let mut record = EvaluatorState {
 				task: task.0,
 				step: EvaluatorStep::Committing,
 				scores,
 				salt,
 				commitment,
+				unusable,
 			};
 			state.save(&name, &record)?;
 			chain.submit(&calls::commit_scores(task, commitment)?, signer).await?;
@@ -799,11 +838,22 @@ async fn evaluator_task(
 		(Phase::ScoreReveal, Some(mut r))
 			if matches!(r.step, EvaluatorStep::Committing | EvaluatorStep::Committed) =>
 		{
-			let call = calls::reveal_scores(task, &r.typed_scores(), r.salt)?;
-			match chain.submit(&call, signer).await {
+			let submitted = match &r.unusable {
+				Some(_) => chain.submit(&calls::reveal_unusable(task, r.salt)?, signer).await,
+				None => {
+					let call = calls::reveal_scores(task, &r.typed_scores(), r.salt)?;
+					chain.submit(&call, signer).await
+				},
+			};
+			match submitted {
 				Ok(_) => {
 					r.step = EvaluatorStep::Revealed;
-					tracing::info!(task = task.0, "scores revealed");
+					match &r.unusable {
+						Some(reason) => {
+							tracing::info!(task = task.0, %reason, "test set reported unusable")
+						},
+						None => tracing::info!(task = task.0, "scores revealed"),
+					}
 				},
 				Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {
 					r.step = EvaluatorStep::Revealed;
@@ -822,21 +872,25 @@ async fn evaluator_task(
 	}
 }
 
-/// Fetches the test set and every revealed model, and scores each (`None`: invalid).
+/// Fetches the test set and every revealed model, and scores each (`None`: invalid); or says
+/// why the test set cannot be used.
 async fn score_all(
 	chain: &Chain,
 	store: &ArtifactStore,
 	options: &EvaluatorOptions,
 	task: TaskId,
 	info: &chain::TaskInfo,
-) -> Result<Vec<(u32, Option<u64>)>> {
+) -> Result<Scoring> {
 	let test_set =
 		info.test_set.clone().ok_or_else(|| anyhow!("task {} has no test set yet", task.0))?;
 	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
-	// Not the worker's fault: an unusable test set is an error here, retried next poll.
-	let test_path = artifacts::fetch(store, &test_uri, &test_set.hash, FetchLimits::default())
-		.await
-		.with_context(|| format!("fetching the test set of task {}", task.0))?;
+	// The sponsor's fault, not a worker's: reported as the verdict *unusable* (late in the
+	// window, so a network hiccup is retried first).
+	let test_path =
+		match artifacts::fetch(store, &test_uri, &test_set.hash, FetchLimits::default()).await {
+			Ok(path) => path,
+			Err(e) => return Ok(Scoring::TestSetUnusable(format!("fetching the test set: {e:#}"))),
+		};
 	let test_bytes = std::fs::read(test_path)?;
 	let mut models = Vec::new();
 	for submission in chain.submissions(task).await? {
@@ -863,9 +917,13 @@ async fn score_all(
 	}
 	let spec = info.spec.clone();
 	let backend = options.backend;
-	tokio::task::spawn_blocking(move || -> Result<Vec<(u32, Option<u64>)>> {
+	tokio::task::spawn_blocking(move || -> Result<Scoring> {
 		let layout = layout_of(&spec);
-		let test = Dataset::parse(&test_bytes, &layout, None).context("parsing the test set")?;
+		let test = match Dataset::parse(&test_bytes, &layout, None) {
+			Ok(test) if !test.is_empty() => test,
+			Ok(_) => return Ok(Scoring::TestSetUnusable("the test set has no samples".into())),
+			Err(e) => return Ok(Scoring::TestSetUnusable(format!("parsing the test set: {e:#}"))),
+		};
 		let device = backend.device()?;
 		let mut scores = Vec::new();
 		for (index, bytes) in models {
@@ -886,7 +944,7 @@ async fn score_all(
 			};
 			scores.push((index, score));
 		}
-		Ok(scores)
+		Ok(Scoring::Scores(scores))
 	})
 	.await
 	.map_err(|e| anyhow!("evaluation thread: {e}"))?
@@ -930,6 +988,17 @@ pub fn format_delta(before: Balance, after: Balance) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn an_unusable_test_set_is_reported_only_late_in_the_commit_window() {
+		// Window ends at block 40: retry (the network may be at fault) until 3 blocks before.
+		assert!(!report_unusable_now(30, 40));
+		assert!(!report_unusable_now(36, 40));
+		assert!(report_unusable_now(37, 40));
+		assert!(report_unusable_now(40, 40));
+		// Past the end (a late poll) it still reports rather than stay silent.
+		assert!(report_unusable_now(41, 40));
+	}
 
 	#[test]
 	fn amounts_parse_exactly() {

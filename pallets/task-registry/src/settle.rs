@@ -77,6 +77,44 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Pays `part` of the bounty in equal shares to `evaluators`; returns what was paid.
+	fn pay_evaluators(
+		task: TaskId,
+		sponsor: &T::AccountId,
+		part: BalanceOf<T>,
+		evaluators: &[T::AccountId],
+	) -> BalanceOf<T> {
+		let count = BalanceOf::<T>::from(u32::try_from(evaluators.len()).unwrap_or(u32::MAX));
+		let each = part.checked_div(&count).unwrap_or_default();
+		let mut paid: BalanceOf<T> = Zero::zero();
+		for evaluator in evaluators {
+			paid = paid.saturating_add(Self::pay(task, sponsor, evaluator, each));
+		}
+		paid
+	}
+
+	/// The sponsor is at fault (it kept its test set, or revealed an unusable one): `amount` of
+	/// the bounty is split among the workers who revealed, their bonds come back, rounding dust
+	/// goes to the treasury rather than back to the sponsor, and the sponsor's reputation falls.
+	/// No quorum validated the models, so the workers gain no reputation (else a sponsor with
+	/// sybil workers farms it for them).
+	fn split_among_revealers(
+		task: TaskId,
+		sponsor: &T::AccountId,
+		amount: BalanceOf<T>,
+		revealers: &[(SubmissionIndex, Submission<T>)],
+	) {
+		T::Reputation::record(sponsor, Role::Sponsor, Outcome::Failure);
+		let count = BalanceOf::<T>::from(u32::try_from(revealers.len()).unwrap_or(u32::MAX));
+		let share = amount.checked_div(&count).unwrap_or_default();
+		for (_, s) in revealers {
+			Self::return_bond(task, s);
+			Self::pay(task, sponsor, &s.worker, share);
+		}
+		let dust = T::Escrow::held(task, sponsor, HoldReason::TaskBounty);
+		Self::pay(task, sponsor, &T::Treasury::get(), dust);
+	}
+
 	/// Refunds whatever the task still holds to its owners.
 	fn sweep(task: TaskId, info: &TaskInfo<T>, submissions: &[(SubmissionIndex, Submission<T>)]) {
 		let left = T::Escrow::held(task, &info.sponsor, HoldReason::TaskBounty);
@@ -155,29 +193,23 @@ impl<T: Config> Pallet<T> {
 		}
 
 		if info.test_set.is_none() {
-			// The sponsor kept the test set: the bounty goes to the workers who revealed, but no
-			// quorum validated their models, so they gain no reputation (else a sponsor with
-			// sybil workers farms it for them).
-			T::Reputation::record(&sponsor, Role::Sponsor, Outcome::Failure);
-			let count = BalanceOf::<T>::from(u32::try_from(revealers.len()).unwrap_or(u32::MAX));
-			let share = info.bounty.checked_div(&count).unwrap_or_default();
-			for (_, s) in &revealers {
-				Self::return_bond(task, s);
-				Self::pay(task, &sponsor, &s.worker, share);
-			}
-			// Rounding dust goes to the treasury rather than back to the sponsor.
-			let dust = T::Escrow::held(task, &sponsor, HoldReason::TaskBounty);
-			Self::pay(task, &sponsor, &T::Treasury::get(), dust);
-			return Self::close(
-				task,
-				info,
-				TaskStatus::Failed(FailureReason::SponsorDidNotReveal),
-				&submissions,
-			);
+			let reason = FailureReason::SponsorDidNotReveal;
+			Self::split_among_revealers(task, &sponsor, info.bounty, &revealers);
+			return Self::close(task, info, TaskStatus::Failed(reason), &submissions);
 		}
 
 		let indices: Vec<SubmissionIndex> = revealers.iter().map(|(index, _)| *index).collect();
 		let verdict = T::Verification::conclude(task, &indices);
+		if verdict.test_set_unusable {
+			// The reporters did their part; the workers get the rest, as if the sponsor had
+			// kept its test set.
+			let evaluators_part = T::EvaluatorShare::get().mul_floor(info.bounty);
+			let paid = Self::pay_evaluators(task, &sponsor, evaluators_part, &verdict.honest);
+			let rest = info.bounty.saturating_sub(paid);
+			Self::split_among_revealers(task, &sponsor, rest, &revealers);
+			let reason = FailureReason::TestSetUnusable;
+			return Self::close(task, info, TaskStatus::Failed(reason), &submissions);
+		}
 		if !verdict.quorum_reached || !verdict.agreed {
 			// No quorum validated anything: bonds back, no reputation for anyone, and none
 			// for the sponsor, whose test set may be why.
@@ -228,13 +260,7 @@ impl<T: Config> Pallet<T> {
 
 		// Honest evaluators share their part in every ending with a reached quorum.
 		let evaluator_part = T::EvaluatorShare::get().mul_floor(info.bounty);
-		let honest = BalanceOf::<T>::from(u32::try_from(verdict.honest.len()).unwrap_or(u32::MAX));
-		let per_evaluator = evaluator_part.checked_div(&honest).unwrap_or_default();
-		let mut evaluators_paid: BalanceOf<T> = Zero::zero();
-		for evaluator in &verdict.honest {
-			evaluators_paid =
-				evaluators_paid.saturating_add(Self::pay(task, &sponsor, evaluator, per_evaluator));
-		}
+		let evaluators_paid = Self::pay_evaluators(task, &sponsor, evaluator_part, &verdict.honest);
 
 		let Some((index, s, score)) = winner else {
 			let reason = if valid.is_empty() {

@@ -62,6 +62,10 @@ pub enum FailureReason {
 	/// was refunded and the revealers' bonds returned; nobody was paid or penalised as honest or
 	/// outlier.
 	NoAgreement,
+	/// A strict majority of the quorum reported the revealed test set unusable (unreachable, a
+	/// hash mismatch or the wrong shape): the sponsor is at fault. The reporters were paid the
+	/// evaluators' share, the rest of the bounty was split among the workers who revealed.
+	TestSetUnusable,
 }
 
 /// Why a submission did not win (in [`crate::Event::SubmissionRejected`]).

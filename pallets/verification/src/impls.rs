@@ -7,9 +7,9 @@ use alloc::vec::Vec;
 use frame::prelude::*;
 use pallet_escrow::Escrow;
 use pouw_primitives::{
-	commitment::scores_commitment, Hash256, Outcome, QuorumError, QuorumManager,
-	ReputationProvider, ReputationRecorder, Role, Salt, Score, SubmissionIndex, TaskId,
-	TaskInspector, Verdict,
+	commitment::{scores_commitment, unusable_commitment},
+	Hash256, Outcome, QuorumError, QuorumManager, ReputationProvider, ReputationRecorder, Role,
+	Salt, Score, SubmissionIndex, TaskId, TaskInspector, Verdict,
 };
 
 const LOG_TARGET: &str = "runtime::verification";
@@ -107,7 +107,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
 		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
-		ensure!(!RevealedScores::<T>::contains_key(task, who), Error::<T>::AlreadyRevealed);
+		ensure!(!Self::has_revealed(task, who), Error::<T>::AlreadyRevealed);
 		let metric = T::Tasks::metric(task).ok_or(Error::<T>::NotInEvaluation)?;
 		ensure!(
 			scores.iter().all(|(_, score)| score.is_none_or(|score| metric.in_range(score))),
@@ -129,6 +129,27 @@ impl<T: Config> Pallet<T> {
 			scores: scores.to_vec(),
 		});
 		RevealedScores::<T>::insert(task, who, scores);
+		Ok(())
+	}
+
+	fn has_revealed(task: TaskId, who: &T::AccountId) -> bool {
+		RevealedScores::<T>::contains_key(task, who)
+			|| ReportedUnusable::<T>::contains_key(task, who)
+	}
+
+	pub(crate) fn do_reveal_unusable(
+		who: &T::AccountId,
+		task: TaskId,
+		salt: Salt,
+	) -> DispatchResult {
+		let (commit_end, evaluation_end) = Self::quorum_member(who, task)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
+		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
+		ensure!(!Self::has_revealed(task, who), Error::<T>::AlreadyRevealed);
+		ensure!(unusable_commitment(&salt, who) == commitment, Error::<T>::CommitmentMismatch);
+		ReportedUnusable::<T>::insert(task, who, ());
+		Self::deposit_event(Event::TestSetReportedUnusable { task, who: who.clone() });
 		Ok(())
 	}
 
@@ -278,6 +299,13 @@ impl<T: Config> Pallet<T> {
 			}
 			for (who, _) in RevealedScores::<T>::iter_prefix(task) {
 				ensure!(quorum.members.contains(&who), "verification: scores from non-member");
+				ensure!(
+					!ReportedUnusable::<T>::contains_key(task, &who),
+					"verification: both scores and an unusable verdict"
+				);
+			}
+			for (who, _) in ReportedUnusable::<T>::iter_prefix(task) {
+				ensure!(quorum.members.contains(&who), "verification: verdict from non-member");
 			}
 		}
 		for (who, info) in Evaluators::<T>::iter() {
@@ -355,6 +383,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		let mut verdict = Verdict {
 			quorum_reached: false,
 			agreed: false,
+			test_set_unusable: false,
 			medians: Vec::new(),
 			honest: Vec::new(),
 			penalised: Vec::new(),
@@ -365,7 +394,12 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		}
 		// Who revealed, and the scores of each, aligned with `submissions`.
 		let mut revealed: Vec<(T::AccountId, ScoresOf<T>)> = Vec::new();
+		let mut reporters: Vec<T::AccountId> = Vec::new();
 		for who in quorum.members.iter() {
+			if ReportedUnusable::<T>::contains_key(task, who) {
+				reporters.push(who.clone());
+				continue;
+			}
 			match RevealedScores::<T>::get(task, who) {
 				Some(scores) => revealed.push((who.clone(), scores)),
 				None => {
@@ -380,13 +414,34 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 			}
 		}
 		let members = quorum.members.len();
-		verdict.quorum_reached = revealed.len().saturating_mul(3) >= members.saturating_mul(2);
+		let answered = revealed.len().saturating_add(reporters.len());
+		verdict.quorum_reached = answered.saturating_mul(3) >= members.saturating_mul(2);
+		let majority = (members / 2).saturating_add(1);
 
-		if verdict.quorum_reached {
+		if verdict.quorum_reached && reporters.len() >= majority {
+			// The sponsor's test set could not be used: the reporters are right, and those who
+			// revealed scores against them are outliers.
+			verdict.test_set_unusable = true;
+			for who in reporters.drain(..) {
+				T::Reputation::record(&who, Role::Evaluator, Outcome::Success);
+				verdict.honest.push(who);
+			}
+			for (who, _) in revealed.drain(..) {
+				Self::penalise(task, &who, PenaltyReason::Outlier);
+				verdict.penalised.push(who);
+			}
+		}
+
+		if verdict.quorum_reached && !verdict.test_set_unusable {
 			match Self::aggregate(submissions, &revealed, members) {
 				Some((medians, outlier)) => {
 					verdict.agreed = true;
 					verdict.medians = medians;
+					// The others scored the test set: a minority's *unusable* is false.
+					for who in reporters.drain(..) {
+						Self::penalise(task, &who, PenaltyReason::Outlier);
+						verdict.penalised.push(who);
+					}
 					for ((who, _), off) in revealed.iter().zip(outlier) {
 						if off {
 							Self::penalise(task, who, PenaltyReason::Outlier);
@@ -435,6 +490,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		let limit = T::MaxQuorum::get();
 		let _ = ScoreCommitments::<T>::clear_prefix(task, limit, None);
 		let _ = RevealedScores::<T>::clear_prefix(task, limit, None);
+		let _ = ReportedUnusable::<T>::clear_prefix(task, limit, None);
 		Quorums::<T>::remove(task);
 		Medians::<T>::remove(task);
 	}

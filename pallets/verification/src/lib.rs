@@ -38,6 +38,9 @@
 //! - [`Pallet::withdraw_stake`]: after [`Config::UnbondingPeriod`], and once every task the
 //!   evaluator was drawn into is settled, the stake comes back.
 //! - [`Pallet::commit_scores`], [`Pallet::reveal_scores`]: drawn evaluators only.
+//! - [`Pallet::reveal_unusable`]: a drawn evaluator's verdict *test set unusable* instead of
+//!   scores (committed with `unusable_commitment`); a strict majority of the drawn quorum ends
+//!   the task with the sponsor at fault.
 //!
 //! [`QuorumManager`] for the task registry: `draw_quorum`, `conclude`, `prune`.
 //!
@@ -269,6 +272,11 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Evaluators who revealed the verdict *test set unusable* instead of scores.
+	#[pallet::storage]
+	pub type ReportedUnusable<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+
 	/// Median per submission of each concluded task with a reached quorum (kept until pruned).
 	#[pallet::storage]
 	pub type Medians<T: Config> = StorageMap<
@@ -340,6 +348,13 @@ pub mod pallet {
 			quorum_reached: bool,
 			/// Median per submission (`None`: invalid by consensus).
 			medians: Vec<(SubmissionIndex, Option<Score>)>,
+		},
+		/// An evaluator revealed the verdict *test set unusable*.
+		TestSetReportedUnusable {
+			/// The task.
+			task: TaskId,
+			/// The evaluator.
+			who: T::AccountId,
 		},
 		/// The quorum revealed, but for some submission no strict majority of the drawn quorum
 		/// agreed on a score or on it being invalid: nobody is paid or penalised as honest or
@@ -498,6 +513,27 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_reveal_scores(&who, task, scores, salt)
+		}
+
+		/// Reveal the verdict *test set unusable* instead of scores: the sponsor's test set
+		/// could not be fetched, did not match its hash or did not have the committed shape.
+		/// The commitment must be `unusable_commitment(salt, who)`. When a strict majority of the
+		/// drawn quorum reveals this verdict, the task fails with the sponsor at fault and the
+		/// reporters are paid as honest; a minority that reports it while the others agree on
+		/// scores is penalised as outliers.
+		///
+		/// - Origin: signed, a quorum member that committed.
+		/// - When: after `score_commit_end`, until `evaluation_end`.
+		/// - Emits [`Event::TestSetReportedUnusable`].
+		/// - Errors: [`Error::NotInEvaluation`], [`Error::NotInQuorum`],
+		///   [`Error::RevealWindowClosed`], [`Error::NotCommitted`], [`Error::AlreadyRevealed`],
+		///   [`Error::CommitmentMismatch`].
+		/// - Complexity: O(Q) in the quorum size.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reveal_scores(T::MaxQuorum::get(), 0))]
+		pub fn reveal_unusable(origin: OriginFor<T>, task: TaskId, salt: Salt) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_unusable(&who, task, salt)
 		}
 	}
 }

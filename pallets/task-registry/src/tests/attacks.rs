@@ -363,3 +363,74 @@ fn an_ended_task_leaves_no_empty_per_block_lists() {
 		assert!(!crate::SponsorTasks::<Test>::contains_key(SPONSOR));
 	});
 }
+
+fn report_unusable(task: TaskId, who: AccountId) {
+	assert_ok!(Verification::commit_scores(
+		RuntimeOrigin::signed(who),
+		task,
+		pouw_primitives::commitment::unusable_commitment(&salt(who), &who)
+	));
+}
+
+#[test]
+fn a_sponsor_who_reveals_an_unusable_test_set_pays_and_harms_no_evaluator() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		// The test set matches its commitment but cannot be used: every drawn evaluator says so.
+		let task = to_evaluation(&[W1, W2]);
+		for who in [A, B, C] {
+			report_unusable(task, who);
+		}
+		run_to_block(SCORE_COMMIT_END + 1);
+		for who in [A, B, C] {
+			assert_ok!(Verification::reveal_unusable(RuntimeOrigin::signed(who), task, salt(who)));
+		}
+		assert_noop!(
+			Verification::reveal_unusable(RuntimeOrigin::signed(A), task, salt(A)),
+			pallet_verification::Error::<Test>::AlreadyRevealed
+		);
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::TestSetUnusable));
+		assert_eq!(Escrow::task_total(task), 0);
+		// The reporters are paid the evaluators' 15 % and keep their stake; the workers share
+		// the rest; the sponsor gets nothing back and loses reputation.
+		let each = BOUNTY * 15 / 100 / 3;
+		for who in [A, B, C] {
+			assert_eq!(staked(who), STAKE);
+			assert_eq!(free(who), INITIAL - STAKE + each);
+		}
+		let rest = (BOUNTY - 3 * each) / 2;
+		assert_eq!(free(W1), INITIAL + rest);
+		assert_eq!(free(W2), INITIAL + rest);
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY);
+		assert_eq!(Reputation::reputation(&SPONSOR, Role::Sponsor), Rep::from_percent(47));
+		assert_eq!(Reputation::reputation(&A, Role::Evaluator), Rep::from_percent(51));
+		assert_eq!(Reputation::reputation(&W1, Role::Worker), Rep::from_percent(50));
+	});
+}
+
+#[test]
+fn a_false_unusable_verdict_from_a_minority_is_penalised() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let task = to_evaluation(&[W1]);
+		commit_scores(task, A, &[acc(0.9)]);
+		commit_scores(task, B, &[acc(0.9)]);
+		report_unusable(task, C);
+		run_to_block(SCORE_COMMIT_END + 1);
+		assert_ok!(reveal_scores(task, A, &[acc(0.9)]));
+		assert_ok!(reveal_scores(task, B, &[acc(0.9)]));
+		// Scores against an unusable commitment, or a verdict against a scores commitment, fail.
+		assert_noop!(
+			Verification::reveal_unusable(RuntimeOrigin::signed(A), task, salt(A)),
+			pallet_verification::Error::<Test>::AlreadyRevealed
+		);
+		assert_noop!(
+			reveal_scores(task, C, &[acc(0.9)]),
+			pallet_verification::Error::<Test>::CommitmentMismatch
+		);
+		assert_ok!(Verification::reveal_unusable(RuntimeOrigin::signed(C), task, salt(C)));
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(winner(task), Some(W1));
+		assert_eq!(staked(C), STAKE - STAKE / 10);
+		assert_eq!(staked(A), STAKE);
+	});
+}
