@@ -33,8 +33,8 @@ pub enum QuorumError {
 /// What the evaluators concluded about a task's submissions.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Verdict<AccountId> {
-	/// Whether at least two thirds of the quorum revealed scores. When not, `medians` is empty
-	/// and nobody is judged honest.
+	/// Whether at least two thirds of the quorum revealed (scores, or the verdict *test set
+	/// unusable*). When not, `medians` is empty and nobody is judged honest.
 	pub quorum_reached: bool,
 	/// Whether, for every submission, a strict majority of the *drawn* quorum agreed: on a
 	/// score (within the tolerance of the median), or on the submission being invalid. When

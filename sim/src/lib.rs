@@ -49,17 +49,21 @@ pub enum Strategy {
 	/// A sponsor reveals a test set that matches its commitment but cannot be used (empty, of
 	/// the wrong width or never served): drawn evaluators cannot score, and are penalised.
 	GriefingSponsor,
+	/// 64 sybil workers (one with a 0.6 model, the rest junk) take every slot of every honest
+	/// task before the honest workers commit, and reveal, so their bonds come back.
+	SlotSquatter,
 }
 
 impl Strategy {
 	/// Every strategy, in table order.
-	pub const ALL: [Strategy; 6] = [
+	pub const ALL: [Strategy; 7] = [
 		Strategy::Honest,
 		Strategy::ColludingOutOfRange,
 		Strategy::ColludingInRange,
 		Strategy::LazyEvaluator,
 		Strategy::ReputationFarmer,
 		Strategy::GriefingSponsor,
+		Strategy::SlotSquatter,
 	];
 
 	/// The row's name.
@@ -71,6 +75,7 @@ impl Strategy {
 			Strategy::LazyEvaluator => "lazy third, random scores",
 			Strategy::ReputationFarmer => "reputation farmer, 8 sybils",
 			Strategy::GriefingSponsor => "griefing sponsor",
+			Strategy::SlotSquatter => "slot squatter, 64 sybils",
 		}
 	}
 }
@@ -177,6 +182,10 @@ impl Population {
 				p.attacker_workers = (41..49).map(|w| (w, 0.10)).collect();
 			},
 			Strategy::GriefingSponsor => p.attacker_sponsor = Some(40),
+			Strategy::SlotSquatter => {
+				p.attacker_workers =
+					(100..164).map(|w| (w, if w == 100 { 0.6 } else { 0.1 })).collect();
+			},
 		}
 		p
 	}
@@ -414,6 +423,13 @@ impl World {
 					Strategy::ColludingOutOfRange | Strategy::ColludingInRange
 				) {
 					workers.extend(p.attacker_workers.iter().map(|(w, _)| *w));
+				}
+				if self.strategy == Strategy::SlotSquatter && self.attacking {
+					// The sybils commit first, in the task's first block.
+					let mut first: Vec<AccountId> =
+						p.attacker_workers.iter().map(|(w, _)| *w).collect();
+					first.extend(workers);
+					workers = first;
 				}
 				honest_tasks.push(task);
 				tasks.push((task, *sponsor, workers));

@@ -48,6 +48,7 @@ impl pallet_balances::Config for Sim {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const MaxGate: Rep = Rep::from_percent(90);
 	pub const Neutral: Rep = Rep::from_percent(50);
 	pub const Gain: Rep = Rep::from_percent(1);
@@ -115,6 +116,7 @@ impl pallet_task_registry::Config for Sim {
 	type Treasury = Treasury;
 	type MinBounty = ConstU64<MIN_BOUNTY>;
 	type WorkerBond = ConstU64<WORKER_BOND>;
+	type WorkerBondRatio = WorkerBondRatio;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<64>;

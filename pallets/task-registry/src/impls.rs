@@ -181,11 +181,32 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ReputationTooLow
 		);
 		ensure!(!WorkerSubmission::<T>::contains_key(task, &worker), Error::<T>::AlreadyCommitted);
-		ensure!(info.submissions < T::MaxSubmissionsPerTask::get(), Error::<T>::TooManySubmissions);
-		let bond = T::WorkerBond::get();
+		let committed = Self::all_submissions(task);
+		let displaced = if info.submissions < T::MaxSubmissionsPerTask::get() {
+			None
+		} else {
+			Some(Self::displaceable(&committed, &worker).ok_or(Error::<T>::TooManySubmissions)?)
+		};
+		let bond = Self::bond_for(info.bounty);
 		T::Escrow::hold(task, &worker, HoldReason::WorkerBond, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		let submission = SubmissionIndex(info.submissions);
+		if let Some((index, old)) = displaced {
+			T::Escrow::refund(task, &old.worker, HoldReason::WorkerBond, old.bond)?;
+			Submissions::<T>::remove(task, index);
+			WorkerSubmission::<T>::remove(task, &old.worker);
+			info.submissions = info.submissions.saturating_sub(1);
+			Self::deposit_event(Event::SubmissionDisplaced {
+				task,
+				submission: index,
+				worker: old.worker,
+				by: worker.clone(),
+			});
+		}
+		// Commit order; indices stay unique when a slot was taken over.
+		let submission = committed
+			.last()
+			.map(|(last, _)| SubmissionIndex(last.0.saturating_add(1)))
+			.unwrap_or(SubmissionIndex(0));
 		Submissions::<T>::insert(
 			task,
 			submission,
@@ -202,6 +223,30 @@ impl<T: Config> Pallet<T> {
 		Tasks::<T>::insert(task, info);
 		Self::deposit_event(Event::ModelCommitted { task, worker, submission });
 		Ok(())
+	}
+
+	/// The bond of a commitment to a task with `bounty`.
+	pub(crate) fn bond_for(bounty: BalanceOf<T>) -> BalanceOf<T> {
+		T::WorkerBond::get().max(T::WorkerBondRatio::get().mul_ceil(bounty))
+	}
+
+	/// The commitment a newcomer `worker` would take the slot of: the lowest worker reputation
+	/// (the latest of equals), if strictly below the newcomer's.
+	fn displaceable(
+		committed: &[(SubmissionIndex, Submission<T>)],
+		worker: &T::AccountId,
+	) -> Option<(SubmissionIndex, Submission<T>)> {
+		let reputation = |who: &T::AccountId| T::Reputation::reputation(who, Role::Worker);
+		let mut lowest: Option<(pouw_primitives::Reputation, &(SubmissionIndex, Submission<T>))> =
+			None;
+		for entry in committed {
+			let r = reputation(&entry.1.worker);
+			if lowest.is_none_or(|(low, _)| r <= low) {
+				lowest = Some((r, entry));
+			}
+		}
+		let (low, entry) = lowest?;
+		(reputation(worker) > low).then(|| entry.clone())
 	}
 
 	pub(crate) fn do_reveal_model(

@@ -29,7 +29,11 @@
 //!
 //! ## Terminology
 //!
-//! - **Bond**: [`Config::WorkerBond`], held per commitment; refunded to workers who revealed a
+//! - **Slots**: at most [`Config::MaxSubmissionsPerTask`] commitments; when they are full, a
+//!   worker with a higher reputation than the lowest committed one takes its slot (its bond
+//!   returned, [`Event::SubmissionDisplaced`]; ties keep the earlier commitment).
+//! - **Bond**: the larger of [`Config::WorkerBond`] and [`Config::WorkerBondRatio`] of the
+//!   bounty, held per commitment; refunded to workers who revealed a
 //!   valid model, slashed to the treasury otherwise.
 //! - **Due**: a task may be finalized once its evaluation window has passed, or earlier when its
 //!   outcome is already certain: no model revealed after the reveal window, or no test set after
@@ -128,9 +132,13 @@ pub mod pallet {
 		/// The least bounty a task may offer.
 		#[pallet::constant]
 		type MinBounty: Get<BalanceOf<Self>>;
-		/// The bond a worker holds per commitment.
+		/// The least bond a worker holds per commitment.
 		#[pallet::constant]
 		type WorkerBond: Get<BalanceOf<Self>>;
+		/// The bond as a share of the bounty, when that is more than [`Config::WorkerBond`]: a
+		/// richer task costs more to squat.
+		#[pallet::constant]
+		type WorkerBondRatio: Get<Perbill>;
 		/// The winner's share of the bounty.
 		#[pallet::constant]
 		type WinnerShare: Get<Perbill>;
@@ -343,6 +351,18 @@ pub mod pallet {
 			/// Why.
 			reason: FailureReason,
 		},
+		/// A task's slots were full and a worker with a higher reputation took the slot of the
+		/// lowest; the displaced worker's bond was returned.
+		SubmissionDisplaced {
+			/// The task.
+			task: TaskId,
+			/// The displaced submission.
+			submission: SubmissionIndex,
+			/// Its worker.
+			worker: T::AccountId,
+			/// The worker that took the slot.
+			by: T::AccountId,
+		},
 		/// A settled task's submissions and scores were removed after the retention period.
 		TaskPruned {
 			/// The task.
@@ -410,7 +430,8 @@ pub mod pallet {
 		ReputationTooLow,
 		/// The worker already committed to this task.
 		AlreadyCommitted,
-		/// [`Config::MaxSubmissionsPerTask`] commitments were already made.
+		/// [`Config::MaxSubmissionsPerTask`] commitments were already made, none by a worker with a
+		/// lower reputation than the caller's.
 		TooManySubmissions,
 		/// Not in the Reveal phase (after `submission_end`, until `reveal_end`).
 		NotRevealPhase,

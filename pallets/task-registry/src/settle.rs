@@ -237,12 +237,13 @@ impl<T: Config> Pallet<T> {
 		let mut winner: Option<(SubmissionIndex, Submission<T>, Score)> = None;
 		for (index, s, score) in &valid {
 			Self::return_bond(task, s);
-			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 			let meets = info.spec.min_score.is_none_or(|min| metric.meets(*score, min));
 			if !meets {
+				// Valid but not what the sponsor asked for: the bond back, no reputation.
 				Self::reject(task, *index, &s.worker, RejectionReason::BelowMinimum);
 				continue;
 			}
+			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 			// Ascending order: a later submission wins only when strictly better.
 			let better = match &winner {
 				None => true,

@@ -103,11 +103,7 @@ impl<T: Config> Pallet<T> {
 		scores: ScoresOf<T>,
 		salt: Salt,
 	) -> DispatchResult {
-		let (commit_end, evaluation_end) = Self::quorum_member(who, task)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
-		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
-		ensure!(!Self::has_revealed(task, who), Error::<T>::AlreadyRevealed);
+		let commitment = Self::revealable_commitment(who, task)?;
 		let metric = T::Tasks::metric(task).ok_or(Error::<T>::NotInEvaluation)?;
 		ensure!(
 			scores.iter().all(|(_, score)| score.is_none_or(|score| metric.in_range(score))),
@@ -132,6 +128,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The commitment `who` may now reveal for `task` (scores or the *unusable* verdict): a
+	/// quorum member, in the reveal window, that committed and has not revealed yet.
+	fn revealable_commitment(who: &T::AccountId, task: TaskId) -> Result<Hash256, DispatchError> {
+		let (commit_end, evaluation_end) = Self::quorum_member(who, task)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
+		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
+		ensure!(!Self::has_revealed(task, who), Error::<T>::AlreadyRevealed);
+		Ok(commitment)
+	}
+
 	fn has_revealed(task: TaskId, who: &T::AccountId) -> bool {
 		RevealedScores::<T>::contains_key(task, who)
 			|| ReportedUnusable::<T>::contains_key(task, who)
@@ -142,11 +149,7 @@ impl<T: Config> Pallet<T> {
 		task: TaskId,
 		salt: Salt,
 	) -> DispatchResult {
-		let (commit_end, evaluation_end) = Self::quorum_member(who, task)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now > commit_end && now <= evaluation_end, Error::<T>::RevealWindowClosed);
-		let commitment = ScoreCommitments::<T>::get(task, who).ok_or(Error::<T>::NotCommitted)?;
-		ensure!(!Self::has_revealed(task, who), Error::<T>::AlreadyRevealed);
+		let commitment = Self::revealable_commitment(who, task)?;
 		ensure!(unusable_commitment(&salt, who) == commitment, Error::<T>::CommitmentMismatch);
 		ReportedUnusable::<T>::insert(task, who, ());
 		Self::deposit_event(Event::TestSetReportedUnusable { task, who: who.clone() });

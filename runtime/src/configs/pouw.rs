@@ -99,6 +99,8 @@ impl pallet_verification::Config for Runtime {
 parameter_types! {
 	pub const MinBounty: Balance = UNIT;
 	pub const WorkerBond: Balance = 100 * MILLI_UNIT;
+	/// A commitment bonds 1 % of the bounty when that is more than [`WorkerBond`].
+	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	pub const TaskRetentionPeriod: BlockNumber = 7 * DAYS;
@@ -113,6 +115,7 @@ impl pallet_task_registry::Config for Runtime {
 	type Treasury = TreasuryAccount;
 	type MinBounty = MinBounty;
 	type WorkerBond = WorkerBond;
+	type WorkerBondRatio = WorkerBondRatio;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;

@@ -5,7 +5,7 @@
 use super::*;
 use crate::{Error, Event, FailureReason, TaskStatus};
 use pallet_escrow::Escrow as _;
-use pouw_primitives::{ReputationProvider, Role};
+use pouw_primitives::{ReputationProvider, ReputationRecorder, Role};
 
 /// The three evaluators of `ExtBuilder::default().evaluators(3)`: all of them are drawn.
 const A: AccountId = 20;
@@ -432,5 +432,73 @@ fn a_false_unusable_verdict_from_a_minority_is_penalised() {
 		assert_eq!(winner(task), Some(W1));
 		assert_eq!(staked(C), STAKE - STAKE / 10);
 		assert_eq!(staked(A), STAKE);
+	});
+}
+
+#[test]
+fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		// Eight fresh sybils take every slot.
+		let sybils: Vec<AccountId> = (12..20).collect();
+		for s in &sybils {
+			commit(task, *s);
+		}
+		// A newcomer at the same reputation cannot take a slot: ties keep the earlier.
+		assert_noop!(
+			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), task, [1; 32]),
+			Error::<Test>::TooManySubmissions
+		);
+		// A worker with a record takes the latest sybil's slot; that sybil's bond comes back.
+		for _ in 0..2 {
+			Reputation::record(&W1, Role::Worker, pouw_primitives::Outcome::Success);
+		}
+		commit(task, W1);
+		assert!(events().contains(&Event::SubmissionDisplaced {
+			task,
+			submission: SubmissionIndex(7),
+			worker: 19,
+			by: W1
+		}));
+		assert_eq!(free(19), INITIAL);
+		assert!(crate::WorkerSubmission::<Test>::get(task, 19).is_none());
+		assert_eq!(crate::WorkerSubmission::<Test>::get(task, W1), Some(SubmissionIndex(8)));
+		assert_eq!(crate::Tasks::<Test>::get(task).unwrap().submissions, 8);
+		// The displaced sybil may not come back at its old reputation.
+		assert_noop!(
+			TaskRegistry::commit_model(RuntimeOrigin::signed(19), task, [1; 32]),
+			Error::<Test>::TooManySubmissions
+		);
+	});
+}
+
+#[test]
+fn the_bond_grows_with_the_bounty() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = crate::NextTaskId::<Test>::get();
+		assert_ok!(TaskRegistry::create_task(
+			RuntimeOrigin::signed(SPONSOR),
+			spec(),
+			test_set_commitment(&TEST_HASH, &TEST_SALT),
+			500_000
+		));
+		commit(id, W1);
+		// 1 % of the bounty, above the floor of `BOND`.
+		assert_eq!(free(W1), INITIAL - 5_000);
+		assert_eq!(crate::Submissions::<Test>::get(id, SubmissionIndex(0)).unwrap().bond, 5_000);
+	});
+}
+
+#[test]
+fn a_model_below_the_sponsors_minimum_earns_no_reputation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut s = spec();
+		s.min_score = acc(0.8);
+		let task = to_evaluation_with(s, &[W1, W2]);
+		evaluate(task, |_| Some(vec![acc(0.9), acc(0.1)]));
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(winner(task), Some(W1));
+		assert_eq!(Reputation::reputation(&W2, Role::Worker), Rep::from_percent(50));
+		assert_eq!(free(W2), INITIAL, "a valid model keeps its bond");
 	});
 }

@@ -66,6 +66,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const MaxGate: Rep = Rep::from_percent(90);
 	pub const Neutral: Rep = Rep::from_percent(50);
 	pub const Gain: Rep = Rep::from_percent(1);
@@ -135,6 +136,7 @@ impl pallet_task_registry::Config for Test {
 	type Treasury = Treasury;
 	type MinBounty = ConstU64<1_000>;
 	type WorkerBond = ConstU64<BOND>;
+	type WorkerBondRatio = WorkerBondRatio;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<8>;
