@@ -93,8 +93,44 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
+	/// Defaults for a test runtime: `#[derive_impl(config_preludes::TestDefaultConfig)]` gives
+	/// neutral 50 %, +1 % per success, -3 % per failure, 5 % of the distance to neutral every
+	/// 10,000 blocks, and every role starting at neutral; override what a test needs.
+	pub mod config_preludes {
+		use super::*;
+		use frame::deps::frame_support::{derive_impl, parameter_types, register_default_impl};
+
+		/// The test defaults.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		parameter_types! {
+			/// 50 %.
+			pub const TestNeutral: Reputation = Reputation::from_percent(50);
+			/// 1 %.
+			pub const TestGain: Reputation = Reputation::from_percent(1);
+			/// 3 %.
+			pub const TestPenalty: Reputation = Reputation::from_percent(3);
+			/// 5 %.
+			pub const TestDecayPerPeriod: Reputation = Reputation::from_percent(5);
+		}
+
+		#[register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type InitialReputation = TestNeutral;
+			type Neutral = TestNeutral;
+			type SuccessGain = TestGain;
+			type FailurePenalty = TestPenalty;
+			type DecayPeriod = frame::traits::ConstU64<10_000>;
+			type DecayPerPeriod = TestDecayPerPeriod;
+			type WeightInfo = ();
+		}
+	}
+
 	/// Configuration of reputation.
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The initial reputation of an account never seen, per role.
 		type InitialReputation: InitialReputation;
@@ -113,6 +149,7 @@ pub mod pallet {
 
 		/// Length of a decay period in blocks; zero disables decay.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type DecayPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Fraction of the distance to neutral removed per period.

@@ -68,11 +68,6 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const MaxGate: Rep = Rep::from_percent(90);
-	pub const Neutral: Rep = Rep::from_percent(50);
-	pub const Gain: Rep = Rep::from_percent(1);
-	pub const Penalty: Rep = Rep::from_percent(3);
-	pub const DecayPeriod: u64 = 10_000;
-	pub const DecayPerPeriod: Rep = Rep::from_percent(5);
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
@@ -90,15 +85,8 @@ impl pallet_escrow::Config for Test {
 	type WeightInfo = ();
 }
 
-impl pallet_reputation::Config for Test {
-	type InitialReputation = Neutral;
-	type Neutral = Neutral;
-	type SuccessGain = Gain;
-	type FailurePenalty = Penalty;
-	type DecayPeriod = DecayPeriod;
-	type DecayPerPeriod = DecayPerPeriod;
-	type WeightInfo = ();
-}
+#[derive_impl(pallet_reputation::config_preludes::TestDefaultConfig)]
+impl pallet_reputation::Config for Test {}
 
 impl pallet_verification::Config for Test {
 	type Currency = Balances;

@@ -48,11 +48,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
-	pub const Neutral: Rep = Rep::from_percent(50);
-	pub const Gain: Rep = Rep::from_percent(1);
-	pub const Penalty: Rep = Rep::from_percent(3);
 	pub const DecayPeriod: u64 = 1_000;
-	pub const DecayPerPeriod: Rep = Rep::from_percent(5);
 	pub const MinEvaluatorStake: Balance = MIN_STAKE;
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
@@ -65,14 +61,9 @@ impl pallet_escrow::Config for Test {
 	type WeightInfo = ();
 }
 
+#[derive_impl(pallet_reputation::config_preludes::TestDefaultConfig)]
 impl pallet_reputation::Config for Test {
-	type InitialReputation = Neutral;
-	type Neutral = Neutral;
-	type SuccessGain = Gain;
-	type FailurePenalty = Penalty;
 	type DecayPeriod = DecayPeriod;
-	type DecayPerPeriod = DecayPerPeriod;
-	type WeightInfo = ();
 }
 
 thread_local! {
