@@ -115,6 +115,7 @@ impl pallet_task_registry::Config for Sim {
 	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<16>;
+	type MaxDrawsPerBlock = ConstU32<4>;
 	type MaxAutoFinalizePerBlock = ConstU32<8>;
 	type MaxPrunePerBlock = ConstU32<4>;
 	type RetentionPeriod = ConstU64<1_000>;

@@ -71,9 +71,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `task` from the per-block list `S` at `at`, and the entry itself once it is
 	/// empty (no empty lists are left in storage).
-	fn unlist<S>(at: BlockNumberFor<T>, task: TaskId)
+	fn unlist<S, Bound: Get<u32>>(at: BlockNumberFor<T>, task: TaskId)
 	where
-		S: StorageMapApi<BlockNumberFor<T>, BoundedVec<TaskId, T::MaxTasksPerBlock>>,
+		S: StorageMapApi<BlockNumberFor<T>, BoundedVec<TaskId, Bound>>,
 	{
 		S::mutate_exists(at, |entry| {
 			if let Some(list) = entry {
@@ -377,8 +377,8 @@ impl<T: Config> Pallet<T> {
 	/// Marks a task ended: no longer active, off the deadline list and the due queue, queued for
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
-		Self::unlist::<Deadlines<T>>(Self::deadline(&info.spec), task);
-		Self::unlist::<Draws<T>>(Self::draw_at(&info.spec), task);
+		Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(Self::deadline(&info.spec), task);
+		Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(Self::draw_at(&info.spec), task);
 		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
 		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);

@@ -47,7 +47,7 @@
 //! Calls: [`Pallet::create_task`], [`Pallet::cancel_task`], [`Pallet::commit_model`],
 //! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`].
 //! Hook: `on_initialize` draws the quorums of the tasks whose test-reveal window ended (at most
-//! [`Config::MaxTasksPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
+//! [`Config::MaxDrawsPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
 //! and prunes up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
 //! [`TaskInspector`] for the verification pallet.
 //!
@@ -161,6 +161,10 @@ pub mod pallet {
 		/// Upper bound of tasks whose evaluation window ends at the same block.
 		#[pallet::constant]
 		type MaxTasksPerBlock: Get<u32>;
+		/// Upper bound of quorums the hook draws in one block. Each draw reads the whole
+		/// evaluator pool, so this bound keeps the block's weight and proof size in budget.
+		#[pallet::constant]
+		type MaxDrawsPerBlock: Get<u32>;
 		/// Due tasks the hook finalizes per block.
 		#[pallet::constant]
 		type MaxAutoFinalizePerBlock: Get<u32>;
@@ -248,7 +252,7 @@ pub mod pallet {
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<TaskId, T::MaxTasksPerBlock>,
+		BoundedVec<TaskId, T::MaxDrawsPerBlock>,
 		OptionQuery,
 	>;
 
@@ -397,7 +401,7 @@ pub mod pallet {
 		TooManyOpenTasks,
 		/// [`Config::MaxTasksPerBlock`] tasks already end their evaluation at this block.
 		TooManyTasksEndingAtBlock,
-		/// [`Config::MaxTasksPerBlock`] tasks already have their quorum drawn at the block after
+		/// [`Config::MaxDrawsPerBlock`] tasks already have their quorum drawn at the block after
 		/// this task's test-reveal window.
 		TooManyDrawsAtBlock,
 		/// A phase is shorter than [`Config::MinPhaseBlocks`].

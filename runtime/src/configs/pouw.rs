@@ -123,6 +123,7 @@ impl pallet_task_registry::Config for Runtime {
 	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<16>;
+	type MaxDrawsPerBlock = ConstU32<2>;
 	type MaxAutoFinalizePerBlock = ConstU32<2>;
 	type MaxPrunePerBlock = ConstU32<4>;
 	type RetentionPeriod = TaskRetentionPeriod;

@@ -132,6 +132,7 @@ impl pallet_task_registry::Config for Test {
 	type MinQuorum = ConstU32<3>;
 	type MaxOpenTasks = ConstU32<8>;
 	type MaxTasksPerBlock = ConstU32<4>;
+	type MaxDrawsPerBlock = ConstU32<4>;
 	type MaxAutoFinalizePerBlock = MaxAutoFinalize;
 	type MaxPrunePerBlock = ConstU32<2>;
 	type RetentionPeriod = ConstU64<100>;
