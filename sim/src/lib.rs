@@ -342,8 +342,8 @@ impl World {
 			.collect();
 		let mut events = Vec::new();
 		let mut honest_tasks = Vec::new();
-		for round in 0..self.params.rounds {
-			let tasks = self.round(round, &mut events);
+		for _ in 0..self.params.rounds {
+			let tasks = self.round(&mut events);
 			honest_tasks.extend(tasks);
 		}
 		let balance = everyone.iter().map(|a| (*a, Balances::total_balance(a))).collect();
@@ -397,7 +397,7 @@ impl World {
 
 	/// One round: every sponsor posts a task, workers train and submit, evaluators score, the
 	/// hook settles. Returns the honest sponsors' tasks.
-	fn round(&self, round: u32, events: &mut Vec<RuntimeEvent>) -> Vec<TaskId> {
+	fn round(&self, events: &mut Vec<RuntimeEvent>) -> Vec<TaskId> {
 		let p = &self.population;
 		let now = System::block_number();
 		let spec = task_spec(now, 10);
@@ -520,7 +520,7 @@ impl World {
 						reports.push((*task, *who));
 						continue;
 					}
-					if let Some(scores) = self.scores_of(round, *task, *who, &revealed, unusable) {
+					if let Some(scores) = self.scores_of(*task, *who, &revealed, unusable) {
 						let _ = Verification::commit_scores(
 							RuntimeOrigin::signed(*who),
 							*task,
@@ -565,7 +565,6 @@ impl World {
 	/// What evaluator `who` reveals for `task`, or `None` when it stays silent.
 	fn scores_of(
 		&self,
-		_round: u32,
 		task: TaskId,
 		who: AccountId,
 		revealed: &[(SubmissionIndex, pallet_task_registry::Submission<Sim>)],
