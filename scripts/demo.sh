@@ -130,6 +130,19 @@ for who in Dave Eve Ferdie; do
 	spawn "evaluator-$who" "$POUW" evaluator run --suri "//$who" --data-dir "$RUN/$who" \
 		--stake 10 --tasks 1
 done
+# A task whose quorum the pool cannot fill yet is refused (NotEnoughEvaluators): the sponsor
+# posts once the three evaluators are registered.
+deadline=$(($(date +%s) + 180))
+for who in Dave Eve Ferdie; do
+	until grep -q "registered" "$LOGS/evaluator-$who.log"; do
+		if [ "$(date +%s)" -gt "$deadline" ]; then
+			echo "[demo] //$who did not register as an evaluator:" >&2
+			tail -n 20 "$LOGS/evaluator-$who.log" >&2
+			exit 1
+		fi
+		sleep 0.5
+	done
+done
 BOB_PORT=$(free_port)
 CHARLIE_PORT=$(free_port)
 SPONSOR_PORT=$(free_port)

@@ -42,7 +42,7 @@ mod spec;
 pub use bounded_collections::{BoundedVec, ConstU32};
 pub use ids::{SubmissionIndex, TaskId};
 pub use model::{Activation, ConvLayer, ModelSpec, ModelSpecError};
-pub use protocol::{QuorumError, QuorumManager, TaskInspector, Verdict};
+pub use protocol::{QuorumError, QuorumManager, SeedSource, TaskInspector, Verdict};
 pub use reputation::{Outcome, ReputationProvider, ReputationRecorder, Role};
 pub use score::{Metric, Score, ScoreError};
 pub use sp_arithmetic::Permill;

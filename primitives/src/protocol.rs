@@ -16,6 +16,10 @@ pub trait TaskInspector<BlockNumber> {
 
 	/// The metric a task is scored by; revealed scores must lie in its range.
 	fn metric(task: TaskId) -> Option<Metric>;
+
+	/// The block a task was posted at: evaluators who leave the pool after it still serve its
+	/// draw.
+	fn posted_at(task: TaskId) -> Option<BlockNumber>;
 }
 
 /// Why no quorum could be drawn.
@@ -54,10 +58,18 @@ pub struct Verdict<AccountId> {
 	pub penalised: Vec<AccountId>,
 }
 
+/// Where quorum seeds come from (the relay chain's randomness in the runtime).
+pub trait SeedSource {
+	/// 32 bytes for `subject` that nobody could know when the task was posted, or `None` where
+	/// this block has no such randomness (the registry then defers the draw).
+	fn seed(subject: &[u8]) -> Option<[u8; 32]>;
+}
+
 /// The evaluator side of a task (implemented by the verification pallet).
 pub trait QuorumManager<AccountId> {
 	/// Draws `size` distinct evaluators for `task`, weighted by stake times reputation, from the
-	/// eligible ones (registered, not leaving, reputation at least the minimum, not in
+	/// eligible ones (registered and active, or leaving since the task was posted; reputation at
+	/// least the minimum; a seat free; not in
 	/// `excluded`), deterministically from `seed`. Records the quorum.
 	fn draw_quorum(
 		task: TaskId,
@@ -65,6 +77,10 @@ pub trait QuorumManager<AccountId> {
 		size: u32,
 		excluded: &[AccountId],
 	) -> Result<Vec<AccountId>, QuorumError>;
+
+	/// How many evaluators a quorum posted now could be drawn from: active, reputation at least
+	/// the minimum, a seat free, not in `excluded`. A task asking for more is refused.
+	fn eligible(excluded: &[AccountId]) -> u32;
 
 	/// Aggregates the revealed scores for `submissions`, penalises evaluators who did not
 	/// commit or reveal or who are outliers, records reputation, frees the evaluators'

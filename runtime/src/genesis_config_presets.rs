@@ -5,7 +5,7 @@
 use crate::{
 	configs::TreasuryAccount, AccountId, BalancesConfig, CollatorSelectionConfig,
 	ParachainInfoConfig, PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, EXISTENTIAL_DEPOSIT,
+	SudoConfig, TaskRegistryConfig, EXISTENTIAL_DEPOSIT,
 };
 
 use alloc::{vec, vec::Vec};
@@ -33,6 +33,7 @@ fn testnet_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	id: ParaId,
+	allow_predictable_seed: bool,
 ) -> Value {
 	let mut balances: Vec<(AccountId, u128)> =
 		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
@@ -52,6 +53,7 @@ fn testnet_genesis(
 		},
 		polkadot_xcm: PolkadotXcmConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
 		sudo: SudoConfig { key: Some(root) },
+		task_registry: TaskRegistryConfig { allow_predictable_seed },
 	})
 }
 
@@ -65,6 +67,8 @@ fn local_testnet_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		PARACHAIN_ID.into(),
+		// On a relay chain the draw waits for real randomness.
+		false,
 	)
 }
 
@@ -74,6 +78,8 @@ fn development_config_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		PARACHAIN_ID.into(),
+		// The dev node's relay data is mocked and has no randomness: draw from the parent hash.
+		true,
 	)
 }
 

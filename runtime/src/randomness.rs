@@ -7,18 +7,21 @@
 //!
 //! Where the proof carries neither, or carries the dev node's mock of it (a dev chain's relay data
 //! is made up by cumulus' `MockValidationDataInherentDataProvider`, whose "randomness" is the para
-//! block number followed by 24 zero bytes), the seed falls back to the parent block hash:
-//! **predictable by the block author, for development only**. The source
-//! in use is visible through the `PouwApi::randomness_source` runtime API and a log line.
+//! block number followed by 24 zero bytes), there is no seed: the task registry defers the draw a
+//! block (at most `MaxDrawDelay`), unless the chain's genesis allows the parent-block-hash
+//! fallback (`taskRegistry.allowPredictableSeed`, set by the `development` preset only):
+//! **predictable by the block author, for development only**, and each use emits
+//! `TaskRegistry.PredictableSeedUsed`. The source in use is visible through the
+//! `PouwApi::randomness_source` runtime API and a log line.
 
-use crate::{BlockNumber, Hash, ParachainInfo, Runtime, System};
+use crate::{ParachainInfo, Runtime, System};
 use codec::{Decode, Encode};
 use polkadot_sdk::{
 	cumulus_pallet_parachain_system::{RelayChainStateProof, RelayStateProof, ValidationData},
 	cumulus_primitives_core::relay_chain::well_known_keys,
-	frame_support::traits::Randomness,
 	sp_io::hashing::blake2_256,
 };
+use pouw_primitives::SeedSource;
 use scale_info::TypeInfo;
 
 /// Where the quorum randomness comes from at this block.
@@ -28,8 +31,11 @@ pub enum RandomnessSource {
 	RelayBlock,
 	/// The relay chain's randomness of one epoch ago.
 	RelayEpoch,
-	/// The parent block hash: predictable, for development chains only.
+	/// The parent block hash: predictable, for development chains only (their genesis allows
+	/// it).
 	DevFallback,
+	/// None: draws wait for the next block (a chain whose genesis does not allow the fallback).
+	Unavailable,
 }
 
 /// Whether `value` is the dev node's mocked relay randomness: 8 bytes of a block number, then
@@ -69,20 +75,26 @@ impl RelayRandomness {
 		None
 	}
 
-	/// Which source [`Randomness::random`] uses at this block.
+	/// Which source a draw at this block uses.
 	pub fn source() -> RandomnessSource {
-		Self::relay_value().map(|(source, _)| source).unwrap_or(RandomnessSource::DevFallback)
+		match Self::relay_value() {
+			Some((source, _)) => source,
+			None if pallet_task_registry::PredictableSeedAllowed::<Runtime>::get() => {
+				RandomnessSource::DevFallback
+			},
+			None => RandomnessSource::Unavailable,
+		}
 	}
 }
 
-impl Randomness<Hash, BlockNumber> for RelayRandomness {
-	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+impl SeedSource for RelayRandomness {
+	fn seed(subject: &[u8]) -> Option<[u8; 32]> {
 		let now = System::block_number();
-		let (source, value) = Self::relay_value().unwrap_or_else(|| {
-			(RandomnessSource::DevFallback, System::parent_hash().to_fixed_bytes())
-		});
+		let value = Self::relay_value();
+		let source = value.map(|(source, _)| source).unwrap_or_else(Self::source);
 		log::info!(target: "runtime::pouw", "quorum randomness from {source:?} at block {now}");
-		(Hash::from(blake2_256(&(subject, value).encode())), now)
+		let (_, value) = value?;
+		Some(blake2_256(&(subject, value).encode()))
 	}
 }
 

@@ -52,11 +52,16 @@ pub enum Strategy {
 	/// 64 sybil workers (one with a 0.6 model, the rest junk) take every slot of every honest
 	/// task before the honest workers commit, and reveal, so their bonds come back.
 	SlotSquatter,
+	/// A sponsor with 4 evaluators posts tasks whose quorum (13) the pool fills only with them,
+	/// then its evaluators leave, so the draw fails after the workers revealed: the models are
+	/// public and the bounty comes back. When it cannot post such a task, it posts an honest
+	/// one (quorum 3).
+	FreeRidingSponsor,
 }
 
 impl Strategy {
 	/// Every strategy, in table order.
-	pub const ALL: [Strategy; 7] = [
+	pub const ALL: [Strategy; 8] = [
 		Strategy::Honest,
 		Strategy::ColludingOutOfRange,
 		Strategy::ColludingInRange,
@@ -64,6 +69,7 @@ impl Strategy {
 		Strategy::ReputationFarmer,
 		Strategy::GriefingSponsor,
 		Strategy::SlotSquatter,
+		Strategy::FreeRidingSponsor,
 	];
 
 	/// The row's name.
@@ -76,6 +82,7 @@ impl Strategy {
 			Strategy::ReputationFarmer => "reputation farmer, 8 sybils",
 			Strategy::GriefingSponsor => "griefing sponsor",
 			Strategy::SlotSquatter => "slot squatter, 64 sybils",
+			Strategy::FreeRidingSponsor => "free-riding sponsor",
 		}
 	}
 }
@@ -117,6 +124,9 @@ pub fn run(strategy: Strategy, params: Params) -> Row {
 	let mut attacker_reputation = 0i64;
 	for who in population.attackers() {
 		attacker_gain += attack.balance[&who] as i128 - baseline.balance[&who] as i128;
+		// Models made public to a sponsor are worth the bounty it offered for them.
+		let models = |o: &Outcome| o.models_received.get(&who).copied().unwrap_or(0) as i128;
+		attacker_gain += (models(&attack) - models(&baseline)) * BOUNTY as i128;
 		attacker_reputation += attack.reputation_change[&who];
 	}
 	let mut honest_loss = 0u128;
@@ -151,6 +161,8 @@ struct Population {
 const EVALUATOR_STAKE: Balance = 2 * MIN_STAKE;
 const BOUNTY: Balance = 100 * UNIT;
 const QUORUM: u32 = 3;
+/// The free-riding sponsor's quorum: more than the honest evaluators of its row (12).
+const FREE_RIDER_QUORUM: u32 = 13;
 /// How often an honest evaluator misses a task.
 const OFFLINE: f64 = 1.0 / 32.0;
 /// Blocks per phase.
@@ -166,7 +178,8 @@ impl Population {
 		let honest_evaluators = match strategy {
 			Strategy::ColludingOutOfRange
 			| Strategy::ColludingInRange
-			| Strategy::LazyEvaluator => 12,
+			| Strategy::LazyEvaluator
+			| Strategy::FreeRidingSponsor => 12,
 			_ => 18,
 		};
 		p.honest_evaluators = (20..20 + honest_evaluators).collect();
@@ -182,6 +195,10 @@ impl Population {
 				p.attacker_workers = (41..49).map(|w| (w, 0.10)).collect();
 			},
 			Strategy::GriefingSponsor => p.attacker_sponsor = Some(40),
+			Strategy::FreeRidingSponsor => {
+				p.attacker_sponsor = Some(40);
+				p.attacker_evaluators = (50..54).collect();
+			},
 			Strategy::SlotSquatter => {
 				p.attacker_workers =
 					(100..164).map(|w| (w, if w == 100 { 0.6 } else { 0.1 })).collect();
@@ -223,6 +240,8 @@ impl Population {
 /// What a finished run leaves.
 struct Outcome {
 	balance: BTreeMap<AccountId, Balance>,
+	/// Per sponsor, its tasks at whose end at least one model was public.
+	models_received: BTreeMap<AccountId, u32>,
 	reputation_change: BTreeMap<AccountId, i64>,
 	honest_slashed: u32,
 	honest_finalized: u32,
@@ -371,8 +390,15 @@ impl World {
 					.is_some_and(|i| i.status == pallet_task_registry::TaskStatus::Finalized)
 			})
 			.count() as u32;
+		let mut models_received = BTreeMap::new();
+		for (_, info) in pallet_task_registry::Tasks::<Sim>::iter() {
+			if info.revealed > 0 {
+				*models_received.entry(info.sponsor).or_insert(0u32) += 1;
+			}
+		}
 		Outcome {
 			balance,
+			models_received,
 			reputation_change,
 			honest_slashed,
 			honest_finalized,
@@ -443,14 +469,32 @@ impl World {
 				_ => (BOUNTY, honest_workers.clone()),
 			};
 			let task = pallet_task_registry::NextTaskId::<Sim>::get();
-			if TaskRegistry::create_task(
-				RuntimeOrigin::signed(sponsor),
-				spec.clone(),
-				commitment,
-				bounty,
-			)
-			.is_ok()
-			{
+			let mut posted = false;
+			if self.strategy == Strategy::FreeRidingSponsor {
+				let mut big = spec.clone();
+				big.quorum = FREE_RIDER_QUORUM;
+				posted = TaskRegistry::create_task(
+					RuntimeOrigin::signed(sponsor),
+					big,
+					commitment,
+					bounty,
+				)
+				.is_ok();
+				if posted && self.attacking {
+					for who in &p.attacker_evaluators {
+						let _ = Verification::unregister_evaluator(RuntimeOrigin::signed(*who));
+					}
+				}
+			}
+			posted = posted
+				|| TaskRegistry::create_task(
+					RuntimeOrigin::signed(sponsor),
+					spec.clone(),
+					commitment,
+					bounty,
+				)
+				.is_ok();
+			if posted {
 				tasks.push((task, sponsor, workers));
 			}
 		}
@@ -585,6 +629,10 @@ impl World {
 				return None;
 			}
 			return Some(honest_scores());
+		}
+		if self.strategy == Strategy::FreeRidingSponsor {
+			// Its evaluators left to fail the draw; drawn anyway, they have nothing to gain.
+			return None;
 		}
 		let friend: Vec<AccountId> = p.attacker_workers.iter().map(|(w, _)| *w).collect();
 		if matches!(self.strategy, Strategy::ColludingOutOfRange | Strategy::ColludingInRange) {

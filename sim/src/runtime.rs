@@ -1,7 +1,7 @@
 //! The simulated chain: the real balances, escrow, reputation, verification and task-registry
 //! pallets, configured with the production runtime's ratios (in a smaller unit).
 
-use frame::{deps::frame_support::traits::Randomness, testing_prelude::*};
+use frame::testing_prelude::*;
 use polkadot_sdk::pallet_balances;
 use pouw_primitives::Reputation as Rep;
 
@@ -83,7 +83,7 @@ impl pallet_verification::Config for Sim {
 	type MaxSubmissionsPerTask = ConstU32<64>;
 	type ScoreTolerance = ConstU64<TOLERANCE>;
 	type OutlierSlash = OutlierSlash;
-	type UnbondingPeriod = ConstU64<100>;
+	type UnbondingPeriod = ConstU64<100_000>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_task_registry::benchmarking::VerificationBenchmarkHelper<Sim>;
@@ -91,10 +91,9 @@ impl pallet_verification::Config for Sim {
 
 /// The simulated relay-chain randomness: [`RandomSeed`] mixed with the subject.
 pub struct SimRandomness;
-impl Randomness<H256, u64> for SimRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		let seed = RandomSeed::get();
-		(H256::from(blake2_256(&(seed, subject).encode())), System::block_number())
+impl pouw_primitives::SeedSource for SimRandomness {
+	fn seed(subject: &[u8]) -> Option<[u8; 32]> {
+		Some(blake2_256(&(RandomSeed::get(), subject).encode()))
 	}
 }
 
@@ -121,6 +120,7 @@ impl pallet_task_registry::Config for Sim {
 	type RetentionPeriod = ConstU64<1_000>;
 	type MaxLineageDepth = ConstU32<16>;
 	type MinPhaseBlocks = ConstU64<4>;
+	type MaxDrawDelay = ConstU64<2>;
 	type MaxTaskDuration = ConstU64<100_000>;
 	type MaxOpenTasksPerSponsor = ConstU32<16>;
 	type MaxMinWorkerReputation = MaxGate;

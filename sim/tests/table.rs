@@ -1,5 +1,5 @@
 //! The small-seed simulation of `scripts/test.sh`: the rows protocol v2 closes must stay closed.
-//! The rows still open (a colluding majority of a quorum, the griefing sponsor) are printed,
+//! The rows still open (a colluding majority of a quorum, the slot squatter) are printed,
 //! not asserted: see the README's table and issue 15.
 
 use pouw_sim::{run, table, Params, Strategy};
@@ -41,4 +41,10 @@ fn a_griefing_sponsor_pays_and_slashes_nobody() {
 	let row = run(Strategy::GriefingSponsor, PARAMS);
 	assert!(row.attacker_gain <= 0, "{}", table(std::slice::from_ref(&row)));
 	assert_eq!(row.attacker_reputation.signum(), -1, "{}", table(std::slice::from_ref(&row)));
+}
+
+#[test]
+fn a_sponsor_whose_evaluators_leave_gets_no_free_models() {
+	let row = run(Strategy::FreeRidingSponsor, PARAMS);
+	assert!(row.attacker_gain <= 0, "{}", table(std::slice::from_ref(&row)));
 }

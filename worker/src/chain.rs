@@ -178,6 +178,8 @@ pub enum FailureReason {
 	NoAgreement,
 	/// A majority of the quorum reported the test set unusable.
 	TestSetUnusable,
+	/// No block up to the draw delay had unpredictable randomness.
+	NoRandomness,
 }
 
 /// The revealed test set.

@@ -71,16 +71,19 @@ fn model_hash(i: u32) -> Hash256 {
 	(b"model", i).using_encoded(blake2_256)
 }
 
-/// Creates a task and has `s` workers commit; returns the task, sponsor and workers.
-fn task_with_commitments<T: Config>(
+/// Creates a task (registering evaluators enough for its quorum first) and has `s` workers
+/// commit; returns the task, sponsor and workers.
+fn task_with_commitments<T: Config + pallet_verification::Config>(
 	s: u32,
 	quorum: u32,
 ) -> Result<(TaskId, T::AccountId, Vec<T::AccountId>), BenchmarkError> {
 	let sponsor = funded::<T>("sponsor", 0);
 	let task = NextTaskId::<T>::get();
+	let spec = spec::<T>(quorum, None);
+	evaluators::<T>(spec.quorum)?;
 	Pallet::<T>::do_create_task(
 		sponsor.clone(),
-		spec::<T>(quorum, None),
+		spec,
 		test_set_commitment(&TEST_HASH, &TEST_SALT),
 		T::MinBounty::get().saturating_mul(100u32.into()),
 	)?;

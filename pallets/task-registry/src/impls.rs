@@ -1,17 +1,15 @@
 //! The calls' logic, phases, lineage, the block hook and the invariants.
 
 use crate::{
-	pallet::*, BalanceOf, Phase, RevealedModel, Submission, TaskInfo, TaskStatus, TestSet,
-	WeightInfo,
+	pallet::*, BalanceOf, FailureReason, Phase, RevealedModel, Submission, TaskInfo, TaskStatus,
+	TestSet, WeightInfo,
 };
 use alloc::vec::Vec;
-use frame::{
-	deps::frame_support::storage::StorageMap as StorageMapApi, prelude::*, traits::Randomness,
-};
+use frame::{deps::frame_support::storage::StorageMap as StorageMapApi, prelude::*};
 use pallet_escrow::{Escrow, HoldReason};
 use pouw_primitives::{
 	commitment::{model_commitment, test_set_commitment},
-	Hash256, QuorumError, QuorumManager, ReputationProvider, Role, Salt, SpecError,
+	Hash256, QuorumError, QuorumManager, ReputationProvider, Role, Salt, SeedSource, SpecError,
 	SubmissionIndex, TaskId, TaskInspector, TaskSpec, Uri,
 };
 
@@ -107,6 +105,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(active < T::MaxOpenTasks::get(), Error::<T>::TooManyOpenTasks);
 		let sponsored = SponsorTasks::<T>::get(&sponsor).unwrap_or(0);
 		ensure!(sponsored < T::MaxOpenTasksPerSponsor::get(), Error::<T>::TooManyTasksForSponsor);
+		// A quorum the pool cannot fill now would fail its draw after the models are public
+		// and hand the sponsor its bounty back: free models. (Evaluators who leave later still
+		// serve this task's draw.)
+		ensure!(
+			T::Verification::eligible(core::slice::from_ref(&sponsor)) >= spec.quorum,
+			Error::<T>::NotEnoughEvaluators
+		);
 		let parent_model = match spec.parent {
 			None => None,
 			Some(parent) => {
@@ -286,11 +291,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The quorum seed: the runtime's randomness for a subject naming the task, hashed with the
-	/// task id.
-	pub(crate) fn quorum_seed(task: TaskId) -> [u8; 32] {
+	/// task id. Where this block has none: the parent block hash if the chain allows that
+	/// predictable fallback (emitting [`Event::PredictableSeedUsed`]), else `None`.
+	pub(crate) fn quorum_seed(task: TaskId) -> Option<[u8; 32]> {
 		let subject = (b"pouw/quorum", task).encode();
-		let (random, _) = T::Randomness::random(&subject);
-		(random, task).using_encoded(blake2_256)
+		let random = match T::Randomness::seed(&subject) {
+			Some(random) => random,
+			None if PredictableSeedAllowed::<T>::get() => {
+				Self::deposit_event(Event::PredictableSeedUsed { task });
+				(frame_system::Pallet::<T>::parent_hash(), &subject).using_encoded(blake2_256)
+			},
+			None => return None,
+		};
+		Some((random, task).using_encoded(blake2_256))
 	}
 
 	pub(crate) fn do_reveal_test_set(
@@ -349,15 +362,33 @@ impl<T: Config> Pallet<T> {
 		for (_, submission) in Submissions::<T>::iter_prefix(task) {
 			excluded.push(submission.worker);
 		}
-		let drawn = T::Verification::draw_quorum(
-			task,
-			Self::quorum_seed(task),
-			info.spec.quorum,
-			&excluded,
-		);
+		let Some(seed) = Self::quorum_seed(task) else {
+			Self::defer_draw(task, info);
+			return;
+		};
+		let drawn = T::Verification::draw_quorum(task, seed, info.spec.quorum, &excluded);
 		if let Err(QuorumError::NotEnoughEvaluators { .. } | QuorumError::BadQuorumSize) = drawn {
-			let _ = Self::fail_not_enough_evaluators(task, info);
+			let _ = Self::fail_with_refunds(task, info, FailureReason::NotEnoughEvaluators);
 		}
+	}
+
+	/// No randomness at this block: the draw moves to the next block with room, at most
+	/// [`Config::MaxDrawDelay`] blocks after its own; past that the task fails with refunds.
+	fn defer_draw(task: TaskId, info: TaskInfo<T>) {
+		let now = Self::now();
+		let last = Self::draw_at(&info.spec).saturating_add(T::MaxDrawDelay::get());
+		let mut at = now.saturating_add(One::one());
+		while at <= last {
+			let listed = Draws::<T>::try_mutate(at, |draws| {
+				draws.get_or_insert_with(Default::default).try_push(task)
+			});
+			if listed.is_ok() {
+				Self::deposit_event(Event::DrawDeferred { task, to: at });
+				return;
+			}
+			at = at.saturating_add(One::one());
+		}
+		let _ = Self::fail_with_refunds(task, info, FailureReason::NoRandomness);
 	}
 
 	/// Whether a task may be settled now.
@@ -378,7 +409,13 @@ impl<T: Config> Pallet<T> {
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
 		Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(Self::deadline(&info.spec), task);
-		Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(Self::draw_at(&info.spec), task);
+		let first_draw = Self::draw_at(&info.spec);
+		let mut at = first_draw;
+		while at <= first_draw.saturating_add(T::MaxDrawDelay::get()) {
+			// A deferred draw may be listed at a later block.
+			Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(at, task);
+			at = at.saturating_add(One::one());
+		}
 		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
 		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
@@ -570,5 +607,9 @@ impl<T: Config> TaskInspector<BlockNumberFor<T>> for Pallet<T> {
 
 	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
 		Tasks::<T>::get(task).map(|info| info.spec.metric)
+	}
+
+	fn posted_at(task: TaskId) -> Option<BlockNumberFor<T>> {
+		Tasks::<T>::get(task).map(|info| info.created_at)
 	}
 }

@@ -15,7 +15,12 @@
 //! hold, then reveal it. The sponsor reveals the test set; at the first block after the
 //! test-reveal window the block hook has the verification pallet draw the evaluator quorum from a
 //! seed out of [`Config::Randomness`] mixed with the task id (a fixed height, so when the sponsor
-//! reveals cannot move the seed), and the score-commit window begins.
+//! reveals cannot move the seed), and the score-commit window begins. A block without
+//! unpredictable randomness defers the draw a block, at most [`Config::MaxDrawDelay`] blocks
+//! ([`Event::DrawDeferred`], then [`FailureReason::NoRandomness`]); only a chain whose genesis
+//! sets [`PredictableSeedAllowed`] (a dev chain) draws from the parent block hash instead
+//! ([`Event::PredictableSeedUsed`]). A task whose quorum the evaluator pool cannot fill when it
+//! is posted is refused ([`Error::NotEnoughEvaluators`]).
 //! Evaluators score every revealed model; when the evaluation window has passed, the task is
 //! finalized by anyone ([`Pallet::finalize_task`]) or by the block hook (a bounded number per
 //! block): the best median meeting the task's minimum wins [`Config::WinnerShare`] of the bounty,
@@ -89,11 +94,11 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use frame::{prelude::*, token::fungible, traits::Randomness};
+use frame::{prelude::*, token::fungible};
 use pallet_escrow::Escrow;
 use pouw_primitives::{
-	Hash256, QuorumManager, ReputationProvider, ReputationRecorder, Salt, SubmissionIndex, TaskId,
-	TaskSpec, Uri,
+	Hash256, QuorumManager, ReputationProvider, ReputationRecorder, Salt, SeedSource,
+	SubmissionIndex, TaskId, TaskSpec, Uri,
 };
 
 /// The balance type of the bounty and bond currency.
@@ -124,7 +129,14 @@ pub mod pallet {
 		/// Draws quorums and aggregates scores.
 		type Verification: QuorumManager<Self::AccountId>;
 		/// The randomness the quorum seed comes from (relay-chain randomness in the runtime).
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// Where a block has none, the draw waits (see [`Config::MaxDrawDelay`]), unless the
+		/// chain's genesis allowed the predictable fallback ([`PredictableSeedAllowed`]).
+		type Randomness: SeedSource;
+		/// The most blocks a draw waits for randomness after its block; then the task fails
+		/// with [`FailureReason::NoRandomness`] and everything is refunded. Below
+		/// [`Config::MinPhaseBlocks`], so the score-commit window keeps most of its length.
+		#[pallet::constant]
+		type MaxDrawDelay: Get<BlockNumberFor<Self>>;
 		/// The account that receives the treasury's share.
 		#[pallet::constant]
 		type Treasury: Get<Self::AccountId>;
@@ -256,6 +268,12 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Whether a block without unpredictable randomness may seed a draw from the parent block
+	/// hash, which its author can predict: set at genesis, for development chains only; each use
+	/// emits [`Event::PredictableSeedUsed`].
+	#[pallet::storage]
+	pub type PredictableSeedAllowed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	/// Each sponsor's number of active tasks.
 	#[pallet::storage]
 	pub type SponsorTasks<T: Config> =
@@ -269,6 +287,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneQueue<T: Config> =
 		StorageValue<_, BoundedVec<(BlockNumberFor<T>, TaskId), T::MaxOpenTasks>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame::prelude::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Allow the predictable draw seed (development chains only).
+		pub allow_predictable_seed: bool,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			PredictableSeedAllowed::<T>::put(self.allow_predictable_seed);
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -367,6 +401,20 @@ pub mod pallet {
 			/// The worker that took the slot.
 			by: T::AccountId,
 		},
+		/// This block had no unpredictable randomness, and the chain allows the predictable
+		/// fallback (a development chain): the task's quorum was drawn from the parent block
+		/// hash, which the block author could predict.
+		PredictableSeedUsed {
+			/// The task.
+			task: TaskId,
+		},
+		/// This block had no unpredictable randomness: the task's draw waits for the next block.
+		DrawDeferred {
+			/// The task.
+			task: TaskId,
+			/// The block the draw is tried again at.
+			to: BlockNumberFor<T>,
+		},
 		/// A settled task's submissions and scores were removed after the retention period.
 		TaskPruned {
 			/// The task.
@@ -412,6 +460,9 @@ pub mod pallet {
 		TooManyTasksForSponsor,
 		/// The minimum worker reputation is above [`Config::MaxMinWorkerReputation`].
 		WorkerReputationGateTooHigh,
+		/// Fewer evaluators than the quorum are eligible now (active, reputation at least the
+		/// minimum, a seat free; the sponsor does not count).
+		NotEnoughEvaluators,
 		/// The parent task does not exist.
 		UnknownParent,
 		/// The parent task is not finalized with a winner.
@@ -481,6 +532,10 @@ pub mod pallet {
 				T::MaxAutoFinalizePerBlock::get() > 0,
 				"MaxAutoFinalizePerBlock must be positive"
 			);
+			assert!(
+				T::MaxDrawDelay::get() < T::MinPhaseBlocks::get(),
+				"MaxDrawDelay must be below MinPhaseBlocks"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -501,12 +556,16 @@ pub mod pallet {
 		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
 		///   [`Error::BountyTooLow`], [`Error::TooManyOpenTasks`], [`Error::PhaseTooShort`],
 		///   [`Error::TaskTooLong`], [`Error::TooManyTasksForSponsor`],
-		///   [`Error::WorkerReputationGateTooHigh`], [`Error::TooManyTasksEndingAtBlock`],
+		///   [`Error::WorkerReputationGateTooHigh`], [`Error::NotEnoughEvaluators`],
+		///   [`Error::TooManyTasksEndingAtBlock`],
 		///   [`Error::TooManyDrawsAtBlock`], [`Error::UnknownParent`],
 		///   [`Error::ParentNotFinalized`], [`Error::InsufficientBalance`].
-		/// - Complexity: O(1) (bounded spec).
+		/// - Complexity: O(P) in the evaluator pool, counted for [`Error::NotEnoughEvaluators`].
+		///   Until the benchmarks are rerun, the count is charged as the measured
+		///   `reveal_test_set(1)`, which read the whole pool for its draw.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_task())]
+		#[pallet::weight(T::WeightInfo::create_task()
+			.saturating_add(T::WeightInfo::reveal_test_set(1)))]
 		pub fn create_task(
 			origin: OriginFor<T>,
 			spec: TaskSpec<BlockNumberFor<T>>,

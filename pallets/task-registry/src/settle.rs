@@ -161,20 +161,20 @@ impl<T: Config> Pallet<T> {
 		revealers
 	}
 
-	/// Too few evaluators at the test-set reveal: refunds, but unrevealed bonds are forfeit.
-	/// No quorum validated any model, so no worker gains reputation.
-	pub(crate) fn fail_not_enough_evaluators(task: TaskId, info: TaskInfo<T>) -> DispatchResult {
+	/// The draw could not happen (too few evaluators, or no randomness): the bounty and the
+	/// revealers' bonds are refunded, unrevealed bonds forfeit. No quorum validated any model,
+	/// so no worker gains reputation.
+	pub(crate) fn fail_with_refunds(
+		task: TaskId,
+		info: TaskInfo<T>,
+		reason: FailureReason,
+	) -> DispatchResult {
 		let submissions = Self::all_submissions(task);
 		let revealers = Self::settle_non_revealers(task, &submissions);
 		for (_, s) in &revealers {
 			Self::return_bond(task, s);
 		}
-		Self::close(
-			task,
-			info,
-			TaskStatus::Failed(FailureReason::NotEnoughEvaluators),
-			&submissions,
-		)
+		Self::close(task, info, TaskStatus::Failed(reason), &submissions)
 	}
 
 	/// Settles a due task (or one whose test-set reveal found no model revealed).

@@ -66,6 +66,10 @@ pub enum FailureReason {
 	/// hash mismatch or the wrong shape): the sponsor is at fault. The reporters were paid the
 	/// evaluators' share, the rest of the bounty was split among the workers who revealed.
 	TestSetUnusable,
+	/// No block up to [`crate::Config::MaxDrawDelay`] after the draw block had unpredictable
+	/// randomness (a fault of the chain, nobody's doing): the bounty and the revealers' bonds
+	/// were refunded.
+	NoRandomness,
 }
 
 /// Why a submission did not win (in [`crate::Event::SubmissionRejected`]).

@@ -42,13 +42,20 @@ mod benchmarks {
 		let who = pool.last().cloned().ok_or(BenchmarkError::Stop("empty pool"))?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
-		assert!(!Pool::<T>::get().contains(&who));
+		// It stays in the pool until it withdraws.
+		assert!(matches!(
+			Evaluators::<T>::get(&who).map(|info| info.status),
+			Some(EvaluatorStatus::Leaving { .. })
+		));
 		Ok(())
 	}
 
 	#[benchmark]
 	fn withdraw_stake() -> Result<(), BenchmarkError> {
-		let who = registered::<T>(1).pop().ok_or(BenchmarkError::Stop("empty pool"))?;
+		// Worst case: the last of a full pool leaves it.
+		let who = registered::<T>(T::MaxEvaluators::get())
+			.pop()
+			.ok_or(BenchmarkError::Stop("empty pool"))?;
 		Pallet::<T>::do_unregister(&who)?;
 		let later =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
@@ -56,6 +63,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Evaluators::<T>::contains_key(&who));
+		assert!(!Pool::<T>::get().contains(&who));
 		Ok(())
 	}
 

@@ -46,7 +46,8 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		info.status = EvaluatorStatus::Leaving { since: now };
 		Evaluators::<T>::insert(who, info);
-		Pool::<T>::mutate(|pool| pool.retain(|member| member != who));
+		// It stays in the pool, drawable only for the tasks posted before it left, until it
+		// withdraws: its own evaluators leaving cannot let a sponsor escape a draw.
 		Self::deposit_event(Event::EvaluatorUnregistered {
 			who: who.clone(),
 			unbonds_at: now.saturating_add(T::UnbondingPeriod::get()),
@@ -67,6 +68,7 @@ impl<T: Config> Pallet<T> {
 			T::Escrow::unstake(who, amount)?;
 		}
 		Evaluators::<T>::remove(who);
+		Pool::<T>::mutate(|pool| pool.retain(|member| member != who));
 		Self::deposit_event(Event::StakeWithdrawn { who: who.clone(), amount });
 		Ok(())
 	}
@@ -253,6 +255,32 @@ impl<T: Config> Pallet<T> {
 		seats.saturated_into()
 	}
 
+	/// The evaluators a quorum of a task posted at `posted` may be drawn from, with their draw
+	/// weights: in the pool and active, or leaving since the task was posted (`None`: a task
+	/// posted now, so active only); reputation at least the minimum; a seat free; not excluded.
+	fn candidates(
+		excluded: &[T::AccountId],
+		posted: Option<BlockNumberFor<T>>,
+	) -> Vec<(T::AccountId, u128)> {
+		let minimum = T::MinEvaluatorReputation::get();
+		Pool::<T>::get()
+			.into_iter()
+			.filter(|who| !excluded.contains(who))
+			.filter(|who| match Evaluators::<T>::get(who).map(|info| info.status) {
+				Some(EvaluatorStatus::Active) => true,
+				Some(EvaluatorStatus::Leaving { since }) => posted.is_some_and(|at| since >= at),
+				None => false,
+			})
+			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
+			.filter(Self::has_free_seat)
+			.map(|who| {
+				let weight = Self::draw_weight(&who);
+				(who, weight)
+			})
+			.filter(|(_, weight)| *weight > 0)
+			.collect()
+	}
+
 	/// Whether `who` has a seat free for one more quorum.
 	fn has_free_seat(who: &T::AccountId) -> bool {
 		let taken = Evaluators::<T>::get(who).map(|info| info.assignments).unwrap_or(u32::MAX);
@@ -285,9 +313,10 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::btree_map::BTreeMap;
 		let pool = Pool::<T>::get();
 		for member in pool.iter() {
-			let info =
-				Evaluators::<T>::get(member).ok_or("verification: pool member not registered")?;
-			ensure!(info.status == EvaluatorStatus::Active, "verification: leaving member in pool");
+			ensure!(
+				Evaluators::<T>::contains_key(member),
+				"verification: pool member not registered"
+			);
 		}
 		let mut pending: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (task, quorum) in Quorums::<T>::iter() {
@@ -317,9 +346,8 @@ impl<T: Config> Pallet<T> {
 				pending.get(&who).copied().unwrap_or(0) == info.assignments,
 				"verification: assignments differ from pending quorums"
 			);
-			if info.status == EvaluatorStatus::Active {
-				ensure!(pool.contains(&who), "verification: active evaluator not in pool");
-			}
+			// Leaving evaluators stay in the pool until they withdraw.
+			ensure!(pool.contains(&who), "verification: registered evaluator not in pool");
 		}
 		Ok(())
 	}
@@ -335,18 +363,8 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		if size == 0 || size > T::MaxQuorum::get() {
 			return Err(QuorumError::BadQuorumSize);
 		}
-		let minimum = T::MinEvaluatorReputation::get();
-		let mut candidates: Vec<(T::AccountId, u128)> = Pool::<T>::get()
-			.into_iter()
-			.filter(|who| !excluded.contains(who))
-			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
-			.filter(Self::has_free_seat)
-			.map(|who| {
-				let weight = Self::draw_weight(&who);
-				(who, weight)
-			})
-			.filter(|(_, weight)| *weight > 0)
-			.collect();
+		let posted = T::Tasks::posted_at(task);
+		let mut candidates = Self::candidates(excluded, posted);
 		let eligible = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
 		if eligible < size {
 			return Err(QuorumError::NotEnoughEvaluators { eligible });
@@ -380,6 +398,10 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		let drawn = members.to_vec();
 		Quorums::<T>::insert(task, Quorum { members, seed, concluded: false });
 		Ok(drawn)
+	}
+
+	fn eligible(excluded: &[T::AccountId]) -> u32 {
+		u32::try_from(Self::candidates(excluded, None).len()).unwrap_or(u32::MAX)
 	}
 
 	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<T::AccountId> {

@@ -14,8 +14,10 @@
 //!
 //! ## Terminology
 //!
-//! - **Eligible evaluator**: registered, not leaving, stake on hold, reputation at least
-//!   [`Config::MinEvaluatorReputation`], and neither the task's sponsor nor one of its workers.
+//! - **Eligible evaluator**: registered and active, or leaving since the task was posted (it
+//!   still serves the tasks posted before it left); stake on hold, a seat free, reputation at
+//!   least [`Config::MinEvaluatorReputation`], and neither the task's sponsor nor one of its
+//!   workers.
 //! - **Score**: a fixed-point metric value ([`Score`]), or `None` for a submission the evaluator
 //!   found invalid (weights that do not download, match their hash or fit the model spec).
 //! - **Median**: of the `Some` scores; with an even count, the floor of the mean of the two
@@ -34,20 +36,24 @@
 //!
 //! Calls:
 //! - [`Pallet::register_evaluator`]: stake (or add stake) and join the pool.
-//! - [`Pallet::unregister_evaluator`]: leave the pool; the stake stays on hold.
+//! - [`Pallet::unregister_evaluator`]: leave; the stake stays on hold and the evaluator can still
+//!   be drawn for the tasks posted before (the runtime's unbonding period is at least the
+//!   longest task, so every such draw happens before it can withdraw).
 //! - [`Pallet::withdraw_stake`]: after [`Config::UnbondingPeriod`], and once every task the
-//!   evaluator was drawn into is settled, the stake comes back.
+//!   evaluator was drawn into is settled, the stake comes back and it leaves the pool.
 //! - [`Pallet::commit_scores`], [`Pallet::reveal_scores`]: drawn evaluators only.
 //! - [`Pallet::reveal_unusable`]: a drawn evaluator's verdict *test set unusable* instead of
 //!   scores (committed with `unusable_commitment`); a strict majority of the drawn quorum ends
 //!   the task with the sponsor at fault.
 //!
-//! [`QuorumManager`] for the task registry: `draw_quorum`, `conclude`, `prune`.
+//! [`QuorumManager`] for the task registry: `draw_quorum`, `eligible` (the creation check),
+//! `conclude`, `prune`.
 //!
 //! ## Invariants
 //!
 //! Checked by `do_try_state`:
-//! 1. Every pool member is registered and active; every registered evaluator has a stake.
+//! 1. The pool holds exactly the registered evaluators (active and leaving); every registered
+//!    evaluator has a stake.
 //! 2. Every evaluator's `assignments` equals the number of unconcluded quorums it is in.
 //! 3. Revealed scores and score commitments exist only for quorum members.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -239,7 +245,8 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// The evaluators that can be drawn (registered and active), in registration order.
+	/// Every registered evaluator, in registration order: the active ones, and the leaving ones
+	/// until they withdraw (drawable only for tasks posted before they left).
 	#[pallet::storage]
 	pub type Pool<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxEvaluators>, ValueQuery>;
@@ -380,7 +387,7 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The stake is below the minimum.
 		StakeTooLow,
-		/// The evaluator pool is full.
+		/// The evaluator pool (active and leaving evaluators until they withdraw) is full.
 		PoolFull,
 		/// The caller is not a registered evaluator.
 		NotRegistered,
@@ -442,7 +449,9 @@ pub mod pallet {
 		}
 
 		/// Leave the pool. The stake stays on hold (and slashable for pending tasks) until
-		/// [`Pallet::withdraw_stake`].
+		/// [`Pallet::withdraw_stake`]; until then the evaluator can still be drawn for the tasks
+		/// posted before it left (so a sponsor's own evaluators cannot leave to fail its draw),
+		/// never for later ones. The runtime's unbonding period is at least the longest task.
 		///
 		/// - Origin: signed, a registered active evaluator.
 		/// - Emits [`Event::EvaluatorUnregistered`].
@@ -462,9 +471,12 @@ pub mod pallet {
 		/// - Emits [`Event::StakeWithdrawn`].
 		/// - Errors: [`Error::NotRegistered`], [`Error::NotLeaving`], [`Error::StillUnbonding`],
 		///   [`Error::StillAssigned`].
-		/// - Complexity: O(1).
+		/// - Complexity: O(P): the evaluator leaves the pool here. Charged as the measured
+		///   withdrawal plus the measured pool removal of `unregister_evaluator`, which did it
+		///   before.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::withdraw_stake())]
+		#[pallet::weight(T::WeightInfo::withdraw_stake()
+			.saturating_add(T::WeightInfo::unregister_evaluator(T::MaxEvaluators::get())))]
 		pub fn withdraw_stake(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_withdraw(&who)

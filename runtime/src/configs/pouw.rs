@@ -63,17 +63,22 @@ pub type MaxSubmissionsPerTask = ConstU32<64>;
 /// Upper bound of a quorum (shared by the registry and verification).
 pub type MaxQuorum = ConstU32<16>;
 
+/// A task runs at most 30 days from creation to the end of its evaluation.
+const MAX_TASK_DURATION: BlockNumber = 30 * DAYS;
+
 parameter_types! {
 	pub const MinEvaluatorStake: Balance = 10 * UNIT;
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	/// 0.005 of the metric (`Score` has 9 decimals).
 	pub const ScoreTolerance: u64 = 5_000_000;
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
-	pub const EvaluatorUnbondingPeriod: BlockNumber = DAYS;
+	/// As long as the longest task: a leaving evaluator still serves the draws of the tasks
+	/// posted before it left, so it must not withdraw before the last of them could draw it.
+	pub const EvaluatorUnbondingPeriod: BlockNumber = MAX_TASK_DURATION;
 	/// Every phase lasts at least 8 blocks (48 s at 6 s blocks; the dev demo's shortest phase).
 	pub const MinPhaseBlocks: BlockNumber = 8;
 	/// A task runs at most 30 days from creation to the end of its evaluation.
-	pub const MaxTaskDuration: BlockNumber = 30 * DAYS;
+	pub const MaxTaskDuration: BlockNumber = MAX_TASK_DURATION;
 	/// A task may demand at most 90 % worker reputation.
 	pub const MaxMinWorkerReputation: Rep = Rep::from_percent(90);
 }
@@ -129,6 +134,8 @@ impl pallet_task_registry::Config for Runtime {
 	type RetentionPeriod = TaskRetentionPeriod;
 	type MaxLineageDepth = ConstU32<32>;
 	type MinPhaseBlocks = MinPhaseBlocks;
+	/// Half the shortest phase: a draw waits at most 4 blocks for relay randomness.
+	type MaxDrawDelay = ConstU32<4>;
 	type MaxTaskDuration = MaxTaskDuration;
 	type MaxOpenTasksPerSponsor = ConstU32<16>;
 	type MaxMinWorkerReputation = MaxMinWorkerReputation;

@@ -502,3 +502,131 @@ fn a_model_below_the_sponsors_minimum_earns_no_reputation() {
 		assert_eq!(free(W2), INITIAL, "a valid model keeps its bond");
 	});
 }
+
+/// Free models, first shape: a quorum the pool cannot fill. Before, the task was accepted, the
+/// workers revealed, the draw failed and the sponsor got its whole bounty back with every model
+/// public.
+#[test]
+fn a_quorum_the_pool_cannot_fill_is_refused_at_creation() {
+	ExtBuilder::default().evaluators(2).build_and_execute(|| {
+		assert_noop!(
+			TaskRegistry::create_task(
+				RuntimeOrigin::signed(SPONSOR),
+				spec(),
+				test_set_commitment(&TEST_HASH, &TEST_SALT),
+				BOUNTY
+			),
+			Error::<Test>::NotEnoughEvaluators
+		);
+		// The sponsor does not count for its own task.
+		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(SPONSOR), STAKE));
+		assert_noop!(
+			TaskRegistry::create_task(
+				RuntimeOrigin::signed(SPONSOR),
+				spec(),
+				test_set_commitment(&TEST_HASH, &TEST_SALT),
+				BOUNTY
+			),
+			Error::<Test>::NotEnoughEvaluators
+		);
+		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(SPONSOR2), STAKE));
+		create();
+	});
+}
+
+/// Free models, second shape: the sponsor's own evaluators fill the pool when it posts, then
+/// leave before the draw. Before, the draw found too few and the sponsor was refunded in full
+/// after the workers had revealed. Evaluators who leave still serve the tasks posted before
+/// they left, and cannot withdraw before any of those could have drawn them.
+#[test]
+fn evaluators_who_leave_after_a_task_is_posted_still_serve_its_draw() {
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let task = create();
+		for who in [A, B, C] {
+			assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(who)));
+		}
+		// A task posted after they left cannot count on them.
+		assert_noop!(
+			TaskRegistry::create_task(
+				RuntimeOrigin::signed(SPONSOR2),
+				spec(),
+				test_set_commitment(&TEST_HASH, &TEST_SALT),
+				BOUNTY
+			),
+			Error::<Test>::NotEnoughEvaluators
+		);
+		commit(task, W1);
+		run_to_block(SUBMISSION_END + 1);
+		assert_ok!(reveal(task, W1));
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(reveal_test(task, SPONSOR));
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_eq!(status(task), TaskStatus::Active, "the draw failed");
+		assert_eq!(quorum(task).len(), 3);
+		evaluate(task, |_| Some(vec![acc(0.9)]));
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(winner(task), Some(W1));
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY, "the sponsor got its bounty back");
+		// Their obligations met and the unbonding period over, they withdraw.
+		run_to_block(1 + UNBONDING);
+		for who in [A, B, C] {
+			assert_ok!(Verification::withdraw_stake(RuntimeOrigin::signed(who)));
+		}
+	});
+}
+
+/// Posts a task with one revealed model and runs to its draw block without randomness.
+fn to_evaluation_missing_randomness() -> TaskId {
+	let task = create();
+	commit(task, W1);
+	run_to_block(SUBMISSION_END + 1);
+	assert_ok!(reveal(task, W1));
+	run_to_block(REVEAL_END + 1);
+	assert_ok!(reveal_test(task, SPONSOR));
+	RandomnessMissing::set(&true);
+	run_to_block(TEST_REVEAL_END + 1);
+	task
+}
+
+/// Seed grinding by the block author: where a block has no unpredictable randomness, the draw
+/// used the parent block hash, which the author of the draw block chooses. Now it waits.
+#[test]
+fn a_draw_without_randomness_waits_for_a_block_with_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = to_evaluation_missing_randomness();
+		assert!(quorum(task).is_empty(), "drawn from a predictable seed");
+		assert!(events().contains(&Event::DrawDeferred { task, to: TEST_REVEAL_END + 2 }));
+		RandomnessMissing::set(&false);
+		run_to_block(TEST_REVEAL_END + 2);
+		assert_eq!(quorum(task).len(), 3);
+		evaluate(task, |_| Some(vec![acc(0.9)]));
+		run_to_block(EVALUATION_END + 2);
+		assert_eq!(winner(task), Some(W1));
+	});
+}
+
+#[test]
+fn a_draw_that_never_gets_randomness_fails_with_refunds() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = to_evaluation_missing_randomness();
+		// Tried at the draw block and at the `MaxDrawDelay` (2) blocks after it.
+		run_to_block(TEST_REVEAL_END + 2);
+		assert_eq!(status(task), TaskStatus::Active);
+		run_to_block(TEST_REVEAL_END + 3);
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::NoRandomness));
+		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(W1), INITIAL);
+		assert!(crate::Draws::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn the_predictable_seed_is_used_only_where_genesis_allows_it_and_says_so() {
+	ExtBuilder::default().build_and_execute(|| {
+		crate::PredictableSeedAllowed::<Test>::put(true);
+		let task = to_evaluation_missing_randomness();
+		assert_eq!(quorum(task).len(), 3);
+		assert!(events().contains(&Event::PredictableSeedUsed { task }));
+		run_to_block(EVALUATION_END + 2);
+	});
+}

@@ -98,9 +98,26 @@ fn revealing_the_test_set_with_no_model_revealed_ends_the_task() {
 }
 
 #[test]
-fn too_few_evaluators_fails_with_full_refunds() {
-	ExtBuilder::default().evaluators(2).build_and_execute(|| {
-		let task = to_evaluation(&[W1, W2]);
+fn too_few_evaluators_at_the_draw_fails_with_full_refunds() {
+	// Enough at creation; one falls below the reputation minimum before the draw (a penalty in
+	// another task), which nobody else can cause.
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		let task = create();
+		for w in [W1, W2] {
+			commit(task, w);
+		}
+		<Reputation as pouw_primitives::ReputationRecorder<AccountId>>::record(
+			&20,
+			pouw_primitives::Role::Evaluator,
+			pouw_primitives::Outcome::Failure,
+		);
+		run_to_block(SUBMISSION_END + 1);
+		for w in [W1, W2] {
+			assert_ok!(reveal(task, w));
+		}
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(reveal_test(task, SPONSOR));
+		run_to_block(TEST_REVEAL_END + 1);
 		failed_with(task, FailureReason::NotEnoughEvaluators);
 		assert_eq!(free(SPONSOR), INITIAL);
 		assert_eq!(free(W1), INITIAL);

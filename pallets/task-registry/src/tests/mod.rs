@@ -1,9 +1,7 @@
 //! Mock runtime with the real escrow, reputation and verification pallets, and helpers.
 
 use crate as pallet_task_registry;
-use frame::{
-	deps::frame_support::traits::fungible::Inspect, testing_prelude::*, traits::Randomness,
-};
+use frame::{deps::frame_support::traits::fungible::Inspect, testing_prelude::*};
 use polkadot_sdk::pallet_balances;
 use pouw_primitives::{
 	commitment::{model_commitment, scores_commitment, test_set_commitment},
@@ -32,6 +30,8 @@ pub const BOUNTY: Balance = 100_000;
 pub const BOND: Balance = 1_000;
 pub const STAKE: Balance = 10_000;
 pub const ED: Balance = 1;
+/// The evaluators' unbonding period, as long as the longest task (as in the runtime).
+pub const UNBONDING: u64 = 1_000;
 
 // Windows of a task created at block 1.
 pub const SUBMISSION_END: u64 = 10;
@@ -74,6 +74,8 @@ parameter_types! {
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	/// The randomness the tests control.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
+	/// Blocks without randomness (a relay chain whose proof carries none).
+	pub storage RandomnessMissing: bool = false;
 	pub storage MaxAutoFinalize: u32 = 4;
 	pub storage MaxPerSponsor: u32 = 8;
 }
@@ -100,18 +102,20 @@ impl pallet_verification::Config for Test {
 	type MaxSubmissionsPerTask = ConstU32<8>;
 	type ScoreTolerance = ConstU64<10_000_000>;
 	type OutlierSlash = OutlierSlash;
-	type UnbondingPeriod = ConstU64<100>;
+	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarking::VerificationBenchmarkHelper<Test>;
 }
 
-/// Randomness from [`RandomSeed`], mixed with the subject.
+/// Randomness from [`RandomSeed`], mixed with the subject; none while [`RandomnessMissing`].
 pub struct TestRandomness;
-impl Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		let seed = RandomSeed::get();
-		(H256::from(blake2_256(&(seed, subject).encode())), System::block_number())
+impl pouw_primitives::SeedSource for TestRandomness {
+	fn seed(subject: &[u8]) -> Option<[u8; 32]> {
+		if RandomnessMissing::get() {
+			return None;
+		}
+		Some(blake2_256(&(RandomSeed::get(), subject).encode()))
 	}
 }
 
@@ -138,7 +142,8 @@ impl pallet_task_registry::Config for Test {
 	type RetentionPeriod = ConstU64<100>;
 	type MaxLineageDepth = ConstU32<16>;
 	type MinPhaseBlocks = ConstU64<3>;
-	type MaxTaskDuration = ConstU64<1_000>;
+	type MaxDrawDelay = ConstU64<2>;
+	type MaxTaskDuration = ConstU64<UNBONDING>;
 	type MaxOpenTasksPerSponsor = MaxPerSponsor;
 	type MaxMinWorkerReputation = MaxGate;
 	type WeightInfo = ();

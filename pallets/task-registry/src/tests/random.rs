@@ -53,6 +53,19 @@ proptest! {
 			RandomSeed::set(&seed);
 			let mut s = spec();
 			s.quorum = quorum_size;
+			if evaluators < u64::from(quorum_size) {
+				// A quorum the pool cannot fill is refused; nothing moves.
+				assert_noop!(
+					TaskRegistry::create_task(
+						RuntimeOrigin::signed(SPONSOR),
+						s,
+						test_set_commitment(&TEST_HASH, &TEST_SALT),
+						BOUNTY
+					),
+					crate::Error::<Test>::NotEnoughEvaluators
+				);
+				return Ok(());
+			}
 			let task = create_with(SPONSOR, s);
 			let ids: Vec<AccountId> = (0..workers.len() as u64).map(|i| W1 + i).collect();
 			for w in &ids {

@@ -64,14 +64,34 @@ fn evaluators_below_the_minimum_reputation_are_not_eligible() {
 }
 
 #[test]
-fn leaving_evaluators_are_not_drawn() {
+fn leaving_evaluators_are_not_drawn_for_tasks_posted_after_they_left() {
 	ExtBuilder.build_and_execute(|| {
 		register(1..=3);
+		run_to_block(5);
 		assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(2)));
+		MockTasks::post(TaskId(1), 6);
+		assert_eq!(Verification::eligible(&[]), 2);
 		assert_eq!(
 			Verification::draw_quorum(TaskId(1), [0; 32], 3, &[]),
 			Err(QuorumError::NotEnoughEvaluators { eligible: 2 })
 		);
+	});
+}
+
+#[test]
+fn leaving_evaluators_still_serve_tasks_posted_before_they_left() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=3);
+		MockTasks::post(TaskId(1), 1);
+		MockTasks::open(TaskId(1), 10, 20, 1);
+		run_to_block(5);
+		assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(2)));
+		// Not for a task posted now...
+		assert_eq!(Verification::eligible(&[]), 2);
+		// ...but for the one posted before it left.
+		let members = Verification::draw_quorum(TaskId(1), [0; 32], 3, &[]).unwrap();
+		assert!(members.contains(&2));
+		assert_eq!(Evaluators::<Test>::get(2).unwrap().assignments, 1);
 	});
 }
 

@@ -69,11 +69,16 @@ impl pallet_reputation::Config for Test {
 thread_local! {
 	/// task -> (score_commit_end, evaluation_end, revealed submissions)
 	static TASKS: RefCell<BTreeMap<TaskId, (u64, u64, Vec<SubmissionIndex>)>> = const { RefCell::new(BTreeMap::new()) };
+	/// task -> the block it was posted at (unset: as if posted now)
+	static POSTED: RefCell<BTreeMap<TaskId, u64>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Tasks in evaluation, as the tests set them.
 pub struct MockTasks;
 impl MockTasks {
+	pub fn post(task: TaskId, at: u64) {
+		POSTED.with(|p| p.borrow_mut().insert(task, at));
+	}
 	pub fn open(task: TaskId, commit_end: u64, evaluation_end: u64, submissions: u32) {
 		TASKS.with(|t| {
 			t.borrow_mut().insert(
@@ -95,6 +100,9 @@ impl TaskInspector<u64> for MockTasks {
 	}
 	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
 		TASKS.with(|t| t.borrow().get(&task).map(|_| pouw_primitives::Metric::Accuracy))
+	}
+	fn posted_at(task: TaskId) -> Option<u64> {
+		POSTED.with(|p| p.borrow().get(&task).copied())
 	}
 }
 

@@ -58,7 +58,8 @@ fn leaving_waits_the_unbonding_period() {
 			Error::<Test>::NotLeaving
 		);
 		assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(1)));
-		assert_eq!(Pool::<Test>::get().to_vec(), vec![2]);
+		// It stays in the pool (for the tasks posted before it left) until it withdraws.
+		assert_eq!(Pool::<Test>::get().to_vec(), vec![1, 2]);
 		assert_eq!(
 			Evaluators::<Test>::get(1).unwrap().status,
 			EvaluatorStatus::Leaving { since: 1 }
@@ -81,6 +82,7 @@ fn leaving_waits_the_unbonding_period() {
 		assert_ok!(Verification::withdraw_stake(RuntimeOrigin::signed(1)));
 		assert_eq!(Balances::free_balance(1), free_before + MIN_STAKE);
 		assert!(!Evaluators::<Test>::contains_key(1));
+		assert_eq!(Pool::<Test>::get().to_vec(), vec![2]);
 		assert_noop!(
 			Verification::withdraw_stake(RuntimeOrigin::signed(1)),
 			Error::<Test>::NotRegistered
