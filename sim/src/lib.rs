@@ -57,11 +57,14 @@ pub enum Strategy {
 	/// public and the bounty comes back. When it cannot post such a task, it posts an honest
 	/// one (quorum 3).
 	FreeRidingSponsor,
+	/// 16 sponsor accounts post 16 minimum-bounty tasks each (the per-sponsor cap) with windows
+	/// months away, filling the global cap of active tasks: nobody else can post.
+	TaskSpammer,
 }
 
 impl Strategy {
 	/// Every strategy, in table order.
-	pub const ALL: [Strategy; 8] = [
+	pub const ALL: [Strategy; 9] = [
 		Strategy::Honest,
 		Strategy::ColludingOutOfRange,
 		Strategy::ColludingInRange,
@@ -70,6 +73,7 @@ impl Strategy {
 		Strategy::GriefingSponsor,
 		Strategy::SlotSquatter,
 		Strategy::FreeRidingSponsor,
+		Strategy::TaskSpammer,
 	];
 
 	/// The row's name.
@@ -83,6 +87,7 @@ impl Strategy {
 			Strategy::GriefingSponsor => "griefing sponsor",
 			Strategy::SlotSquatter => "slot squatter, 64 sybils",
 			Strategy::FreeRidingSponsor => "free-riding sponsor",
+			Strategy::TaskSpammer => "task spammer, 16 accounts",
 		}
 	}
 }
@@ -155,6 +160,8 @@ struct Population {
 	/// The attacker's workers and their models' true accuracy.
 	attacker_workers: Vec<(AccountId, f64)>,
 	attacker_evaluators: Vec<AccountId>,
+	/// The task spammer's sponsor accounts.
+	spammers: Vec<AccountId>,
 }
 
 /// Each evaluator stakes two seats' worth.
@@ -199,6 +206,7 @@ impl Population {
 				p.attacker_sponsor = Some(40);
 				p.attacker_evaluators = (50..54).collect();
 			},
+			Strategy::TaskSpammer => p.spammers = (200..216).collect(),
 			Strategy::SlotSquatter => {
 				p.attacker_workers =
 					(100..164).map(|w| (w, if w == 100 { 0.6 } else { 0.1 })).collect();
@@ -211,6 +219,7 @@ impl Population {
 		let mut all: Vec<AccountId> = self.attacker_sponsor.into_iter().collect();
 		all.extend(self.attacker_workers.iter().map(|(w, _)| *w));
 		all.extend(&self.attacker_evaluators);
+		all.extend(&self.spammers);
 		all
 	}
 
@@ -330,7 +339,10 @@ impl World {
 	/// The role an attacker's account attacks with.
 	fn role_of(&self, who: AccountId) -> Role {
 		let p = &self.population;
-		if p.honest_sponsors.contains(&who) || p.attacker_sponsor == Some(who) {
+		if p.honest_sponsors.contains(&who)
+			|| p.attacker_sponsor == Some(who)
+			|| p.spammers.contains(&who)
+		{
 			Role::Sponsor
 		} else if p.honest_evaluators.contains(&who) || p.attacker_evaluators.contains(&who) {
 			Role::Evaluator
@@ -361,6 +373,9 @@ impl World {
 			.collect();
 		let mut events = Vec::new();
 		let mut honest_tasks = Vec::new();
+		if self.attacking {
+			self.spam();
+		}
 		for _ in 0..self.params.rounds {
 			let tasks = self.round(&mut events);
 			honest_tasks.extend(tasks);
@@ -390,10 +405,31 @@ impl World {
 					.is_some_and(|i| i.status == pallet_task_registry::TaskStatus::Finalized)
 			})
 			.count() as u32;
+		// From the events: a pruned task no longer has a record.
+		let mut sponsor_of = BTreeMap::new();
+		let mut with_models = std::collections::BTreeSet::new();
+		for event in &events {
+			match event {
+				RuntimeEvent::TaskRegistry(pallet_task_registry::Event::TaskCreated {
+					task,
+					sponsor,
+					..
+				}) => {
+					sponsor_of.insert(*task, *sponsor);
+				},
+				RuntimeEvent::TaskRegistry(pallet_task_registry::Event::ModelRevealed {
+					task,
+					..
+				}) => {
+					with_models.insert(*task);
+				},
+				_ => {},
+			}
+		}
 		let mut models_received = BTreeMap::new();
-		for (_, info) in pallet_task_registry::Tasks::<Sim>::iter() {
-			if info.revealed > 0 {
-				*models_received.entry(info.sponsor).or_insert(0u32) += 1;
+		for task in with_models {
+			if let Some(sponsor) = sponsor_of.get(&task) {
+				*models_received.entry(*sponsor).or_insert(0u32) += 1;
 			}
 		}
 		Outcome {
@@ -402,7 +438,36 @@ impl World {
 			reputation_change,
 			honest_slashed,
 			honest_finalized,
-			honest_tasks: honest_tasks.len() as u32,
+			// Every task an honest sponsor tried to post, refused ones included.
+			honest_tasks: self.params.rounds * p.honest_sponsors.len() as u32,
+		}
+	}
+
+	/// The task spammer fills every slot it can: 16 tasks per account, minimum bounty, windows
+	/// spread over months (within the per-block bounds of deadlines and draws).
+	fn spam(&self) {
+		let now = System::block_number();
+		let commitment = test_set_commitment(&TEST_HASH, &salt(TaskId(0), 0));
+		let mut n = 0u64;
+		for sponsor in &self.population.spammers {
+			for _ in 0..16 {
+				let start = now + 40_000 + n / 4;
+				let mut spec = task_spec(now, 10);
+				spec.windows = Windows {
+					submission_end: start,
+					reveal_end: start + 10_000,
+					test_reveal_end: start + 20_000,
+					score_commit_end: start + 30_000,
+					evaluation_end: start + 40_000,
+				};
+				let _ = TaskRegistry::create_task(
+					RuntimeOrigin::signed(*sponsor),
+					spec,
+					commitment,
+					MIN_BOUNTY,
+				);
+				n += 1;
+			}
 		}
 	}
 

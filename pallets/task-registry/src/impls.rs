@@ -435,12 +435,18 @@ impl<T: Config> Pallet<T> {
 		PruneQueue::<T>::put(queue);
 	}
 
-	/// Removes a settled task's submissions and scores; the task record stays.
+	/// Removes a settled task's submissions and scores; a finalized task keeps its record (its
+	/// winner is the starting point of its lineage), any other is removed.
 	pub(crate) fn prune(task: TaskId) {
 		let limit = T::MaxSubmissionsPerTask::get();
 		let _ = Submissions::<T>::clear_prefix(task, limit, None);
 		let _ = WorkerSubmission::<T>::clear_prefix(task, limit, None);
 		T::Verification::prune(task);
+		Tasks::<T>::mutate_exists(task, |info| {
+			if info.as_ref().is_some_and(|i| i.status != TaskStatus::Finalized) {
+				*info = None;
+			}
+		});
 		Self::deposit_event(Event::TaskPruned { task });
 	}
 

@@ -215,7 +215,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextTaskId<T: Config> = StorageValue<_, TaskId, ValueQuery>;
 
-	/// Every task, kept (compactly, without submissions) after it is pruned.
+	/// Every task; after the retention period only finalized ones stay (compactly, without
+	/// submissions: lineage needs their winners).
 	#[pallet::storage]
 	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskInfo<T>, OptionQuery>;
 

@@ -630,3 +630,22 @@ fn the_predictable_seed_is_used_only_where_genesis_allows_it_and_says_so() {
 		run_to_block(EVALUATION_END + 2);
 	});
 }
+
+/// Storage spam: a task nobody committed to, cancelled or failed, kept its record forever, paid
+/// for by nothing but a fee. After the retention period only finalized tasks (lineage needs
+/// their winners) keep one.
+#[test]
+fn tasks_that_ended_without_a_winner_leave_no_record_after_retention() {
+	ExtBuilder::default().build_and_execute(|| {
+		let cancelled = create();
+		assert_ok!(TaskRegistry::cancel_task(RuntimeOrigin::signed(SPONSOR), cancelled));
+		let failed = create_with(SPONSOR2, spec());
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W1), failed));
+		assert_eq!(status(failed), TaskStatus::Failed(FailureReason::NoModelRevealed));
+		run_to_block(REVEAL_END + 1 + 100);
+		assert!(crate::Tasks::<Test>::get(cancelled).is_none());
+		assert!(crate::Tasks::<Test>::get(failed).is_none());
+		assert!(events().contains(&Event::TaskPruned { task: failed }));
+	});
+}
