@@ -1,7 +1,6 @@
 //! The small-seed simulation of `scripts/test.sh`: the rows protocol v2 closes must stay closed.
 //! The rows still open (a colluding majority of a quorum, the slot squatter, the task spammer)
-//! are printed,
-//! not asserted: see the README's table and issue 15.
+//! are printed, not asserted: see the README's table and issue 15.
 
 use pouw_sim::{run, table, Params, Strategy};
 
