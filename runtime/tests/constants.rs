@@ -106,3 +106,24 @@ fn a_dev_chain_uses_the_documented_fallback_randomness() {
 		);
 	});
 }
+
+#[test]
+fn a_leaving_evaluator_cannot_withdraw_before_its_last_draw() {
+	// It still serves the draws of the tasks posted before it left; the last of those is at most
+	// `MaxTaskDuration` after it left.
+	assert!(configs::EvaluatorUnbondingPeriod::get() >= configs::MaxTaskDuration::get());
+}
+
+#[test]
+fn only_the_development_preset_allows_the_predictable_seed() {
+	for (preset, allowed) in [("development", true), ("local_testnet", false)] {
+		let storage = genesis(preset).build_storage().unwrap();
+		polkadot_sdk::sp_io::TestExternalities::new(storage).execute_with(|| {
+			assert_eq!(
+				pallet_task_registry::PredictableSeedAllowed::<Runtime>::get(),
+				allowed,
+				"{preset}"
+			);
+		});
+	}
+}

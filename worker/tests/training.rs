@@ -166,8 +166,12 @@ fn weights_of_the_wrong_shape_are_an_invalid_submission() {
 	let device = Device::flex();
 	let data = common::blobs(6, 3, 4, 10);
 	let small = mlp(4, 4, 3);
-	let bytes =
-		weights::to_bytes(&pouw_worker::model::Network::new(&small, &device).unwrap()).unwrap();
+	// Through `fresh_network`, which holds the lock on the backend's process-wide generator:
+	// `Network::new` alone draws its lazy weights from that generator whenever they are first
+	// read, and doing so while another test seeded it (the harness runs tests on threads) gave
+	// that test other weights (the rare failure of `same_seed_same_weights_other_seed_other_weights`).
+	let network = pouw_worker::training::fresh_network(&small, &device, 7).unwrap();
+	let bytes = weights::to_bytes(&network).unwrap();
 	let other = mlp(4, 5, 3);
 	let e = evaluate(&other, Metric::Accuracy, &bytes, &data, &device).unwrap();
 	assert!(matches!(e, Evaluation::Invalid(ref r) if r.contains("shape")), "{e:?}");
