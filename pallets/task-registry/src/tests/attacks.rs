@@ -509,26 +509,10 @@ fn a_model_below_the_sponsors_minimum_earns_no_reputation() {
 #[test]
 fn a_quorum_the_pool_cannot_fill_is_refused_at_creation() {
 	ExtBuilder::default().evaluators(2).build_and_execute(|| {
-		assert_noop!(
-			TaskRegistry::create_task(
-				RuntimeOrigin::signed(SPONSOR),
-				spec(),
-				test_set_commitment(&TEST_HASH, &TEST_SALT),
-				BOUNTY
-			),
-			Error::<Test>::NotEnoughEvaluators
-		);
+		assert_noop!(try_create(SPONSOR, spec()), Error::<Test>::NotEnoughEvaluators);
 		// The sponsor does not count for its own task.
 		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(SPONSOR), STAKE));
-		assert_noop!(
-			TaskRegistry::create_task(
-				RuntimeOrigin::signed(SPONSOR),
-				spec(),
-				test_set_commitment(&TEST_HASH, &TEST_SALT),
-				BOUNTY
-			),
-			Error::<Test>::NotEnoughEvaluators
-		);
+		assert_noop!(try_create(SPONSOR, spec()), Error::<Test>::NotEnoughEvaluators);
 		assert_ok!(Verification::register_evaluator(RuntimeOrigin::signed(SPONSOR2), STAKE));
 		create();
 	});
@@ -546,15 +530,7 @@ fn evaluators_who_leave_after_a_task_is_posted_still_serve_its_draw() {
 			assert_ok!(Verification::unregister_evaluator(RuntimeOrigin::signed(who)));
 		}
 		// A task posted after they left cannot count on them.
-		assert_noop!(
-			TaskRegistry::create_task(
-				RuntimeOrigin::signed(SPONSOR2),
-				spec(),
-				test_set_commitment(&TEST_HASH, &TEST_SALT),
-				BOUNTY
-			),
-			Error::<Test>::NotEnoughEvaluators
-		);
+		assert_noop!(try_create(SPONSOR2, spec()), Error::<Test>::NotEnoughEvaluators);
 		commit(task, W1);
 		run_to_block(SUBMISSION_END + 1);
 		assert_ok!(reveal(task, W1));

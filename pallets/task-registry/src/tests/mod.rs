@@ -265,15 +265,20 @@ pub fn salt(who: AccountId) -> [u8; 32] {
 	[(who as u8).wrapping_add(100); 32]
 }
 
-/// Posts `spec` for `sponsor` and returns its id.
-pub fn create_with(sponsor: AccountId, spec: TaskSpec<u64>) -> TaskId {
-	let id = crate::NextTaskId::<Test>::get();
-	assert_ok!(TaskRegistry::create_task(
+/// `create_task` of `spec` by `sponsor` with the tests' commitment and bounty.
+pub fn try_create(sponsor: AccountId, spec: TaskSpec<u64>) -> DispatchResult {
+	TaskRegistry::create_task(
 		RuntimeOrigin::signed(sponsor),
 		spec,
 		test_set_commitment(&TEST_HASH, &TEST_SALT),
-		BOUNTY
-	));
+		BOUNTY,
+	)
+}
+
+/// Posts `spec` for `sponsor` and returns its id.
+pub fn create_with(sponsor: AccountId, spec: TaskSpec<u64>) -> TaskId {
+	let id = crate::NextTaskId::<Test>::get();
+	assert_ok!(try_create(sponsor, spec));
 	id
 }
 

@@ -55,15 +55,7 @@ proptest! {
 			s.quorum = quorum_size;
 			if evaluators < u64::from(quorum_size) {
 				// A quorum the pool cannot fill is refused; nothing moves.
-				assert_noop!(
-					TaskRegistry::create_task(
-						RuntimeOrigin::signed(SPONSOR),
-						s,
-						test_set_commitment(&TEST_HASH, &TEST_SALT),
-						BOUNTY
-					),
-					crate::Error::<Test>::NotEnoughEvaluators
-				);
+				assert_noop!(try_create(SPONSOR, s), crate::Error::<Test>::NotEnoughEvaluators);
 				return Ok(());
 			}
 			let task = create_with(SPONSOR, s);
