@@ -409,13 +409,9 @@ impl<T: Config> Pallet<T> {
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
 		Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(Self::deadline(&info.spec), task);
-		let first_draw = Self::draw_at(&info.spec);
-		let mut at = first_draw;
-		while at <= first_draw.saturating_add(T::MaxDrawDelay::get()) {
-			// A deferred draw may be listed at a later block.
-			Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(at, task);
-			at = at.saturating_add(One::one());
-		}
+		// Only a task that ends before its draw is still listed, at its draw block: a deferred
+		// draw has a test set and models, so nothing ends its task before that draw runs.
+		Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(Self::draw_at(&info.spec), task);
 		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
 		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);

@@ -266,25 +266,23 @@ impl<T: Config> Pallet<T> {
 		Pool::<T>::get()
 			.into_iter()
 			.filter(|who| !excluded.contains(who))
-			.filter(|who| match Evaluators::<T>::get(who).map(|info| info.status) {
-				Some(EvaluatorStatus::Active) => true,
-				Some(EvaluatorStatus::Leaving { since }) => posted.is_some_and(|at| since >= at),
-				None => false,
+			.filter(|who| {
+				// One read of the evaluator for both its status and its seats.
+				Evaluators::<T>::get(who).is_some_and(|info| {
+					let serves = match info.status {
+						EvaluatorStatus::Active => true,
+						EvaluatorStatus::Leaving { since } => posted.is_some_and(|at| since >= at),
+					};
+					serves && info.assignments < Self::seats(who)
+				})
 			})
 			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
-			.filter(Self::has_free_seat)
 			.map(|who| {
 				let weight = Self::draw_weight(&who);
 				(who, weight)
 			})
 			.filter(|(_, weight)| *weight > 0)
 			.collect()
-	}
-
-	/// Whether `who` has a seat free for one more quorum.
-	fn has_free_seat(who: &T::AccountId) -> bool {
-		let taken = Evaluators::<T>::get(who).map(|info| info.assignments).unwrap_or(u32::MAX);
-		taken < Self::seats(who)
 	}
 
 	/// Slashes [`Config::OutlierSlash`] of one seat's stake (the minimum stake, or what is left
