@@ -58,7 +58,8 @@ pub enum Strategy {
 	/// one (quorum 3).
 	FreeRidingSponsor,
 	/// 16 sponsor accounts post 16 minimum-bounty tasks each (the per-sponsor cap) with windows
-	/// months away, filling the global cap of active tasks: nobody else can post.
+	/// months away: 256 tasks, which filled the old global cap of active tasks so that nobody
+	/// else could post. There is no global cap now; each task holds a creation deposit.
 	TaskSpammer,
 }
 
@@ -373,8 +374,10 @@ impl World {
 			.collect();
 		let mut events = Vec::new();
 		let mut honest_tasks = Vec::new();
-		if self.attacking {
-			self.spam();
+		if self.strategy == Strategy::TaskSpammer {
+			// Honestly, the spammer's accounts take the same task ids back at once, so both
+			// runs draw from the same seeds (a quorum's seed mixes in the task id).
+			self.spam(!self.attacking);
 		}
 		for _ in 0..self.params.rounds {
 			let tasks = self.round(&mut events);
@@ -444,8 +447,9 @@ impl World {
 	}
 
 	/// The task spammer fills every slot it can: 16 tasks per account, minimum bounty, windows
-	/// spread over months (within the per-block bounds of deadlines and draws).
-	fn spam(&self) {
+	/// spread over months (within the per-block bounds of deadlines and draws); `cancel`ling
+	/// each at once is its honest counterpart.
+	fn spam(&self, cancel: bool) {
 		let now = System::block_number();
 		let commitment = test_set_commitment(&TEST_HASH, &salt(TaskId(0), 0));
 		let mut n = 0u64;
@@ -460,12 +464,16 @@ impl World {
 					score_commit_end: start + 30_000,
 					evaluation_end: start + 40_000,
 				};
-				let _ = TaskRegistry::create_task(
+				let task = pallet_task_registry::NextTaskId::<Sim>::get();
+				let posted = TaskRegistry::create_task(
 					RuntimeOrigin::signed(*sponsor),
 					spec,
 					commitment,
 					MIN_BOUNTY,
 				);
+				if cancel && posted.is_ok() {
+					let _ = TaskRegistry::cancel_task(RuntimeOrigin::signed(*sponsor), task);
+				}
 				n += 1;
 			}
 		}

@@ -16,6 +16,8 @@ pub const ED: Balance = 1;
 pub const INITIAL: Balance = 1_000_000 * UNIT;
 pub const MIN_BOUNTY: Balance = UNIT;
 pub const WORKER_BOND: Balance = UNIT / 10;
+/// The creation deposit, as in the runtime.
+pub const TASK_DEPOSIT: Balance = 10 * UNIT;
 pub const MIN_STAKE: Balance = 10 * UNIT;
 /// 0.005 of the metric, as in the runtime.
 pub const TOLERANCE: u64 = 5_000_000;
@@ -112,7 +114,7 @@ impl pallet_task_registry::Config for Sim {
 	type MaxSubmissionsPerTask = ConstU32<64>;
 	type MaxQuorum = ConstU32<16>;
 	type MinQuorum = ConstU32<3>;
-	type MaxOpenTasks = ConstU32<256>;
+	type TaskDeposit = ConstU64<TASK_DEPOSIT>;
 	type MaxTasksPerBlock = ConstU32<16>;
 	type MaxDrawsPerBlock = ConstU32<4>;
 	type MaxAutoFinalizePerBlock = ConstU32<8>;

@@ -1,6 +1,6 @@
 //! The small-seed simulation of `scripts/test.sh`: the rows protocol v2 closes must stay closed.
-//! The rows still open (a colluding majority of a quorum, the slot squatter, the task spammer)
-//! are printed, not asserted: see the README's table and issue 15.
+//! The rows still open (a colluding majority of a quorum, the slot squatter) are printed, not
+//! asserted: see the README's table and issue 15.
 
 use pouw_sim::{run, table, Params, Strategy};
 
@@ -47,4 +47,13 @@ fn a_griefing_sponsor_pays_and_slashes_nobody() {
 fn a_sponsor_whose_evaluators_leave_gets_no_free_models() {
 	let row = run(Strategy::FreeRidingSponsor, PARAMS);
 	assert!(row.attacker_gain <= 0, "{}", table(std::slice::from_ref(&row)));
+}
+
+#[test]
+fn a_task_spammer_freezes_nobody_out() {
+	let row = run(Strategy::TaskSpammer, PARAMS);
+	let shown = table(std::slice::from_ref(&row));
+	assert!(row.attacker_gain <= 0, "{shown}");
+	assert_eq!(row.honest_loss, 0, "{shown}");
+	assert_eq!(row.honest_finalized, row.honest_tasks, "{shown}");
 }

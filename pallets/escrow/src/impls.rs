@@ -75,7 +75,7 @@ impl<T: Config> Pallet<T> {
 
 	fn ensure_task_reason(reason: HoldReason) -> DispatchResult {
 		match reason {
-			HoldReason::TaskBounty | HoldReason::WorkerBond => Ok(()),
+			HoldReason::TaskBounty | HoldReason::WorkerBond | HoldReason::TaskDeposit => Ok(()),
 			HoldReason::EvaluatorStake => Err(Error::<T>::WrongReason.into()),
 		}
 	}
@@ -303,6 +303,7 @@ fn reason_index(reason: HoldReason) -> u8 {
 		HoldReason::TaskBounty => 0,
 		HoldReason::WorkerBond => 1,
 		HoldReason::EvaluatorStake => 2,
+		HoldReason::TaskDeposit => 3,
 	}
 }
 

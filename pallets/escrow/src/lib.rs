@@ -15,8 +15,9 @@
 //! ## Terminology
 //!
 //! - **Hold**: funds moved from the owner's free balance into a hold for a [`HoldReason`].
-//! - **Task hold**: a hold tied to a task: the sponsor's bounty ([`HoldReason::TaskBounty`]) or a
-//!   worker's bond ([`HoldReason::WorkerBond`]).
+//! - **Task hold**: a hold tied to a task: the sponsor's bounty ([`HoldReason::TaskBounty`]) and
+//!   creation deposit ([`HoldReason::TaskDeposit`]), or a worker's bond
+//!   ([`HoldReason::WorkerBond`]).
 //! - **Stake**: an evaluator's hold ([`HoldReason::EvaluatorStake`]), tied to the account, not to
 //!   a task.
 //! - **Release to**: held funds move to a payee's free balance (payout).
@@ -122,9 +123,12 @@ pub mod pallet {
 		WorkerBond,
 		/// An evaluator's stake.
 		EvaluatorStake,
+		/// A sponsor's creation deposit for a task: it pays for the task's storage and is
+		/// refunded when the task is pruned, after its retention period.
+		TaskDeposit,
 	}
 
-	/// Total held for each task (bounty and bonds).
+	/// Total held for each task (bounty, deposit and bonds).
 	#[pallet::storage]
 	pub type TaskTotals<T: Config> = StorageMap<_, Twox64Concat, TaskId, BalanceOf<T>, OptionQuery>;
 

@@ -187,6 +187,7 @@ impl<T: Config> pallet_verification::BenchmarkHelper<BlockNumberFor<T>>
 				test_set: Some(TestSet { uri: uri(b"http://t"), hash: TEST_HASH }),
 				parent_model: None,
 				winner: None,
+				deposit: Zero::zero(),
 			},
 		);
 		windows

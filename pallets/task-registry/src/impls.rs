@@ -102,7 +102,6 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(bounty >= T::MinBounty::get() && !bounty.is_zero(), Error::<T>::BountyTooLow);
 		let active = ActiveTasks::<T>::get();
-		ensure!(active < T::MaxOpenTasks::get(), Error::<T>::TooManyOpenTasks);
 		let sponsored = SponsorTasks::<T>::get(&sponsor).unwrap_or(0);
 		ensure!(sponsored < T::MaxOpenTasksPerSponsor::get(), Error::<T>::TooManyTasksForSponsor);
 		// A quorum the pool cannot fill now would fail its draw after the models are public
@@ -131,6 +130,12 @@ impl<T: Config> Pallet<T> {
 		.map_err(|_| Error::<T>::TooManyDrawsAtBlock)?;
 		T::Escrow::hold(task, &sponsor, HoldReason::TaskBounty, bounty)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let deposit = T::TaskDeposit::get();
+		if !deposit.is_zero() {
+			// The call is transactional: a failure here undoes the bounty's hold too.
+			T::Escrow::hold(task, &sponsor, HoldReason::TaskDeposit, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+		}
 		let parent = spec.parent;
 		Tasks::<T>::insert(
 			task,
@@ -146,6 +151,7 @@ impl<T: Config> Pallet<T> {
 				test_set: None,
 				parent_model,
 				winner: None,
+				deposit,
 			},
 		);
 		NextTaskId::<T>::put(next);
@@ -348,13 +354,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		if info.test_set.is_none() {
-			DueQueue::<T>::mutate(|queue| {
-				if !queue.contains(&task) {
-					// Bounded by the active tasks; one that does not fit can be finalized by
-					// anyone.
-					let _ = queue.try_push(task);
-				}
-			});
+			Self::push_due(task);
 			return;
 		}
 		let mut excluded: Vec<T::AccountId> = Vec::new();
@@ -405,42 +405,77 @@ impl<T: Config> Pallet<T> {
 		Self::settle(task, info)
 	}
 
-	/// Marks a task ended: no longer active, off the deadline list and the due queue, queued for
+	/// Marks a task ended: no longer active, off the deadline and draw lists, queued for
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
 		Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(Self::deadline(&info.spec), task);
 		// Only a task that ends before its draw is still listed, at its draw block: a deferred
 		// draw has a test set and models, so nothing ends its task before that draw runs.
 		Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(Self::draw_at(&info.spec), task);
-		DueQueue::<T>::mutate(|queue| queue.retain(|t| *t != task));
+		// A queued due entry of this task stays: the hook skips ended tasks.
 		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
 		});
 		Tasks::<T>::insert(task, info);
 		ActiveTasks::<T>::mutate(|n| *n = n.saturating_sub(1));
 		let prune_at = Self::now().saturating_add(T::RetentionPeriod::get());
-		let mut queue = PruneQueue::<T>::get();
-		if queue.is_full() {
-			// Keep the queue bounded: prune the oldest settled task now, a little early.
-			if !queue.is_empty() {
-				let (_, oldest) = queue.remove(0);
-				Self::prune(oldest);
-			}
-		}
-		let _ = queue.try_push((prune_at, task));
-		PruneQueue::<T>::put(queue);
+		let (head, tail) = PruneQueueEnds::<T>::get();
+		PruneQueue::<T>::insert(tail, (prune_at, task));
+		PruneQueueEnds::<T>::put((head, tail.saturating_add(1)));
 	}
 
-	/// Removes a settled task's submissions and scores; a finalized task keeps its record (its
-	/// winner is the starting point of its lineage), any other is removed.
+	/// Queues `task` for the hook to settle.
+	fn push_due(task: TaskId) {
+		let (head, tail) = DueQueueEnds::<T>::get();
+		DueQueue::<T>::insert(tail, task);
+		DueQueueEnds::<T>::put((head, tail.saturating_add(1)));
+	}
+
+	/// Takes the oldest entry of the due queue.
+	fn pop_due() -> Option<TaskId> {
+		let (head, tail) = DueQueueEnds::<T>::get();
+		if head >= tail {
+			return None;
+		}
+		DueQueueEnds::<T>::put((head.saturating_add(1), tail));
+		DueQueue::<T>::take(head)
+	}
+
+	/// Takes the oldest entry of the prune queue if its time has come.
+	fn pop_prunable(now: BlockNumberFor<T>) -> Option<TaskId> {
+		let (head, tail) = PruneQueueEnds::<T>::get();
+		if head >= tail {
+			return None;
+		}
+		let entry = PruneQueue::<T>::get(head);
+		if entry.is_some_and(|(at, _)| at > now) {
+			return None;
+		}
+		// A missing entry (never written) is stepped over rather than blocking the queue.
+		PruneQueue::<T>::remove(head);
+		PruneQueueEnds::<T>::put((head.saturating_add(1), tail));
+		entry.map(|(_, task)| task)
+	}
+
+	/// Removes a settled task's submissions and scores and refunds its creation deposit; a
+	/// finalized task keeps its record (its winner is the starting point of its lineage, its
+	/// deposit set to zero), any other is removed.
 	pub(crate) fn prune(task: TaskId) {
 		let limit = T::MaxSubmissionsPerTask::get();
 		let _ = Submissions::<T>::clear_prefix(task, limit, None);
 		let _ = WorkerSubmission::<T>::clear_prefix(task, limit, None);
 		T::Verification::prune(task);
-		Tasks::<T>::mutate_exists(task, |info| {
-			if info.as_ref().is_some_and(|i| i.status != TaskStatus::Finalized) {
-				*info = None;
+		Tasks::<T>::mutate_exists(task, |entry| {
+			let Some(info) = entry else { return };
+			if !info.deposit.is_zero() {
+				// The deposit was held at creation and nothing else moves it.
+				let _ =
+					T::Escrow::refund(task, &info.sponsor, HoldReason::TaskDeposit, info.deposit)
+						.defensive();
+				info.deposit = Zero::zero();
+			}
+			if info.status != TaskStatus::Finalized {
+				*entry = None;
 			}
 		});
 		Self::deposit_event(Event::TaskPruned { task });
@@ -461,23 +496,14 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let newly_due = Deadlines::<T>::take(now);
-		if !newly_due.is_empty() {
+		for task in newly_due {
 			weight.saturating_accrue(db.reads_writes(1, 2));
-			DueQueue::<T>::mutate(|queue| {
-				for task in newly_due {
-					// The queue holds at most the active tasks, so this fits; a task that does
-					// not can still be finalized by anyone.
-					let _ = queue.try_push(task);
-				}
-			});
+			Self::push_due(task);
 		}
 		let mut finalized = 0u32;
 		while finalized < T::MaxAutoFinalizePerBlock::get() {
-			let next =
-				DueQueue::<T>::mutate(
-					|queue| if queue.is_empty() { None } else { Some(queue.remove(0)) },
-				);
-			let Some(task) = next else { break };
+			weight.saturating_accrue(db.reads_writes(2, 2));
+			let Some(task) = Self::pop_due() else { break };
 			finalized = finalized.saturating_add(1);
 			weight.saturating_accrue(T::WeightInfo::finalize_task(
 				T::MaxSubmissionsPerTask::get(),
@@ -491,11 +517,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut pruned = 0u32;
 		while pruned < T::MaxPrunePerBlock::get() {
-			let next = PruneQueue::<T>::mutate(|queue| match queue.first() {
-				Some((at, _)) if *at <= now => Some(queue.remove(0).1),
-				_ => None,
-			});
-			let Some(task) = next else { break };
+			weight.saturating_accrue(db.reads_writes(2, 2));
+			let Some(task) = Self::pop_prunable(now) else { break };
 			pruned = pruned.saturating_add(1);
 			weight.saturating_accrue(T::WeightInfo::prune_task(T::MaxSubmissionsPerTask::get()));
 			Self::prune(task);
@@ -554,7 +577,7 @@ impl<T: Config> Pallet<T> {
 			let submissions: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
 			if info.status == TaskStatus::Active {
 				active = active.saturating_add(1);
-				let mut expected = info.bounty;
+				let mut expected = info.bounty.saturating_add(info.deposit);
 				for (_, s) in &submissions {
 					expected = expected.saturating_add(s.bond);
 				}
@@ -566,7 +589,10 @@ impl<T: Config> Pallet<T> {
 				let revealed = submissions.iter().filter(|(_, s)| s.model.is_some()).count();
 				ensure!(revealed == info.revealed as usize, "registry: revealed count differs");
 			} else {
-				ensure!(escrow.is_zero(), "registry: an ended task still holds funds");
+				ensure!(
+					escrow == info.deposit,
+					"registry: an ended task holds more than its deposit"
+				);
 			}
 			ensure!(
 				info.winner.is_some() == (info.status == TaskStatus::Finalized),
@@ -589,7 +615,18 @@ impl<T: Config> Pallet<T> {
 				&& Draws::<T>::iter_values().all(|l| !l.is_empty()),
 			"registry: an empty per-block list is stored"
 		);
-		ensure!(active <= T::MaxOpenTasks::get(), "registry: too many active tasks");
+		let (head, tail) = DueQueueEnds::<T>::get();
+		ensure!(
+			DueQueue::<T>::iter_keys().all(|at| at >= head && at < tail)
+				&& DueQueue::<T>::iter_keys().count() as u64 == tail.saturating_sub(head),
+			"registry: the due queue differs from its ends"
+		);
+		let (head, tail) = PruneQueueEnds::<T>::get();
+		ensure!(
+			PruneQueue::<T>::iter_keys().all(|at| at >= head && at < tail)
+				&& PruneQueue::<T>::iter_keys().count() as u64 == tail.saturating_sub(head),
+			"registry: the prune queue differs from its ends"
+		);
 		Ok(())
 	}
 }

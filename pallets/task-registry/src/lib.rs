@@ -30,7 +30,7 @@
 //! Every other ending is a [`TaskStatus::Failed`] with a named [`FailureReason`] in
 //! [`Event::TaskFailed`]; every submission that does not win gets an
 //! [`Event::SubmissionRejected`] with its [`RejectionReason`]. Funds are never lost: each ending
-//! leaves nothing on hold for the task.
+//! leaves only the sponsor's creation deposit on hold for the task, and pruning refunds it.
 //!
 //! ## Terminology
 //!
@@ -40,6 +40,11 @@
 //! - **Bond**: the larger of [`Config::WorkerBond`] and [`Config::WorkerBondRatio`] of the
 //!   bounty, held per commitment; refunded to workers who revealed a
 //!   valid model, slashed to the treasury otherwise.
+//! - **Deposit**: [`Config::TaskDeposit`], held on the sponsor's account from creation until
+//!   the task is pruned. There is no global cap on open tasks: a market freeze would need
+//!   [`Config::MaxOpenTasksPerSponsor`] tasks' bounties and deposits per sponsor account, for
+//!   as many accounts as it takes to fill the per-block bounds of every block honest sponsors
+//!   could choose.
 //! - **Due**: a task may be finalized once its evaluation window has passed, or earlier when its
 //!   outcome is already certain: no model revealed after the reveal window, or no test set after
 //!   the test-reveal window.
@@ -59,14 +64,15 @@
 //! ## Invariants
 //!
 //! Checked by `do_try_state`:
-//! 1. For every active task, the escrow holds exactly its bounty plus the bonds of its
-//!    submissions; for every ended task, nothing.
-//! 2. [`ActiveTasks`] equals the number of active tasks, at most [`Config::MaxOpenTasks`].
+//! 1. For every active task, the escrow holds exactly its bounty, its deposit and the bonds of
+//!    its submissions; for every ended task, its deposit until it is pruned, then nothing.
+//! 2. [`ActiveTasks`] equals the number of active tasks.
 //! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned).
 //! 4. Every finalized task has a winner; no other task has one.
 //! 5. [`SponsorTasks`] counts each sponsor's active tasks, at most
 //!    [`Config::MaxOpenTasksPerSponsor`].
 //! 6. No empty list is stored in [`Deadlines`] or [`Draws`].
+//! 7. [`DueQueue`] and [`PruneQueue`] hold exactly the positions between their ends.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
 	test,
@@ -110,8 +116,10 @@ pub type BalanceOf<T> =
 pub mod pallet {
 	use super::*;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: the due and prune queues became unbounded storage
+	/// queues and tasks record their creation deposit (no chain holds version 1 data: the
+	/// dev chain and zombienet start from genesis, so there is no migration).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -167,9 +175,13 @@ pub mod pallet {
 		/// outvoted, by one evaluator.
 		#[pallet::constant]
 		type MinQuorum: Get<u32>;
-		/// Upper bound of active tasks.
+		/// What a sponsor holds per task, besides the bounty, from creation until the task is
+		/// pruned ([`Config::RetentionPeriod`] after it ended): it pays for the task's storage
+		/// and makes every open task cost its sponsor capital for its whole life. There is no
+		/// global cap on open tasks (one could be filled by a rich spammer, freezing the
+		/// market); [`Config::MaxOpenTasksPerSponsor`] and this deposit bound them instead.
 		#[pallet::constant]
-		type MaxOpenTasks: Get<u32>;
+		type TaskDeposit: Get<BalanceOf<Self>>;
 		/// Upper bound of tasks whose evaluation window ends at the same block.
 		#[pallet::constant]
 		type MaxTasksPerBlock: Get<u32>;
@@ -198,8 +210,7 @@ pub mod pallet {
 		/// locked for longer.
 		#[pallet::constant]
 		type MaxTaskDuration: Get<BlockNumberFor<Self>>;
-		/// Upper bound of one sponsor's active tasks (the global bound is
-		/// [`Config::MaxOpenTasks`]).
+		/// Upper bound of one sponsor's active tasks.
 		#[pallet::constant]
 		type MaxOpenTasksPerSponsor: Get<u32>;
 		/// The highest minimum worker reputation a task may demand: a task no worker can join
@@ -280,14 +291,26 @@ pub mod pallet {
 	pub type SponsorTasks<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
-	/// Due tasks waiting for the hook to finalize them, oldest first.
+	/// Due tasks waiting for the hook to finalize them, by queue position, oldest first
+	/// (positions [`DueQueueEnds`]). One entry per task, so no bound on the number of active
+	/// tasks is needed; a task settled meanwhile is skipped when its turn comes.
 	#[pallet::storage]
-	pub type DueQueue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxOpenTasks>, ValueQuery>;
+	pub type DueQueue<T: Config> = StorageMap<_, Twox64Concat, u64, TaskId, OptionQuery>;
 
-	/// Settled tasks waiting to be pruned: `(prune at, task)`, in order.
+	/// The positions `(head, tail)` of [`DueQueue`]: its entries are at `head..tail`.
+	#[pallet::storage]
+	pub type DueQueueEnds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
+	/// Ended tasks waiting to be pruned, `(prune at, task)` by queue position; tasks end in
+	/// block order and all wait [`Config::RetentionPeriod`], so the queue is in `prune at`
+	/// order (positions [`PruneQueueEnds`]).
 	#[pallet::storage]
 	pub type PruneQueue<T: Config> =
-		StorageValue<_, BoundedVec<(BlockNumberFor<T>, TaskId), T::MaxOpenTasks>, ValueQuery>;
+		StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, TaskId), OptionQuery>;
+
+	/// The positions `(head, tail)` of [`PruneQueue`]: its entries are at `head..tail`.
+	#[pallet::storage]
+	pub type PruneQueueEnds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame::prelude::DefaultNoBound)]
@@ -446,8 +469,6 @@ pub mod pallet {
 		BadQuorum,
 		/// The bounty is below [`Config::MinBounty`].
 		BountyTooLow,
-		/// [`Config::MaxOpenTasks`] tasks are already active.
-		TooManyOpenTasks,
 		/// [`Config::MaxTasksPerBlock`] tasks already end their evaluation at this block.
 		TooManyTasksEndingAtBlock,
 		/// [`Config::MaxDrawsPerBlock`] tasks already have their quorum drawn at the block after
@@ -468,7 +489,8 @@ pub mod pallet {
 		UnknownParent,
 		/// The parent task is not finalized with a winner.
 		ParentNotFinalized,
-		/// The account cannot cover the bounty or bond (it must keep the existential deposit).
+		/// The account cannot cover the bounty and the creation deposit, or the bond (it must
+		/// keep the existential deposit).
 		InsufficientBalance,
 		/// The task id space is exhausted.
 		TaskIdOverflow,
@@ -547,15 +569,17 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Post a task: validate `spec`, put `bounty` on hold and commit to the secret test set
-		/// (`test_set_commitment = test_set_commitment(test_hash, salt)`).
+		/// Post a task: validate `spec`, put `bounty` and [`Config::TaskDeposit`] on hold and
+		/// commit to the secret test set (`test_set_commitment = test_set_commitment(test_hash,
+		/// salt)`). The bounty is paid out or refunded when the task ends; the deposit is
+		/// refunded when it is pruned, [`Config::RetentionPeriod`] blocks later.
 		///
 		/// - Origin: signed, the sponsor.
 		/// - Emits [`Event::TaskCreated`].
 		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::EmptyUri`],
 		///   [`Error::NoSamples`], [`Error::InputMismatch`], [`Error::OutputMismatch`],
 		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
-		///   [`Error::BountyTooLow`], [`Error::TooManyOpenTasks`], [`Error::PhaseTooShort`],
+		///   [`Error::BountyTooLow`], [`Error::PhaseTooShort`],
 		///   [`Error::TaskTooLong`], [`Error::TooManyTasksForSponsor`],
 		///   [`Error::WorkerReputationGateTooHigh`], [`Error::NotEnoughEvaluators`],
 		///   [`Error::TooManyTasksEndingAtBlock`],

@@ -185,6 +185,9 @@ pub struct TaskInfo<T: Config> {
 	pub parent_model: Option<Hash256>,
 	/// The winner, once finalized.
 	pub winner: Option<Winner<T>>,
+	/// The creation deposit on hold on the sponsor's account ([`crate::Config::TaskDeposit`]
+	/// when the task was posted); refunded, and set to zero, when the task is pruned.
+	pub deposit: BalanceOf<T>,
 }
 
 /// A revealed model.

@@ -109,6 +109,9 @@ parameter_types! {
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	pub const TaskRetentionPeriod: BlockNumber = 7 * DAYS;
+	/// Held per task from creation until it is pruned, a week after it ended: with at most 16
+	/// open tasks per sponsor account it is what a market freeze costs (there is no global cap).
+	pub const TaskDeposit: Balance = 10 * UNIT;
 }
 
 impl pallet_task_registry::Config for Runtime {
@@ -126,7 +129,7 @@ impl pallet_task_registry::Config for Runtime {
 	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;
 	type MaxQuorum = MaxQuorum;
 	type MinQuorum = ConstU32<3>;
-	type MaxOpenTasks = ConstU32<256>;
+	type TaskDeposit = TaskDeposit;
 	type MaxTasksPerBlock = ConstU32<16>;
 	type MaxDrawsPerBlock = ConstU32<2>;
 	type MaxAutoFinalizePerBlock = ConstU32<2>;

@@ -78,7 +78,7 @@ fn colluder_within_range_cannot_crown_a_friend_against_one_honest_revealer() {
 		assert_ok!(reveal);
 		// Two revealers who disagree: no strict majority of the three drawn agrees.
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::NoAgreement));
-		assert_eq!(Escrow::task_total(task), 0);
+		assert_eq!(Escrow::task_total(task), DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
 		// The offline evaluator is penalised; nobody else, and nobody is paid as honest.
 		assert_eq!(staked(C), STAKE - STAKE / 10);
@@ -202,7 +202,7 @@ fn sybils_of_a_sponsor_who_withholds_the_test_set_gain_no_reputation() {
 				"a revealer gained reputation without a quorum validating its model"
 			);
 		}
-		assert_eq!(Escrow::task_total(task), 0);
+		assert_eq!(Escrow::task_total(task), DEPOSIT);
 		assert!(!events().iter().any(|e| matches!(e, Event::TaskFinalized { .. })));
 	});
 }
@@ -341,6 +341,82 @@ fn one_sponsor_cannot_fill_the_market() {
 	});
 }
 
+/// Posts `n` tasks for `sponsor`, each ending a block later than the one before (the
+/// per-block bounds of deadlines and draws are not what this attack is about).
+fn spam(sponsor: AccountId, n: u64, first_shift: u64) -> Vec<TaskId> {
+	(0..n)
+		.map(|i| {
+			let shift = first_shift + i;
+			let mut s = spec();
+			s.windows.test_reveal_end = TEST_REVEAL_END + shift;
+			s.windows.score_commit_end = SCORE_COMMIT_END + shift;
+			s.windows.evaluation_end = EVALUATION_END + shift;
+			create_with(sponsor, s)
+		})
+		.collect()
+}
+
+#[test]
+fn many_sponsor_accounts_cannot_freeze_the_market() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxPerSponsor::set(&2);
+		// Five spammer accounts fill their per-sponsor caps: ten open tasks, more than the
+		// global cap of eight that once let them lock everyone else out.
+		let spammed: Vec<TaskId> = (3..8).flat_map(|a| spam(a, 2, 2 * a)).collect();
+		assert_eq!(spammed.len(), 10);
+		// An honest sponsor can still post, and its task runs to a winner.
+		let task = to_evaluation(&[W1]);
+		evaluate(task, |_| Some(vec![acc(0.9)]));
+		run_to_block(EVALUATION_END + 1);
+		assert_eq!(status(task), TaskStatus::Finalized);
+	});
+}
+
+#[test]
+fn every_open_task_costs_its_sponsor_a_deposit_until_it_is_pruned() {
+	ExtBuilder::default().build_and_execute(|| {
+		let spammer = 3;
+		let tasks = spam(spammer, 4, 0);
+		// Bounty and deposit per task, on hold: the capital a freeze ties up.
+		assert_eq!(free(spammer), INITIAL - 4 * (BOUNTY + DEPOSIT));
+		assert_eq!(
+			<Balances as frame::token::fungible::InspectHold<_>>::balance_on_hold(
+				&pallet_escrow::HoldReason::TaskDeposit.into(),
+				&spammer
+			),
+			4 * DEPOSIT
+		);
+		// Cancelling gives the bounty back at once, the deposit only at pruning.
+		for task in &tasks {
+			assert_ok!(TaskRegistry::cancel_task(RuntimeOrigin::signed(spammer), *task));
+		}
+		assert_eq!(free(spammer), INITIAL - 4 * DEPOSIT);
+		// Four tasks ended in one block, two are pruned per block: all of them by two blocks
+		// after the retention period.
+		let ended = System::block_number();
+		run_to_block(ended + 100 + 1);
+		assert_eq!(free(spammer), INITIAL);
+		for task in &tasks {
+			assert!(crate::Tasks::<Test>::get(*task).is_none());
+			assert_eq!(Escrow::task_total(*task), 0);
+		}
+	});
+}
+
+#[test]
+fn a_sponsor_who_cannot_cover_the_deposit_cannot_post() {
+	ExtBuilder::default().build_and_execute(|| {
+		let poor = 30;
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(29),
+			poor,
+			BOUNTY + DEPOSIT / 2
+		));
+		create_fails(poor, spec(), Error::<Test>::InsufficientBalance);
+		assert_eq!(free(poor), BOUNTY + DEPOSIT / 2);
+	});
+}
+
 #[test]
 fn a_gate_no_worker_can_pass_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -390,7 +466,7 @@ fn a_sponsor_who_reveals_an_unusable_test_set_pays_and_harms_no_evaluator() {
 		);
 		run_to_block(EVALUATION_END + 2);
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::TestSetUnusable));
-		assert_eq!(Escrow::task_total(task), 0);
+		assert_eq!(Escrow::task_total(task), DEPOSIT);
 		// The reporters are paid the evaluators' 15 % and keep their stake; the workers share
 		// the rest; the sponsor gets nothing back and loses reputation.
 		let each = BOUNTY * 15 / 100 / 3;
@@ -401,7 +477,7 @@ fn a_sponsor_who_reveals_an_unusable_test_set_pays_and_harms_no_evaluator() {
 		let rest = (BOUNTY - 3 * each) / 2;
 		assert_eq!(free(W1), INITIAL + rest);
 		assert_eq!(free(W2), INITIAL + rest);
-		assert_eq!(free(SPONSOR), INITIAL - BOUNTY);
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY - DEPOSIT);
 		assert_eq!(Reputation::reputation(&SPONSOR, Role::Sponsor), Rep::from_percent(47));
 		assert_eq!(Reputation::reputation(&A, Role::Evaluator), Rep::from_percent(51));
 		assert_eq!(Reputation::reputation(&W1, Role::Worker), Rep::from_percent(50));
@@ -542,7 +618,7 @@ fn evaluators_who_leave_after_a_task_is_posted_still_serve_its_draw() {
 		evaluate(task, |_| Some(vec![acc(0.9)]));
 		run_to_block(EVALUATION_END + 2);
 		assert_eq!(winner(task), Some(W1));
-		assert_eq!(free(SPONSOR), INITIAL - BOUNTY, "the sponsor got its bounty back");
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY - DEPOSIT, "the sponsor got its bounty back");
 		// Their obligations met and the unbonding period over, they withdraw.
 		run_to_block(1 + UNBONDING);
 		for who in [A, B, C] {
@@ -590,7 +666,7 @@ fn a_draw_that_never_gets_randomness_fails_with_refunds() {
 		assert_eq!(status(task), TaskStatus::Active);
 		run_to_block(TEST_REVEAL_END + 3);
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::NoRandomness));
-		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
 		assert!(crate::Draws::<Test>::iter().next().is_none());
 	});

@@ -8,7 +8,7 @@ use pouw_primitives::{ReputationProvider, Role};
 fn failed_with(task: TaskId, reason: FailureReason) {
 	assert_eq!(status(task), TaskStatus::Failed(reason));
 	assert!(events().contains(&Event::TaskFailed { task, reason }));
-	assert_eq!(Escrow::task_total(task), 0);
+	assert_eq!(Escrow::task_total(task), DEPOSIT);
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn sponsor_never_reveals_the_bounty_goes_to_the_revealers() {
 		// W3 never revealed: bond to the treasury.
 		assert_eq!(free(W3), INITIAL - BOND);
 		assert_eq!(free(TREASURY), ED + BOND);
-		assert_eq!(free(SPONSOR), INITIAL - BOUNTY);
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY - DEPOSIT);
 		assert_eq!(Reputation::reputation(&SPONSOR, Role::Sponsor), Rep::from_percent(47));
 		assert_eq!(Reputation::reputation(&W3, Role::Worker), Rep::from_percent(47));
 		// Paid, but no quorum validated the model: no reputation for it.
@@ -80,7 +80,7 @@ fn no_model_revealed_refunds_the_bounty_and_slashes_the_bonds() {
 		run_to_block(REVEAL_END + 1);
 		assert_ok!(TaskRegistry::finalize_task(RuntimeOrigin::signed(W2), task));
 		failed_with(task, FailureReason::NoModelRevealed);
-		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 		assert_eq!(free(W1), INITIAL - BOND);
 		assert_eq!(free(TREASURY), ED + BOND);
 	});
@@ -93,7 +93,7 @@ fn revealing_the_test_set_with_no_model_revealed_ends_the_task() {
 		run_to_block(REVEAL_END + 1);
 		assert_ok!(reveal_test(task, SPONSOR));
 		failed_with(task, FailureReason::NoModelRevealed);
-		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 	});
 }
 
@@ -119,7 +119,7 @@ fn too_few_evaluators_at_the_draw_fails_with_full_refunds() {
 		assert_ok!(reveal_test(task, SPONSOR));
 		run_to_block(TEST_REVEAL_END + 1);
 		failed_with(task, FailureReason::NotEnoughEvaluators);
-		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
 		assert_eq!(free(W2), INITIAL);
 		assert!(quorum(task).is_empty());
@@ -205,7 +205,7 @@ fn quorum_not_reached_refunds_the_bounty() {
 		evaluate(task, |who| if who == only { Some(vec![acc(0.9)]) } else { None });
 		run_to_block(EVALUATION_END + 1);
 		failed_with(task, FailureReason::QuorumNotReached);
-		assert_eq!(free(SPONSOR), INITIAL);
+		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
 		// The one who revealed is neither paid nor penalised; the two others are penalised.
 		assert_eq!(free(only), INITIAL - STAKE);
@@ -225,7 +225,7 @@ fn no_model_meeting_the_minimum_pays_the_evaluators_and_refunds_the_rest() {
 		evaluate(task, |_| Some(vec![acc(0.90)]));
 		run_to_block(EVALUATION_END + 1);
 		failed_with(task, FailureReason::NoModelMetMinimum);
-		assert_eq!(free(SPONSOR), INITIAL - 15_000);
+		assert_eq!(free(SPONSOR), INITIAL - 15_000 - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
 		for e in quorum(task) {
 			assert_eq!(free(e), INITIAL - STAKE + 5_000);
@@ -263,6 +263,6 @@ fn every_model_invalid_fails_the_task() {
 		evaluate(task, |_| Some(vec![None]));
 		run_to_block(EVALUATION_END + 1);
 		failed_with(task, FailureReason::NoValidModel);
-		assert_eq!(free(SPONSOR), INITIAL - 15_000);
+		assert_eq!(free(SPONSOR), INITIAL - 15_000 - DEPOSIT);
 	});
 }

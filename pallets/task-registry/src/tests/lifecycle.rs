@@ -5,6 +5,7 @@ use super::*;
 use crate::{
 	Error, Event, FailureReason, Phase, RejectionReason, Submissions, TaskStatus, Tasks, WeightInfo,
 };
+use pallet_escrow::Escrow as _;
 use pouw_primitives::{Outcome, ReputationProvider, ReputationRecorder, Role};
 
 #[test]
@@ -60,7 +61,7 @@ fn happy_path_with_three_workers_and_five_evaluators() {
 			assert_eq!(free(e), INITIAL - STAKE + 3_000);
 		}
 		assert_eq!(free(TREASURY), ED + 5_000);
-		assert_eq!(free(SPONSOR), INITIAL - BOUNTY);
+		assert_eq!(free(SPONSOR), INITIAL - BOUNTY - DEPOSIT);
 		assert!(events().contains(&Event::TaskFinalized {
 			task,
 			winner: SubmissionIndex(1),
@@ -241,7 +242,8 @@ fn automatic_finalization_stays_under_the_per_block_bound() {
 		for t in &tasks {
 			assert_eq!(status(*t), TaskStatus::Failed(FailureReason::NoModelRevealed));
 		}
-		assert_eq!(free(SPONSOR), INITIAL);
+		// Each deposit stays on hold until its task is pruned.
+		assert_eq!(free(SPONSOR), INITIAL - 3 * DEPOSIT);
 	});
 }
 
@@ -252,13 +254,19 @@ fn settled_tasks_are_pruned_after_the_retention_period_but_keep_their_record() {
 		evaluate(task, |_| Some(vec![acc(0.9), acc(0.8)]));
 		run_to_block(EVALUATION_END + 1);
 		assert_eq!(Submissions::<Test>::iter_prefix(task).count(), 2);
+		// The creation deposit stays on hold through the retention period.
+		assert_eq!(Escrow::task_total(task), DEPOSIT);
+		let sponsor_free = free(SPONSOR);
 		run_to_block(EVALUATION_END + 1 + 100);
 		assert_eq!(Submissions::<Test>::iter_prefix(task).count(), 0);
+		assert_eq!(Escrow::task_total(task), 0);
+		assert_eq!(free(SPONSOR), sponsor_free + DEPOSIT);
 		assert!(quorum(task).is_empty());
 		assert!(events().contains(&Event::TaskPruned { task }));
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!(info.status, TaskStatus::Finalized);
 		assert_eq!(info.winner.unwrap().worker, W1);
+		assert_eq!(info.deposit, 0);
 	});
 }
 

@@ -28,6 +28,8 @@ pub const TREASURY: AccountId = 99;
 pub const INITIAL: Balance = 1_000_000;
 pub const BOUNTY: Balance = 100_000;
 pub const BOND: Balance = 1_000;
+/// The creation deposit, held from creation until the task is pruned.
+pub const DEPOSIT: Balance = 500;
 pub const STAKE: Balance = 10_000;
 pub const ED: Balance = 1;
 /// The evaluators' unbonding period, as long as the longest task (as in the runtime).
@@ -134,7 +136,7 @@ impl pallet_task_registry::Config for Test {
 	type MaxSubmissionsPerTask = ConstU32<8>;
 	type MaxQuorum = ConstU32<9>;
 	type MinQuorum = ConstU32<3>;
-	type MaxOpenTasks = ConstU32<8>;
+	type TaskDeposit = ConstU64<DEPOSIT>;
 	type MaxTasksPerBlock = ConstU32<4>;
 	type MaxDrawsPerBlock = ConstU32<4>;
 	type MaxAutoFinalizePerBlock = MaxAutoFinalize;

@@ -104,7 +104,7 @@ proptest! {
 			}
 			step_to(EVALUATION_END + 2);
 			prop_assert!(status(task) != TaskStatus::Active, "task still active");
-			prop_assert_eq!(Escrow::task_total(task), 0);
+			prop_assert_eq!(Escrow::task_total(task), DEPOSIT);
 			prop_assert_eq!(Balances::total_issuance(), issuance);
 			// Nobody but the treasury, the winner and the evaluators ends richer than it began.
 			prop_assert!(free(SPONSOR) <= INITIAL);
