@@ -107,6 +107,10 @@ impl<B: PartialOrd> Windows<B> {
 pub struct TaskSpec<BlockNumber> {
 	/// The public training data.
 	pub dataset: DatasetRef,
+	/// How many samples the secret test set has (its layout is the training data's): the
+	/// sponsor commits to it with the test set, and evaluators report a test set of another
+	/// size *unusable*.
+	pub test_samples: u32,
 	/// The model every worker trains.
 	pub model: ModelSpec,
 	/// The objective evaluators compute on the secret test set.
@@ -132,6 +136,8 @@ pub enum SpecError {
 	EmptyUri,
 	/// The dataset declares no samples.
 	NoSamples,
+	/// The test set declares no samples.
+	NoTestSamples,
 	/// The model's input size differs from the dataset's features.
 	InputMismatch,
 	/// The model's outputs differ from the dataset's classes (or from 1 for regression).
@@ -157,6 +163,9 @@ impl<B: PartialOrd> TaskSpec<B> {
 		let shape = &self.dataset.shape;
 		if shape.samples == 0 {
 			return Err(SpecError::NoSamples);
+		}
+		if self.test_samples == 0 {
+			return Err(SpecError::NoTestSamples);
 		}
 		if self.model.input_features() != u64::from(shape.features) {
 			return Err(SpecError::InputMismatch);
@@ -195,6 +204,7 @@ mod tests {
 				format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
 				shape: DataShape { samples: 1437, features: 64, classes: 10 },
 			},
+			test_samples: 360,
 			model: ModelSpec::Mlp {
 				inputs: 64,
 				hidden: vec![64].try_into().unwrap(),
@@ -226,6 +236,10 @@ mod tests {
 		let mut s = digits_spec();
 		s.dataset.shape.features = 63;
 		assert_eq!(s.validate(&1), Err(SpecError::InputMismatch));
+
+		let mut s = digits_spec();
+		s.test_samples = 0;
+		assert_eq!(s.validate(&1), Err(SpecError::NoTestSamples));
 
 		let mut s = digits_spec();
 		s.dataset.shape.classes = 9;

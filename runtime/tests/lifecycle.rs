@@ -33,6 +33,7 @@ fn spec() -> TaskSpec<u32> {
 			format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
 			shape: DataShape { samples: 1437, features: 64, classes: 10 },
 		},
+		test_samples: 360,
 		model: ModelSpec::Mlp {
 			inputs: 64,
 			hidden: vec![32].try_into().unwrap(),

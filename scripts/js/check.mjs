@@ -51,6 +51,7 @@ const spec = {
     format: { Csv: { labelColumn: 'label' } },
     shape: { samples: 1437, features: 64, classes: 10 },
   },
+  testSamples: 360,
   model: { Mlp: { inputs: 64, hidden: [32], outputs: 10, activation: 'Relu' } },
   metric: 'Accuracy',
   minScore: null,

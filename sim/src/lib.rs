@@ -302,6 +302,7 @@ fn task_spec(now: u64, classes: u32) -> TaskSpec<u64> {
 			},
 			shape: DataShape { samples: 1437, features: 64, classes },
 		},
+		test_samples: 360,
 		model: ModelSpec::Mlp {
 			inputs: 64,
 			hidden: vec![32].try_into().unwrap_or_default(),

@@ -56,6 +56,8 @@ parameter_types! {
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
+	/// As in the runtime: 0.06 % of the bounty per position past the eighth.
+	pub const SlotFee: Perbill = Perbill::from_parts(600_000);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	/// The relay-chain randomness of the simulated block; [`crate::World`] sets it per block.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
@@ -109,6 +111,9 @@ impl pallet_task_registry::Config for Sim {
 	type MinBounty = ConstU64<MIN_BOUNTY>;
 	type WorkerBond = ConstU64<WORKER_BOND>;
 	type WorkerBondRatio = WorkerBondRatio;
+	type MinTestSamples = ConstU32<100>;
+	type FreeSlots = ConstU32<8>;
+	type SlotFee = SlotFee;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<64>;

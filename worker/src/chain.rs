@@ -10,7 +10,7 @@
 //! boundary by SCALE: the generated type and the primitives type encode to the same bytes by
 //! construction, and [`convert`] re-decodes one as the other.
 
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use pouw_primitives::{Hash256, Reputation, Score, SubmissionIndex, TaskId, TaskSpec};
 use std::{str::FromStr, time::Duration};
 use subxt::{OnlineClient, PolkadotConfig};
@@ -25,6 +25,10 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 pub mod runtime {}
 
 use runtime::runtime_types;
+
+// The macro above reads the metadata file without telling cargo, so a refreshed file would not
+// rebuild this crate; including it makes it part of the crate's dependencies.
+const _METADATA: &[u8] = include_bytes!("../metadata/pouw.scale");
 
 /// The chain's account id (SS58 when displayed).
 pub type AccountId = subxt::utils::AccountId32;
@@ -97,7 +101,9 @@ fn rpc_any<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> ChainError 
 /// `pouw_primitives` twin, or back).
 pub fn convert<A: Encode, B: Decode>(value: &A) -> Result<B, ChainError> {
 	let bytes = value.encode();
-	B::decode(&mut &bytes[..]).map_err(|e| ChainError::Rpc {
+	// Every byte must be used: a type whose layout drifted from the runtime's (a field added
+	// at the end, say) fails here instead of decoding a prefix.
+	B::decode_all(&mut &bytes[..]).map_err(|e| ChainError::Rpc {
 		context: format!("converting {}", std::any::type_name::<B>()),
 		reason: e.to_string(),
 	})
@@ -231,6 +237,8 @@ pub struct TaskInfo {
 	pub parent_model: Option<Hash256>,
 	/// The winner once finalized.
 	pub winner: Option<Winner>,
+	/// The creation deposit on hold until the task is pruned (zero after).
+	pub deposit: Balance,
 }
 
 /// One submission as `PouwApi::submissions` reports it.
@@ -532,6 +540,42 @@ impl Chain {
 		value.decode().map_err(rpc_any("Balances.TotalIssuance"))
 	}
 
+	/// Whether a task whose quorum is drawn at `draw` and that is due at `due` still fits the
+	/// registry's per-block bounds (`MaxDrawsPerBlock`, `MaxTasksPerBlock`); `create_task`
+	/// refuses one that does not (`TooManyDrawsAtBlock`, `TooManyTasksEndingAtBlock`).
+	pub async fn has_room(&self, draw: BlockNumber, due: BlockNumber) -> Result<bool, ChainError> {
+		let at = self.at_best().await?;
+		let constants = runtime::constants().task_registry();
+		let max_draws = at
+			.constants()
+			.entry(constants.max_draws_per_block())
+			.map_err(rpc_any("TaskRegistry.MaxDrawsPerBlock"))?;
+		let max_due = at
+			.constants()
+			.entry(constants.max_tasks_per_block())
+			.map_err(rpc_any("TaskRegistry.MaxTasksPerBlock"))?;
+		let storage = runtime::storage().task_registry();
+		let draws = match at
+			.storage()
+			.try_fetch(storage.draws(), (draw,))
+			.await
+			.map_err(rpc_any("TaskRegistry.Draws"))?
+		{
+			Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Draws"))?.0.len(),
+			None => 0,
+		};
+		let ending = match at
+			.storage()
+			.try_fetch(storage.deadlines(), (due,))
+			.await
+			.map_err(rpc_any("TaskRegistry.Deadlines"))?
+		{
+			Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Deadlines"))?.0.len(),
+			None => 0,
+		};
+		Ok(draws < max_draws as usize && ending < max_due as usize)
+	}
+
 	/// The treasury account the runtime pays its share to.
 	pub async fn treasury(&self) -> Result<AccountId, ChainError> {
 		let at = self.at_best().await?;
@@ -715,4 +759,71 @@ pub fn created_task_id(
 		.ok_or_else(|| ChainError::Unexpected("no TaskCreated event".into()))?
 		.map_err(rpc_any("decoding TaskCreated"))?;
 	convert(&event.task)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use pouw_primitives::{
+		Activation, DataShape, DatasetFormat, DatasetRef, Metric, ModelSpec, Windows,
+	};
+
+	fn task_info() -> TaskInfo {
+		TaskInfo {
+			sponsor: [1; 32],
+			spec: TaskSpec {
+				dataset: DatasetRef {
+					uri: b"http://127.0.0.1:8000/blob/train".to_vec().try_into().unwrap(),
+					hash: [9; 32],
+					format: DatasetFormat::Safetensors,
+					shape: DataShape { samples: 1437, features: 64, classes: 10 },
+				},
+				test_samples: 360,
+				model: ModelSpec::Mlp {
+					inputs: 64,
+					hidden: vec![32].try_into().unwrap(),
+					outputs: 10,
+					activation: Activation::Relu,
+				},
+				metric: Metric::Accuracy,
+				min_score: Some(Score(1)),
+				windows: Windows {
+					submission_end: 10,
+					reveal_end: 20,
+					test_reveal_end: 30,
+					score_commit_end: 40,
+					evaluation_end: 50,
+				},
+				quorum: 3,
+				min_worker_reputation: Reputation::from_percent(10),
+				parent: Some(TaskId(7)),
+			},
+			bounty: 100 * UNIT,
+			test_set_commitment: [2; 32],
+			created_at: 3,
+			status: TaskStatus::Failed(FailureReason::NoRandomness),
+			submissions: 4,
+			revealed: 2,
+			test_set: Some(TestSet { uri: b"http://t".to_vec(), hash: [3; 32] }),
+			parent_model: Some([4; 32]),
+			winner: Some(Winner {
+				submission: SubmissionIndex(1),
+				worker: [5; 32],
+				model_uri: b"http://m".to_vec(),
+				model_hash: [6; 32],
+				score: Score(900_000_000),
+			}),
+			deposit: 10 * UNIT,
+		}
+	}
+
+	#[test]
+	fn the_task_record_has_the_runtimes_layout() {
+		// Through the type generated from the runtime's metadata and back: a field missing,
+		// extra or reordered on either side fails one of the two exact decodings.
+		let ours = task_info();
+		let theirs: runtime_types::pallet_task_registry::types::TaskInfo = convert(&ours).unwrap();
+		let back: TaskInfo = convert(&theirs).unwrap();
+		assert_eq!(back, ours);
+	}
 }

@@ -228,6 +228,45 @@ pub struct SponsorState {
 	pub revealed: bool,
 }
 
+/// How many blocks later [`windows_with_room`] looks for a draw block and a deadline block
+/// with room: an hour of 6 s blocks. Filling every one of them takes 1,200 tasks' bounties and
+/// deposits (2 draws per block in the runtime), 75 sponsor accounts at 16 tasks each.
+const MAX_WINDOW_SHIFT: BlockNumber = 600;
+
+/// `windows` with its last three ends `by` blocks later: the test-reveal phase grows, every
+/// other phase keeps its length. `None` on overflow.
+fn shifted(windows: Windows<BlockNumber>, by: BlockNumber) -> Option<Windows<BlockNumber>> {
+	Some(Windows {
+		test_reveal_end: windows.test_reveal_end.checked_add(by)?,
+		score_commit_end: windows.score_commit_end.checked_add(by)?,
+		evaluation_end: windows.evaluation_end.checked_add(by)?,
+		..windows
+	})
+}
+
+/// The first of `windows` shifted 0, 1, ... [`MAX_WINDOW_SHIFT`] blocks later whose draw block
+/// and deadline block have room on chain: full blocks (other sponsors' tasks, or a spammer's)
+/// move the task later instead of failing it.
+async fn windows_with_room(
+	chain: &Chain,
+	windows: Windows<BlockNumber>,
+) -> Result<Windows<BlockNumber>> {
+	for by in 0..=MAX_WINDOW_SHIFT {
+		let w = shifted(windows, by).ok_or_else(|| anyhow!("windows overflow"))?;
+		let (draw, due) = (w.test_reveal_end.saturating_add(1), w.evaluation_end.saturating_add(1));
+		if chain.has_room(draw, due).await? {
+			if by > 0 {
+				tracing::info!(by, draw, due, "draw or deadline block full: windows moved later");
+			}
+			return Ok(w);
+		}
+	}
+	bail!(
+		"no block with room for the quorum draw and the deadline within {MAX_WINDOW_SHIFT} \
+		 blocks (TooManyDrawsAtBlock / TooManyTasksEndingAtBlock): try again later"
+	)
+}
+
 /// Posts a task; returns its id. Serves nothing by itself: with `public_url` the data is
 /// addressed there (run [`sponsor_watch`] or `pouw serve` on the same data dir), otherwise by
 /// `file://` (same machine only).
@@ -248,9 +287,10 @@ pub async fn sponsor_create(
 	let layout = Layout { features: train.feature_count as u32, ..layout };
 	let test_bytes =
 		std::fs::read(&new.test).with_context(|| format!("reading {}", new.test.display()))?;
-	Dataset::parse(&test_bytes, &layout, None).with_context(|| {
+	let test = Dataset::parse(&test_bytes, &layout, None).with_context(|| {
 		format!("test set {} (must have the training data's layout)", new.test.display())
 	})?;
+	let test_samples = u32::try_from(test.len()).context("the test set has too many samples")?;
 	let outputs = if new.classes == 0 { 1 } else { new.classes };
 	let model: ModelSpec = crate::spec_text::parse(&new.model, layout.features, outputs)?;
 
@@ -276,6 +316,7 @@ pub async fn sponsor_create(
 		score_commit_end: ends[3] + slack,
 		evaluation_end: ends[4] + slack,
 	};
+	let windows = windows_with_room(&chain, windows).await?;
 	let uri = blob_uri(public_url, &store, &train_hash)?;
 	let spec = TaskSpec {
 		dataset: DatasetRef {
@@ -288,6 +329,7 @@ pub async fn sponsor_create(
 				classes: new.classes,
 			},
 		},
+		test_samples,
 		model,
 		metric: new.metric,
 		min_score: new.min_score,
@@ -919,7 +961,8 @@ async fn score_all(
 	let backend = options.backend;
 	tokio::task::spawn_blocking(move || -> Result<Scoring> {
 		let layout = layout_of(&spec);
-		let test = match Dataset::parse(&test_bytes, &layout, None) {
+		// A test set of another size than the sponsor committed to is unusable too.
+		let test = match Dataset::parse(&test_bytes, &layout, Some(spec.test_samples)) {
 			Ok(test) if !test.is_empty() => test,
 			Ok(_) => return Ok(Scoring::TestSetUnusable("the test set has no samples".into())),
 			Err(e) => return Ok(Scoring::TestSetUnusable(format!("parsing the test set: {e:#}"))),
@@ -988,6 +1031,23 @@ pub fn format_delta(before: Balance, after: Balance) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_shifted_task_keeps_every_phase_but_the_test_reveal() {
+		let w = Windows {
+			submission_end: 10,
+			reveal_end: 20,
+			test_reveal_end: 30,
+			score_commit_end: 40,
+			evaluation_end: 50,
+		};
+		let later = shifted(w, 7).unwrap();
+		assert_eq!((later.submission_end, later.reveal_end), (10, 20));
+		assert_eq!(later.test_reveal_end, 37);
+		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
+		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
+		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
 
 	#[test]
 	fn an_unusable_test_set_is_reported_only_late_in_the_commit_window() {

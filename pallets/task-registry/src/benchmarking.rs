@@ -38,6 +38,7 @@ fn spec<T: Config>(quorum: u32, parent: Option<TaskId>) -> TaskSpec<BlockNumberF
 			},
 			shape: DataShape { samples: 1437, features: 64, classes: 10 },
 		},
+		test_samples: 360,
 		model: ModelSpec::Mlp {
 			inputs: 64,
 			hidden: alloc::vec![32].try_into().unwrap_or_default(),
@@ -170,6 +171,7 @@ impl<T: Config> pallet_verification::BenchmarkHelper<BlockNumberFor<T>>
 					bond: Zero::zero(),
 					committed_at: Zero::zero(),
 					model: Some(RevealedModel { uri: uri(b"http://m"), hash: model_hash(i) }),
+					slot_fee: Zero::zero(),
 				},
 			);
 		}

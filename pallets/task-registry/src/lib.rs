@@ -40,6 +40,9 @@
 //! - **Bond**: the larger of [`Config::WorkerBond`] and [`Config::WorkerBondRatio`] of the
 //!   bounty, held per commitment; refunded to workers who revealed a
 //!   valid model, slashed to the treasury otherwise.
+//! - **Slot fee**: past the first [`Config::FreeSlots`] commitments, each holds a fee growing
+//!   with its position ([`Config::SlotFee`]) with its bond, paid to the treasury when the bond
+//!   comes back: filling every slot of a task costs more than its winner earns.
 //! - **Deposit**: [`Config::TaskDeposit`], held on the sponsor's account from creation until
 //!   the task is pruned. There is no global cap on open tasks: a market freeze would need
 //!   [`Config::MaxOpenTasksPerSponsor`] tasks' bounties and deposits per sponsor account, for
@@ -149,6 +152,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type Treasury: Get<Self::AccountId>;
 
+		/// The fewest samples a task's test set may have: on fewer, a score says little about a
+		/// model (one sample makes accuracy 0 or 1), and the winner would be drawn by luck.
+		#[pallet::constant]
+		type MinTestSamples: Get<u32>;
 		/// The least bounty a task may offer.
 		#[pallet::constant]
 		type MinBounty: Get<BalanceOf<Self>>;
@@ -159,6 +166,17 @@ pub mod pallet {
 		/// richer task costs more to squat.
 		#[pallet::constant]
 		type WorkerBondRatio: Get<Perbill>;
+		/// Commitments that pay no slot fee: the first this many of a task.
+		#[pallet::constant]
+		type FreeSlots: Get<u32>;
+		/// The slot fee per position past [`Config::FreeSlots`], as a share of the bounty: the
+		/// commitment at position `k` (1-based, a displacing one at the last position) holds
+		/// `SlotFee * bounty * (k - FreeSlots)` on top of its bond, paid to the treasury when
+		/// a quorum settles the task. A few workers pay nothing; taking every slot of a task
+		/// costs more than the winner's share (checked by `integrity_test`), so squatting
+		/// all the slots to win with a weak model does not pay.
+		#[pallet::constant]
+		type SlotFee: Get<Perbill>;
 		/// The winner's share of the bounty.
 		#[pallet::constant]
 		type WinnerShare: Get<Perbill>;
@@ -457,6 +475,8 @@ pub mod pallet {
 		EmptyUri,
 		/// The dataset declares no samples.
 		NoSamples,
+		/// The test set declares fewer samples than [`Config::MinTestSamples`].
+		TestSetTooSmall,
 		/// The model's input size differs from the dataset's features.
 		InputMismatch,
 		/// The model's outputs differ from the dataset's classes (or from 1 for regression).
@@ -550,6 +570,7 @@ pub mod pallet {
 				"WinnerShare + EvaluatorShare must not exceed 100 %"
 			);
 			assert!(T::MinQuorum::get() >= 3, "MinQuorum must be at least 3");
+			assert!(T::MinTestSamples::get() >= 1, "MinTestSamples must be at least 1");
 			assert!(T::MinQuorum::get() <= T::MaxQuorum::get(), "MinQuorum above MaxQuorum");
 			assert!(
 				T::MaxAutoFinalizePerBlock::get() > 0,
@@ -558,6 +579,10 @@ pub mod pallet {
 			assert!(
 				T::MaxDrawDelay::get() < T::MinPhaseBlocks::get(),
 				"MaxDrawDelay must be below MinPhaseBlocks"
+			);
+			assert!(
+				Pallet::<T>::all_slot_fees() > T::WinnerShare::get().deconstruct().into(),
+				"taking every slot must cost more than the winner's share (SlotFee, FreeSlots)"
 			);
 		}
 
@@ -577,7 +602,8 @@ pub mod pallet {
 		/// - Origin: signed, the sponsor.
 		/// - Emits [`Event::TaskCreated`].
 		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::EmptyUri`],
-		///   [`Error::NoSamples`], [`Error::InputMismatch`], [`Error::OutputMismatch`],
+		///   [`Error::NoSamples`], [`Error::TestSetTooSmall`], [`Error::InputMismatch`],
+		///   [`Error::OutputMismatch`],
 		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
 		///   [`Error::BountyTooLow`], [`Error::PhaseTooShort`],
 		///   [`Error::TaskTooLong`], [`Error::TooManyTasksForSponsor`],

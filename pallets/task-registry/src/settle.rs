@@ -52,8 +52,22 @@ impl<T: Config> Pallet<T> {
 		Self::reject(task, index, &s.worker, reason);
 	}
 
+	/// Refunds a bond whole, slot fee included (endings where no quorum settled anything).
 	fn return_bond(task: TaskId, s: &Submission<T>) {
 		if let Err(e) = T::Escrow::refund(task, &s.worker, HoldReason::WorkerBond, s.bond) {
+			log::error!(target: LOG_TARGET, "bond refund failed for {task:?}: {e:?}");
+		}
+	}
+
+	/// Pays a bond's slot fee to the treasury and refunds the rest.
+	fn return_bond_less_fee(task: TaskId, s: &Submission<T>) {
+		if !s.slot_fee.is_zero() {
+			if let Err(e) = T::Escrow::slash(task, &s.worker, HoldReason::WorkerBond, s.slot_fee) {
+				log::error!(target: LOG_TARGET, "slot fee failed for {task:?}: {e:?}");
+			}
+		}
+		let rest = s.bond.saturating_sub(s.slot_fee);
+		if let Err(e) = T::Escrow::refund(task, &s.worker, HoldReason::WorkerBond, rest) {
 			log::error!(target: LOG_TARGET, "bond refund failed for {task:?}: {e:?}");
 		}
 	}
@@ -108,7 +122,7 @@ impl<T: Config> Pallet<T> {
 		let count = BalanceOf::<T>::from(u32::try_from(revealers.len()).unwrap_or(u32::MAX));
 		let share = amount.checked_div(&count).unwrap_or_default();
 		for (_, s) in revealers {
-			Self::return_bond(task, s);
+			Self::return_bond_less_fee(task, s);
 			Self::pay(task, sponsor, &s.worker, share);
 		}
 		let dust = T::Escrow::held(task, sponsor, HoldReason::TaskBounty);
@@ -236,7 +250,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut winner: Option<(SubmissionIndex, Submission<T>, Score)> = None;
 		for (index, s, score) in &valid {
-			Self::return_bond(task, s);
+			Self::return_bond_less_fee(task, s);
 			let meets = info.spec.min_score.is_none_or(|min| metric.meets(*score, min));
 			if !meets {
 				// Valid but not what the sponsor asked for: the bond back, no reputation.

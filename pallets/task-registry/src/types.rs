@@ -211,10 +211,14 @@ pub struct Submission<T: Config> {
 	pub worker: T::AccountId,
 	/// `model_commitment(model_hash, salt, worker)`.
 	pub commitment: Hash256,
-	/// The bond held for it.
+	/// The bond held for it, its slot fee included.
 	pub bond: BalanceOf<T>,
 	/// Block of the commitment.
 	pub committed_at: BlockNumberFor<T>,
 	/// The model, once revealed.
 	pub model: Option<RevealedModel>,
+	/// The part of `bond` that goes to the treasury when a quorum settles the task (or the
+	/// sponsor's fault pays the revealers); refunded with the rest in the endings that refund
+	/// everything, and on displacement. See [`crate::Config::SlotFee`].
+	pub slot_fee: BalanceOf<T>,
 }

@@ -106,6 +106,14 @@ parameter_types! {
 	pub const WorkerBond: Balance = 100 * MILLI_UNIT;
 	/// A commitment bonds 1 % of the bounty when that is more than [`WorkerBond`].
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
+	/// A test set has at least 100 samples: scores in steps of 1 % at most.
+	pub const MinTestSamples: u32 = 100;
+	/// The first 8 commitments of a task pay no slot fee...
+	pub const FreeSlots: u32 = 8;
+	/// ...the one at position k past them 0.06 % of the bounty times (k - 8), paid to the
+	/// treasury when a quorum settles the task: all 64 slots cost 95.76 % of the bounty, more
+	/// than the winner's 80 %, so squatting every slot to win with a weak model does not pay.
+	pub const SlotFee: Perbill = Perbill::from_parts(600_000);
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	pub const TaskRetentionPeriod: BlockNumber = 7 * DAYS;
@@ -124,6 +132,9 @@ impl pallet_task_registry::Config for Runtime {
 	type MinBounty = MinBounty;
 	type WorkerBond = WorkerBond;
 	type WorkerBondRatio = WorkerBondRatio;
+	type MinTestSamples = MinTestSamples;
+	type FreeSlots = FreeSlots;
+	type SlotFee = SlotFee;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = MaxSubmissionsPerTask;

@@ -418,6 +418,20 @@ fn a_sponsor_who_cannot_cover_the_deposit_cannot_post() {
 }
 
 #[test]
+fn a_test_set_too_small_to_rank_models_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		// One test sample scores every model 0 or 1: the winner would be drawn by luck.
+		let mut s = spec();
+		s.test_samples = 1;
+		create_fails(SPONSOR, s.clone(), Error::<Test>::TestSetTooSmall);
+		s.test_samples = 0;
+		create_fails(SPONSOR, s.clone(), Error::<Test>::TestSetTooSmall);
+		s.test_samples = 100;
+		create_with(SPONSOR, s);
+	});
+}
+
+#[test]
 fn a_gate_no_worker_can_pass_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		let mut s = spec();
@@ -545,6 +559,41 @@ fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 			TaskRegistry::commit_model(RuntimeOrigin::signed(19), task, [1; 32]),
 			Error::<Test>::TooManySubmissions
 		);
+	});
+}
+
+#[test]
+fn squatting_every_slot_to_win_with_a_weak_model_costs_more_than_it_wins() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		// Eight sybils take every slot in the task's first block: one with a weak model, seven
+		// with junk that still counts as valid. The honest worker finds the task full.
+		let sybils: Vec<AccountId> = (12..20).collect();
+		for s in &sybils {
+			commit(task, *s);
+		}
+		assert_noop!(
+			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, [1; 32]),
+			Error::<Test>::TooManySubmissions
+		);
+		run_to_block(SUBMISSION_END + 1);
+		for s in &sybils {
+			assert_ok!(reveal(task, *s));
+		}
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(reveal_test(task, SPONSOR));
+		run_to_block(TEST_REVEAL_END + 1);
+		let weak_and_junk: Vec<Option<Score>> =
+			(0..8).map(|i| if i == 0 { acc(0.6) } else { acc(0.1) }).collect();
+		evaluate(task, |_| Some(weak_and_junk.clone()));
+		run_to_block(EVALUATION_END + 1);
+		assert_eq!(winner(task), Some(12));
+		// The winner's 80 % against slot fees of 10 % of the bounty for position 5, 20 % for
+		// position 6, ... 40 % for position 8: the sybils together end 20 % of the bounty down.
+		let net: i64 = sybils.iter().map(|s| free(*s) as i64 - INITIAL as i64).sum();
+		assert_eq!(net, -(BOUNTY as i64) / 5);
+		// The first four positions paid nothing.
+		assert_eq!(free(13), INITIAL);
 	});
 }
 

@@ -28,6 +28,8 @@ pub const TREASURY: AccountId = 99;
 pub const INITIAL: Balance = 1_000_000;
 pub const BOUNTY: Balance = 100_000;
 pub const BOND: Balance = 1_000;
+/// Commitments without a slot fee.
+pub const FREE_SLOTS: u32 = 4;
 /// The creation deposit, held from creation until the task is pruned.
 pub const DEPOSIT: Balance = 500;
 pub const STAKE: Balance = 10_000;
@@ -73,6 +75,9 @@ parameter_types! {
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
+	/// Positions 5 to 8 of a task hold 10 % of the bounty per position past the fourth: 100 %
+	/// for all of them, more than the winner's 80 %.
+	pub const SlotFee: Perbill = Perbill::from_percent(10);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
 	/// The randomness the tests control.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
@@ -131,6 +136,9 @@ impl pallet_task_registry::Config for Test {
 	type MinBounty = ConstU64<1_000>;
 	type WorkerBond = ConstU64<BOND>;
 	type WorkerBondRatio = WorkerBondRatio;
+	type MinTestSamples = ConstU32<100>;
+	type FreeSlots = ConstU32<FREE_SLOTS>;
+	type SlotFee = SlotFee;
 	type WinnerShare = WinnerShare;
 	type EvaluatorShare = EvaluatorShare;
 	type MaxSubmissionsPerTask = ConstU32<8>;
@@ -235,6 +243,7 @@ pub fn spec() -> TaskSpec<u64> {
 			format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
 			shape: DataShape { samples: 1437, features: 64, classes: 10 },
 		},
+		test_samples: 360,
 		model: ModelSpec::Mlp {
 			inputs: 64,
 			hidden: vec![32].try_into().unwrap(),
