@@ -525,20 +525,25 @@ fn a_false_unusable_verdict_from_a_minority_is_penalised() {
 	});
 }
 
+/// Eight fresh sybils (accounts 12 to 19) take every slot of `task` in its first block; the
+/// fresh `newcomer` then finds it full (ties keep the earlier commitment).
+fn squat(task: TaskId, newcomer: AccountId) -> Vec<AccountId> {
+	let sybils: Vec<AccountId> = (12..20).collect();
+	for s in &sybils {
+		commit(task, *s);
+	}
+	assert_noop!(
+		TaskRegistry::commit_model(RuntimeOrigin::signed(newcomer), task, [1; 32]),
+		Error::<Test>::TooManySubmissions
+	);
+	sybils
+}
+
 #[test]
 fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
-		// Eight fresh sybils take every slot.
-		let sybils: Vec<AccountId> = (12..20).collect();
-		for s in &sybils {
-			commit(task, *s);
-		}
-		// A newcomer at the same reputation cannot take a slot: ties keep the earlier.
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), task, [1; 32]),
-			Error::<Test>::TooManySubmissions
-		);
+		squat(task, W2);
 		// A worker with a record takes the latest sybil's slot; that sybil's bond comes back.
 		for _ in 0..2 {
 			Reputation::record(&W1, Role::Worker, pouw_primitives::Outcome::Success);
@@ -566,16 +571,8 @@ fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 fn squatting_every_slot_to_win_with_a_weak_model_costs_more_than_it_wins() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
-		// Eight sybils take every slot in the task's first block: one with a weak model, seven
-		// with junk that still counts as valid. The honest worker finds the task full.
-		let sybils: Vec<AccountId> = (12..20).collect();
-		for s in &sybils {
-			commit(task, *s);
-		}
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, [1; 32]),
-			Error::<Test>::TooManySubmissions
-		);
+		// The sybils' first model is weak, the other seven junk that still counts as valid.
+		let sybils = squat(task, W1);
 		run_to_block(SUBMISSION_END + 1);
 		for s in &sybils {
 			assert_ok!(reveal(task, *s));
