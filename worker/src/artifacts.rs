@@ -190,6 +190,16 @@ pub enum FetchError {
 		/// Why.
 		reason: String,
 	},
+	/// The server redirected to another origin (scheme, host or port), or more than
+	/// [`MAX_REDIRECTS`] times: a URI from the chain must not steer us to a machine it does not
+	/// name (a redirect to 127.0.0.1 or a cloud metadata address, say).
+	#[error("{uri}: redirect refused ({reason})")]
+	RedirectRefused {
+		/// The URI.
+		uri: String,
+		/// Where it tried to send us, or why not.
+		reason: String,
+	},
 	/// The server answered with an error status.
 	#[error("{uri} answered {status}")]
 	Status {
@@ -269,6 +279,26 @@ pub async fn fetch_bytes(
 	Ok(tokio::fs::read(path).await?)
 }
 
+/// Redirects a download follows at most, all within the URI's own origin.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Follows a redirect only to the first URI's origin (scheme, host and port), at most
+/// [`MAX_REDIRECTS`] times.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+	reqwest::redirect::Policy::custom(|attempt| {
+		let first = attempt.previous().first().map(|u| u.origin());
+		if attempt.previous().len() > MAX_REDIRECTS {
+			let message = format!("more than {MAX_REDIRECTS} redirects");
+			attempt.error(message)
+		} else if first.is_some_and(|origin| origin == attempt.url().origin()) {
+			attempt.follow()
+		} else {
+			let message = format!("to another origin: {}", attempt.url());
+			attempt.error(message)
+		}
+	})
+}
+
 /// Copies `uri` to `dest` and returns the hash of what was written.
 async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256, FetchError> {
 	let too_large = || FetchError::TooLarge { uri: uri.into(), limit: limits.max_bytes };
@@ -296,10 +326,15 @@ async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256
 		let client = reqwest::Client::builder()
 			.connect_timeout(limits.connect_timeout)
 			.timeout(limits.timeout)
+			.redirect(same_origin_redirects())
 			.build()
 			.map_err(|e| FetchError::Unreachable { uri: uri.into(), reason: e.to_string() })?;
 		let response = client.get(uri).send().await.map_err(|e| {
-			if e.is_timeout() {
+			if e.is_redirect() {
+				let reason = std::error::Error::source(&e)
+					.map_or_else(|| e.to_string(), |inner| inner.to_string());
+				FetchError::RedirectRefused { uri: uri.into(), reason }
+			} else if e.is_timeout() {
 				FetchError::Timeout { uri: uri.into() }
 			} else {
 				FetchError::Unreachable { uri: uri.into(), reason: e.to_string() }

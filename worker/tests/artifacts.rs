@@ -131,3 +131,58 @@ async fn a_server_that_stalls_times_out() {
 	assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
 	assert_eq!(leftovers(dir.path()), 0);
 }
+
+/// A server on `host` that answers `GET /to?where=URL` with a 302 to `URL` and `GET /blob` with
+/// `bytes`, counting every request it gets.
+async fn redirecting_server(
+	host: &str,
+	bytes: Vec<u8>,
+) -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+	use axum::{extract::Query, response::Redirect, routing::get, Router};
+	use std::sync::{atomic::Ordering, Arc};
+	let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+	let (to_hits, blob_hits) = (hits.clone(), hits.clone());
+	let app = Router::new()
+		.route(
+			"/to",
+			get(move |Query(q): Query<std::collections::HashMap<String, String>>| async move {
+				to_hits.fetch_add(1, Ordering::SeqCst);
+				Redirect::to(&q["where"])
+			}),
+		)
+		.route(
+			"/blob",
+			get(move || async move {
+				blob_hits.fetch_add(1, Ordering::SeqCst);
+				bytes
+			}),
+		);
+	let listener = tokio::net::TcpListener::bind(format!("{host}:0")).await.unwrap();
+	let addr = listener.local_addr().unwrap();
+	tokio::spawn(async move { axum::serve(listener, app).await });
+	(addr, hits)
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_refused_before_any_request_reaches_it() {
+	let bytes = b"the real test set".to_vec();
+	let hash = content_hash(&bytes);
+	// The "other host" (another loopback address) serves exactly the expected bytes, so only
+	// the redirect policy stands between a chain URI and a machine it does not name.
+	let (other, other_hits) = redirecting_server("127.0.0.2", bytes.clone()).await;
+	let (named, _) = redirecting_server("127.0.0.1", bytes.clone()).await;
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+
+	let away = format!("http://{named}/to?where=http://{other}/blob");
+	let err = artifacts::fetch(&store, &away, &hash, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::RedirectRefused { .. }), "{err}");
+	assert_eq!(other_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+	assert_eq!(leftovers(dir.path()), 0);
+	assert!(store.get(&hash).unwrap().is_none());
+
+	// Within the named origin a redirect is followed.
+	let near = format!("http://{named}/to?where=/blob");
+	artifacts::fetch(&store, &near, &hash, limits()).await.unwrap();
+	assert_eq!(store.get(&hash).unwrap().unwrap(), bytes);
+}
