@@ -1,6 +1,8 @@
 //! A role's durable state: one JSON file per task under `<data-dir>/state/`, written atomically
 //! (temporary file, fsync, rename) before anything is submitted, so a daemon restarted at any
-//! point knows its salts and commitments and still reveals.
+//! point knows its salts and commitments and still reveals. Salts are secrets until their
+//! reveal, so the directory and its files are readable by their owner only (on Unix), whatever
+//! the umask.
 
 use anyhow::{Context, Result};
 use serde::{de::DeserializeOwned, Serialize};
@@ -16,10 +18,16 @@ pub struct StateDir {
 }
 
 impl StateDir {
-	/// Opens (creating) `<data_dir>/state`.
+	/// Opens (creating) `<data_dir>/state`, readable by its owner only.
 	pub fn open(data_dir: &Path) -> Result<Self> {
 		let dir = data_dir.join("state");
 		std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+				.with_context(|| format!("restricting {}", dir.display()))?;
+		}
 		Ok(Self { dir })
 	}
 
@@ -45,7 +53,14 @@ impl StateDir {
 		let path = self.path(name);
 		let tmp = self.dir.join(format!(".{name}.json.tmp"));
 		let bytes = serde_json::to_vec_pretty(value)?;
-		let mut file = std::fs::File::create(&tmp)?;
+		let mut options = std::fs::OpenOptions::new();
+		options.write(true).create(true).truncate(true);
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::OpenOptionsExt;
+			options.mode(0o600);
+		}
+		let mut file = options.open(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
 		file.write_all(&bytes)?;
 		file.sync_all()?;
 		std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
@@ -108,6 +123,22 @@ mod tests {
 		state.save("task-1", &value).unwrap();
 		assert_eq!(state.load::<S>("task-1").unwrap(), Some(value));
 		assert_eq!(state.names().unwrap(), vec!["task-1".to_string()]);
+	}
+
+	#[cfg(unix)]
+	#[test]
+	fn state_holding_salts_is_readable_by_its_owner_only() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		// A lax directory left by an earlier version is tightened too.
+		std::fs::create_dir(dir.path().join("state")).unwrap();
+		std::fs::set_permissions(dir.path().join("state"), std::fs::Permissions::from_mode(0o755))
+			.unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		state.save("task-3", &S { salt: [9; 32], step: "committed".into() }).unwrap();
+		let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+		assert_eq!(mode(&dir.path().join("state")), 0o700);
+		assert_eq!(mode(&dir.path().join("state/task-3.json")), 0o600);
 	}
 
 	#[test]
