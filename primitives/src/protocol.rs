@@ -20,6 +20,10 @@ pub trait TaskInspector<BlockNumber> {
 	/// The block a task was posted at: evaluators who leave the pool after it still serve its
 	/// draw.
 	fn posted_at(task: TaskId) -> Option<BlockNumber>;
+
+	/// `(commit_end, evaluation_end)` of the appeal round of a task whose appeal quorum has
+	/// been drawn and which is not yet settled; `None` otherwise.
+	fn appeal_windows(task: TaskId) -> Option<(BlockNumber, BlockNumber)>;
 }
 
 /// Why no quorum could be drawn.
@@ -56,6 +60,14 @@ pub struct Verdict<AccountId> {
 	/// Evaluators penalised (no commit, no reveal, or an outlier); already slashed and their
 	/// reputation lowered by the verification pallet.
 	pub penalised: Vec<AccountId>,
+	/// When the task was appealed: whether the appeal round's finding differs from the first
+	/// quorum's (a different median beyond the tolerance, validity, the *unusable* verdict, or
+	/// a first quorum that found nothing). The finding above is then the appeal round's, and
+	/// the first quorum was judged against it. `None` when the task was not appealed, or the
+	/// appeal round itself found nothing (no quorum or no agreement: nobody judged).
+	pub appeal_upheld: Option<bool>,
+	/// The appeal round's members judged honest (`honest` then holds the first quorum's).
+	pub appeal_honest: Vec<AccountId>,
 }
 
 /// Where quorum seeds come from (the relay chain's randomness in the runtime).
@@ -82,9 +94,24 @@ pub trait QuorumManager<AccountId> {
 	/// the minimum, a seat free, not in `excluded`. A task asking for more is refused.
 	fn eligible(excluded: &[AccountId]) -> u32;
 
+	/// Draws the appeal quorum of `task`: `size` evaluators as [`QuorumManager::draw_quorum`]
+	/// does, none of them in the task's first quorum or in `excluded`. The first quorum stays
+	/// assigned until [`QuorumManager::conclude`] judges it against the appeal round.
+	fn draw_appeal(
+		task: TaskId,
+		seed: [u8; 32],
+		size: u32,
+		excluded: &[AccountId],
+	) -> Result<Vec<AccountId>, QuorumError>;
+
+	/// How many evaluators an appeal quorum of `task` could be drawn from now (as
+	/// [`QuorumManager::draw_appeal`] would draw them).
+	fn appeal_eligible(task: TaskId, excluded: &[AccountId]) -> u32;
+
 	/// Aggregates the revealed scores for `submissions`, penalises evaluators who did not
 	/// commit or reveal or who are outliers, records reputation, frees the evaluators'
 	/// assignment to the task, and returns the verdict. Called once, when the task is settled.
+	/// After an appeal, the appeal round decides and the first quorum is judged against it.
 	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<AccountId>;
 
 	/// Removes the task's per-evaluator data (after the retention period).

@@ -7,9 +7,13 @@
 //!
 //! - **attacker gain**: the attacker's accounts' balance (free + held) in the attack, minus in the
 //!   counterfactual. Positive means the attack pays.
-//! - **honest loss**: the sum over honest accounts of what each has less in the attack than in
-//!   the counterfactual (never negative per account). There are no fees in the mock, so this is
-//!   the loss beyond fees.
+//! - **honest loss**: per honest role (sponsors, workers, evaluators), what the role's accounts
+//!   together have less in the attack than in the counterfactual, summed over the roles (never
+//!   negative per role). There are no fees in the mock, so this is the net loss beyond fees.
+//! - **per account**: the same summed per honest account instead of per role. An attack that
+//!   changes evaluators' reputations or stakes changes every later draw, so seats (and their
+//!   pay) move between honest evaluators: this column counts the accounts that drew fewer seats
+//!   as losers even when the honest evaluators together earned more. It shows how much moved.
 //! - **attacker reputation**: the change of the attacker's reputation in the role it attacks
 //!   with, over the run, in percentage points (sum over its accounts).
 //! - **honest slashed**: how many times an honest evaluator lost stake in the attack.
@@ -111,8 +115,10 @@ pub struct Row {
 	pub attacker_gain: i128,
 	/// Attacker's reputation change over the attack, in percentage points.
 	pub attacker_reputation: i64,
-	/// Honest accounts' loss against the counterfactual.
+	/// Honest roles' net loss against the counterfactual (see the crate docs).
 	pub honest_loss: u128,
+	/// Honest accounts' losses against the counterfactual, summed per account.
+	pub honest_loss_per_account: u128,
 	/// Slashes of honest evaluators in the attack.
 	pub honest_slashed: u32,
 	/// Honest sponsors' tasks finalized with a winner, in the attack.
@@ -135,15 +141,25 @@ pub fn run(strategy: Strategy, params: Params) -> Row {
 		attacker_gain += (models(&attack) - models(&baseline)) * BOUNTY as i128;
 		attacker_reputation += attack.reputation_change[&who];
 	}
-	let mut honest_loss = 0u128;
+	let change = |who: &AccountId| attack.balance[who] as i128 - baseline.balance[who] as i128;
+	let mut honest_loss_per_account = 0u128;
 	for who in population.honest() {
-		honest_loss += u128::from(baseline.balance[&who].saturating_sub(attack.balance[&who]));
+		honest_loss_per_account += (-change(&who)).max(0) as u128;
+		if std::env::var_os("POUW_SIM_DEBUG").is_some() {
+			eprintln!("{strategy:?} account {who}: {:+}", change(&who));
+		}
 	}
+	let workers: Vec<AccountId> = population.honest_workers.iter().map(|(w, _)| *w).collect();
+	let honest_loss = [&population.honest_sponsors, &workers, &population.honest_evaluators]
+		.iter()
+		.map(|role| (-role.iter().map(change).sum::<i128>()).max(0) as u128)
+		.sum();
 	Row {
 		strategy,
 		attacker_gain,
 		attacker_reputation,
 		honest_loss,
+		honest_loss_per_account,
 		honest_slashed: attack.honest_slashed,
 		honest_finalized: attack.honest_finalized,
 		honest_tasks: attack.honest_tasks,
@@ -638,7 +654,9 @@ impl World {
 						reports.push((*task, *who));
 						continue;
 					}
-					if let Some(scores) = self.scores_of(*task, *who, &revealed, unusable) {
+					if let Some(scores) =
+						self.scores_of(*task, *who, &quorum.members, &revealed, unusable)
+					{
 						let _ = Verification::commit_scores(
 							RuntimeOrigin::signed(*who),
 							*task,
@@ -663,7 +681,10 @@ impl World {
 				salt(task, who),
 			);
 		}
-		self.advance_to(windows.evaluation_end + 3, events);
+		self.advance_to(windows.evaluation_end + 1, events);
+		self.appeals(&tasks, &spec, events);
+		let (_, appeal_end) = TaskRegistry::appeal_windows(&spec);
+		self.advance_to(appeal_end + 3, events);
 		if std::env::var_os("POUW_SIM_DEBUG").is_some() {
 			for (task, sponsor, _) in &tasks {
 				let info = pallet_task_registry::Tasks::<Sim>::get(*task);
@@ -680,11 +701,77 @@ impl World {
 		honest_tasks
 	}
 
-	/// What evaluator `who` reveals for `task`, or `None` when it stays silent.
+	/// The appeal window: each honest worker checks the first quorum's finding on its own
+	/// model against the model's true score (the test set and the models are public by now)
+	/// and appeals a false one; the appeal quorum then scores the task again.
+	fn appeals(
+		&self,
+		tasks: &[(TaskId, AccountId, Vec<AccountId>)],
+		spec: &TaskSpec<u64>,
+		events: &mut Vec<RuntimeEvent>,
+	) {
+		let p = &self.population;
+		let griefed = |sponsor: AccountId| {
+			self.attacking
+				&& self.strategy == Strategy::GriefingSponsor
+				&& p.attacker_sponsor == Some(sponsor)
+		};
+		for (task, sponsor, _) in tasks {
+			if griefed(*sponsor) {
+				// The workers fetch the test set too: it is unusable, as the quorum found.
+				continue;
+			}
+			let Some(quorum) = pallet_verification::Quorums::<Sim>::get(*task) else { continue };
+			for (index, submission) in TaskRegistry::revealed(*task) {
+				let worker = submission.worker;
+				if !self.is_honest(worker) {
+					continue;
+				}
+				let truth = score(p.quality(worker));
+				if first_finding(*task, &quorum.members, index) != Some(Some(truth)) {
+					let _ = TaskRegistry::appeal(RuntimeOrigin::signed(worker), *task);
+				}
+			}
+		}
+		let (commit_end, _) = TaskRegistry::appeal_windows(spec);
+		let draw_at = spec.windows.evaluation_end + runtime::APPEAL_WINDOW + 1;
+		self.advance_to(draw_at + 1, events);
+		let mut plans = Vec::new();
+		for (task, _, _) in tasks {
+			let Some(appeal) = pallet_verification::AppealQuorums::<Sim>::get(*task) else {
+				continue;
+			};
+			let revealed = TaskRegistry::revealed(*task);
+			for who in appeal.members.iter() {
+				if let Some(scores) = self.scores_of(*task, *who, &appeal.members, &revealed, false)
+				{
+					let _ = Verification::commit_scores(
+						RuntimeOrigin::signed(*who),
+						*task,
+						scores_commitment(&scores, &salt(*task, *who), who),
+					);
+					plans.push((*task, *who, scores));
+				}
+			}
+		}
+		self.advance_to(commit_end + 1, events);
+		for (task, who, scores) in plans {
+			let _ = Verification::reveal_scores(
+				RuntimeOrigin::signed(who),
+				task,
+				scores.try_into().unwrap_or_default(),
+				salt(task, who),
+			);
+		}
+	}
+
+	/// What evaluator `who` of the quorum `members` reveals for `task`, or `None` when it stays
+	/// silent.
 	fn scores_of(
 		&self,
 		task: TaskId,
 		who: AccountId,
+		members: &[AccountId],
 		revealed: &[(SubmissionIndex, pallet_task_registry::Submission<Sim>)],
 		unusable: bool,
 	) -> Option<Vec<(SubmissionIndex, Option<Score>)>> {
@@ -712,9 +799,6 @@ impl World {
 		if matches!(self.strategy, Strategy::ColludingOutOfRange | Strategy::ColludingInRange) {
 			// A rational colluder deviates only where it holds a majority of the seats (the
 			// quorum is public); elsewhere it plays honest to keep its stake and reputation.
-			let members = pallet_verification::Quorums::<Sim>::get(task)
-				.map(|q| q.members.to_vec())
-				.unwrap_or_default();
 			let seats = members.iter().filter(|m| p.attacker_evaluators.contains(m)).count();
 			if seats * 2 <= members.len() {
 				return Some(honest_scores());
@@ -749,19 +833,63 @@ impl World {
 	}
 }
 
+/// The first quorum's finding on `submission`, as the chain aggregates it: `Some(Some(median))`
+/// when a strict majority of the drawn `members` revealed a score within the tolerance of the
+/// median, `Some(None)` when a strict majority found it invalid, `None` when neither.
+fn first_finding(
+	task: TaskId,
+	members: &[AccountId],
+	submission: SubmissionIndex,
+) -> Option<Option<Score>> {
+	let entries: Vec<Option<Score>> = members
+		.iter()
+		.filter_map(|who| pallet_verification::RevealedScores::<Sim>::get(task, who))
+		.map(|scores| scores.iter().find(|(i, _)| *i == submission).and_then(|(_, s)| *s))
+		.collect();
+	let majority = members.len() / 2 + 1;
+	let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
+	valid.sort_unstable();
+	let median = match valid.len() {
+		0 => None,
+		n if n % 2 == 1 => Some(valid[n / 2]),
+		n => Some(
+			valid[n / 2 - 1] / 2 + valid[n / 2] / 2 + (valid[n / 2 - 1] % 2 + valid[n / 2] % 2) / 2,
+		),
+	};
+	let agreeing = entries
+		.iter()
+		.flatten()
+		.filter(|s| median.is_some_and(|m| s.0.abs_diff(m) <= runtime::TOLERANCE))
+		.count();
+	if agreeing >= majority {
+		return Some(median.map(Score));
+	}
+	if entries.iter().filter(|e| e.is_none()).count() >= majority {
+		return Some(None);
+	}
+	None
+}
+
 /// The table, one line per row.
 pub fn table(rows: &[Row]) -> String {
 	let mut out = format!(
-		"{:<30} {:>15} {:>12} {:>14} {:>9} {:>11}\n",
-		"strategy", "attacker gain", "attacker rep", "honest loss", "slashed", "finalized"
+		"{:<30} {:>15} {:>12} {:>14} {:>12} {:>9} {:>11}\n",
+		"strategy",
+		"attacker gain",
+		"attacker rep",
+		"honest loss",
+		"per account",
+		"slashed",
+		"finalized"
 	);
 	for r in rows {
 		out.push_str(&format!(
-			"{:<30} {:>15.4} {:>+12} {:>14.4} {:>9} {:>11}\n",
+			"{:<30} {:>15.4} {:>+12} {:>14.4} {:>12.4} {:>9} {:>11}\n",
 			r.strategy.name(),
 			r.attacker_gain as f64 / UNIT as f64,
 			r.attacker_reputation,
 			r.honest_loss as f64 / UNIT as f64,
+			r.honest_loss_per_account as f64 / UNIT as f64,
 			r.honest_slashed,
 			format!("{}/{}", r.honest_finalized, r.honest_tasks),
 		));

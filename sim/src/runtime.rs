@@ -19,6 +19,8 @@ pub const WORKER_BOND: Balance = UNIT / 10;
 /// The creation deposit, as in the runtime.
 pub const TASK_DEPOSIT: Balance = 10 * UNIT;
 pub const MIN_STAKE: Balance = 10 * UNIT;
+/// Blocks after an evaluation in which it may be appealed.
+pub const APPEAL_WINDOW: u64 = 4;
 /// 0.005 of the metric, as in the runtime.
 pub const TOLERANCE: u64 = 5_000_000;
 
@@ -59,6 +61,7 @@ parameter_types! {
 	/// As in the runtime: 0.06 % of the bounty per position past the eighth.
 	pub const SlotFee: Perbill = Perbill::from_parts(600_000);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	pub const AppealBond: Perbill = Perbill::from_percent(10);
 	/// The relay-chain randomness of the simulated block; [`crate::World`] sets it per block.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
 }
@@ -131,6 +134,8 @@ impl pallet_task_registry::Config for Sim {
 	type MaxTaskDuration = ConstU64<100_000>;
 	type MaxOpenTasksPerSponsor = ConstU32<16>;
 	type MaxMinWorkerReputation = MaxGate;
+	type AppealWindow = ConstU64<APPEAL_WINDOW>;
+	type AppealBond = AppealBond;
 	type WeightInfo = ();
 }
 

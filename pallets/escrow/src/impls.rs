@@ -75,7 +75,10 @@ impl<T: Config> Pallet<T> {
 
 	fn ensure_task_reason(reason: HoldReason) -> DispatchResult {
 		match reason {
-			HoldReason::TaskBounty | HoldReason::WorkerBond | HoldReason::TaskDeposit => Ok(()),
+			HoldReason::TaskBounty
+			| HoldReason::WorkerBond
+			| HoldReason::TaskDeposit
+			| HoldReason::AppealBond => Ok(()),
 			HoldReason::EvaluatorStake => Err(Error::<T>::WrongReason.into()),
 		}
 	}
@@ -304,6 +307,7 @@ fn reason_index(reason: HoldReason) -> u8 {
 		HoldReason::WorkerBond => 1,
 		HoldReason::EvaluatorStake => 2,
 		HoldReason::TaskDeposit => 3,
+		HoldReason::AppealBond => 4,
 	}
 }
 

@@ -16,8 +16,8 @@
 //!
 //! - **Hold**: funds moved from the owner's free balance into a hold for a [`HoldReason`].
 //! - **Task hold**: a hold tied to a task: the sponsor's bounty ([`HoldReason::TaskBounty`]) and
-//!   creation deposit ([`HoldReason::TaskDeposit`]), or a worker's bond
-//!   ([`HoldReason::WorkerBond`]).
+//!   creation deposit ([`HoldReason::TaskDeposit`]), a worker's bond
+//!   ([`HoldReason::WorkerBond`]), or an appellant's bond ([`HoldReason::AppealBond`]).
 //! - **Stake**: an evaluator's hold ([`HoldReason::EvaluatorStake`]), tied to the account, not to
 //!   a task.
 //! - **Release to**: held funds move to a payee's free balance (payout).
@@ -126,6 +126,9 @@ pub mod pallet {
 		/// A sponsor's creation deposit for a task: it pays for the task's storage and is
 		/// refunded when the task is pruned, after its retention period.
 		TaskDeposit,
+		/// An appellant's bond for a task's appeal round: refunded when the appeal changed the
+		/// finding, paid to the appeal round's honest evaluators when it did not.
+		AppealBond,
 	}
 
 	/// Total held for each task (bounty, deposit and bonds).

@@ -190,6 +190,7 @@ impl<T: Config> pallet_verification::BenchmarkHelper<BlockNumberFor<T>>
 				parent_model: None,
 				winner: None,
 				deposit: Zero::zero(),
+				appeal: None,
 			},
 		);
 		windows

@@ -32,9 +32,35 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The block at which a task becomes due for the hook.
-	pub(crate) fn deadline(spec: &TaskSpec<BlockNumberFor<T>>) -> BlockNumberFor<T> {
-		spec.windows.evaluation_end.saturating_add(One::one())
+	/// The last block in which a task's evaluation may be appealed.
+	pub(crate) fn appeal_end(spec: &TaskSpec<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		spec.windows.evaluation_end.saturating_add(T::AppealWindow::get())
+	}
+
+	/// The appeal round's `(commit_end, evaluation_end)`: its quorum is drawn at the block after
+	/// the appeal window, and commits and reveals for as long as the first quorum could.
+	pub fn appeal_windows(
+		spec: &TaskSpec<BlockNumberFor<T>>,
+	) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
+		let w = &spec.windows;
+		let commit = w.score_commit_end.saturating_sub(w.test_reveal_end);
+		let reveal = w.evaluation_end.saturating_sub(w.score_commit_end);
+		let commit_end = Self::appeal_end(spec).saturating_add(commit);
+		(commit_end, commit_end.saturating_add(reveal))
+	}
+
+	/// The blocks at which a task becomes due for the hook, both reserved at creation: the
+	/// block after its appeal window (when it was not appealed), and the block after its
+	/// appeal round.
+	pub(crate) fn deadlines(spec: &TaskSpec<BlockNumberFor<T>>) -> [BlockNumberFor<T>; 2] {
+		let (_, appeal_end) = Self::appeal_windows(spec);
+		[Self::appeal_end(spec).saturating_add(One::one()), appeal_end.saturating_add(One::one())]
+	}
+
+	/// The blocks of a task's draws, both reserved at creation: its quorum's, the first after
+	/// its test-reveal window, and its appeal quorum's, the first after its appeal window.
+	pub(crate) fn draws(spec: &TaskSpec<BlockNumberFor<T>>) -> [BlockNumberFor<T>; 2] {
+		[Self::draw_at(spec), Self::appeal_end(spec).saturating_add(One::one())]
 	}
 
 	/// The block at which the hook draws a task's quorum: the first after its test-reveal window.
@@ -61,8 +87,10 @@ impl<T: Config> Pallet<T> {
 		for (start, end) in phases {
 			ensure!(end.saturating_sub(start) >= min, Error::<T>::PhaseTooShort);
 		}
+		// The appeal round is part of the task's life: funds stay on hold until it ends.
+		let (_, appeal_end) = Self::appeal_windows(spec);
 		ensure!(
-			w.evaluation_end.saturating_sub(now) <= T::MaxTaskDuration::get(),
+			appeal_end.saturating_sub(now) <= T::MaxTaskDuration::get(),
 			Error::<T>::TaskTooLong
 		);
 		Ok(())
@@ -124,12 +152,17 @@ impl<T: Config> Pallet<T> {
 		};
 		let task = NextTaskId::<T>::get();
 		let next = task.checked_next().ok_or(Error::<T>::TaskIdOverflow)?;
-		Deadlines::<T>::try_mutate(Self::deadline(&spec), |due| due.try_push(task))
-			.map_err(|_| Error::<T>::TooManyTasksEndingAtBlock)?;
-		Draws::<T>::try_mutate(Self::draw_at(&spec), |draws| {
-			draws.get_or_insert_with(Default::default).try_push(task)
-		})
-		.map_err(|_| Error::<T>::TooManyDrawsAtBlock)?;
+		// The call is transactional: a later failure undoes these.
+		for at in Self::deadlines(&spec) {
+			Deadlines::<T>::try_mutate(at, |due| due.try_push(task))
+				.map_err(|_| Error::<T>::TooManyTasksEndingAtBlock)?;
+		}
+		for at in Self::draws(&spec) {
+			Draws::<T>::try_mutate(at, |draws| {
+				draws.get_or_insert_with(Default::default).try_push(task)
+			})
+			.map_err(|_| Error::<T>::TooManyDrawsAtBlock)?;
+		}
 		T::Escrow::hold(task, &sponsor, HoldReason::TaskBounty, bounty)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let deposit = T::TaskDeposit::get();
@@ -154,6 +187,7 @@ impl<T: Config> Pallet<T> {
 				parent_model,
 				winner: None,
 				deposit,
+				appeal: None,
 			},
 		);
 		NextTaskId::<T>::put(next);
@@ -372,15 +406,14 @@ impl<T: Config> Pallet<T> {
 		if info.status != TaskStatus::Active {
 			return;
 		}
+		if Self::now() > Self::appeal_end(&info.spec) {
+			return Self::draw_appeal(task, info);
+		}
 		if info.test_set.is_none() {
 			Self::push_due(task);
 			return;
 		}
-		let mut excluded: Vec<T::AccountId> = Vec::new();
-		excluded.push(info.sponsor.clone());
-		for (_, submission) in Submissions::<T>::iter_prefix(task) {
-			excluded.push(submission.worker);
-		}
+		let excluded = Self::excluded(task, &info);
 		let Some(seed) = Self::quorum_seed(task) else {
 			Self::defer_draw(task, info);
 			return;
@@ -389,6 +422,66 @@ impl<T: Config> Pallet<T> {
 		if let Err(QuorumError::NotEnoughEvaluators { .. } | QuorumError::BadQuorumSize) = drawn {
 			let _ = Self::fail_with_refunds(task, info, FailureReason::NotEnoughEvaluators);
 		}
+	}
+
+	/// The hook's appeal draw at the block after the appeal window, when the task was appealed:
+	/// `min(2 * quorum + 1, MaxQuorum)` evaluators outside the first quorum, the sponsor and
+	/// the workers. When it cannot be drawn, the first finding stands (the task is due now) and
+	/// the bond will be refunded.
+	fn draw_appeal(task: TaskId, mut info: TaskInfo<T>) {
+		let Some(mut appeal) = info.appeal.clone() else { return };
+		let drawn = Self::quorum_seed(task).and_then(|seed| {
+			let seed = (b"pouw/appeal", seed).using_encoded(blake2_256);
+			let excluded = Self::excluded(task, &info);
+			T::Verification::draw_appeal(task, seed, Self::appeal_size(&info.spec), &excluded).ok()
+		});
+		if drawn.is_some() {
+			appeal.drawn = true;
+		} else {
+			Self::deposit_event(Event::AppealNotDrawn { task });
+		}
+		info.appeal = Some(appeal);
+		Tasks::<T>::insert(task, info);
+	}
+
+	/// Who may not sit in a task's quorums: its sponsor and its workers.
+	fn excluded(task: TaskId, info: &TaskInfo<T>) -> Vec<T::AccountId> {
+		let mut excluded: Vec<T::AccountId> = Vec::new();
+		excluded.push(info.sponsor.clone());
+		for (_, submission) in Submissions::<T>::iter_prefix(task) {
+			excluded.push(submission.worker);
+		}
+		excluded
+	}
+
+	/// The size of an appeal quorum: `2 * quorum + 1`, at most [`Config::MaxQuorum`].
+	pub(crate) fn appeal_size(spec: &TaskSpec<BlockNumberFor<T>>) -> u32 {
+		spec.quorum.saturating_mul(2).saturating_add(1).min(T::MaxQuorum::get())
+	}
+
+	pub(crate) fn do_appeal(who: T::AccountId, task: TaskId) -> DispatchResult {
+		let mut info = Self::active_task(task)?;
+		let now = Self::now();
+		ensure!(
+			info.test_set.is_some()
+				&& now > info.spec.windows.evaluation_end
+				&& now <= Self::appeal_end(&info.spec),
+			Error::<T>::NotAppealPhase
+		);
+		ensure!(info.appeal.is_none(), Error::<T>::AlreadyAppealed);
+		let excluded = Self::excluded(task, &info);
+		ensure!(
+			T::Verification::appeal_eligible(task, &excluded) >= Self::appeal_size(&info.spec),
+			Error::<T>::NotEnoughEvaluatorsForAppeal
+		);
+		let bond = T::WorkerBond::get().max(T::AppealBond::get().mul_ceil(info.bounty));
+		T::Escrow::hold(task, &who, HoldReason::AppealBond, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		info.appeal = Some(crate::Appeal { appellant: who.clone(), bond, drawn: false });
+		Tasks::<T>::insert(task, info.clone());
+		let [_, draw_at] = Self::draws(&info.spec);
+		Self::deposit_event(Event::Appealed { task, appellant: who, bond, draw_at });
+		Ok(())
 	}
 
 	/// No randomness at this block: the draw moves to the next block with room, at most
@@ -413,7 +506,14 @@ impl<T: Config> Pallet<T> {
 	/// Whether a task may be settled now.
 	pub(crate) fn is_due(info: &TaskInfo<T>, now: BlockNumberFor<T>) -> bool {
 		let windows = &info.spec.windows;
-		now > windows.evaluation_end
+		let evaluated = match &info.appeal {
+			// An appeal round runs: due after it.
+			Some(appeal) if appeal.drawn => now > Self::appeal_windows(&info.spec).1,
+			// Nobody appealed, or the appeal could not be drawn (the draw runs before anyone
+			// can finalize at that block).
+			_ => now > Self::appeal_end(&info.spec),
+		};
+		evaluated
 			|| (now > windows.reveal_end && info.revealed == 0)
 			|| (now > windows.test_reveal_end && info.test_set.is_none())
 	}
@@ -427,10 +527,14 @@ impl<T: Config> Pallet<T> {
 	/// Marks a task ended: no longer active, off the deadline and draw lists, queued for
 	/// pruning.
 	pub(crate) fn end_task(task: TaskId, info: TaskInfo<T>) {
-		Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(Self::deadline(&info.spec), task);
-		// Only a task that ends before its draw is still listed, at its draw block: a deferred
-		// draw has a test set and models, so nothing ends its task before that draw runs.
-		Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(Self::draw_at(&info.spec), task);
+		for at in Self::deadlines(&info.spec) {
+			Self::unlist::<Deadlines<T>, T::MaxTasksPerBlock>(at, task);
+		}
+		// A deferred first draw has a test set and models, so nothing ends its task before
+		// that draw runs: its reserved entries are the only ones left.
+		for at in Self::draws(&info.spec) {
+			Self::unlist::<Draws<T>, T::MaxDrawsPerBlock>(at, task);
+		}
 		// A queued due entry of this task stays: the hook skips ended tasks.
 		SponsorTasks::<T>::mutate_exists(&info.sponsor, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
@@ -557,6 +661,17 @@ impl<T: Config> Pallet<T> {
 		let w = &info.spec.windows;
 		Some(if Self::is_due(&info, now) {
 			Phase::Finalizable
+		} else if now > w.evaluation_end {
+			match &info.appeal {
+				Some(appeal) if appeal.drawn => {
+					if now <= Self::appeal_windows(&info.spec).0 {
+						Phase::AppealScoreCommit
+					} else {
+						Phase::AppealScoreReveal
+					}
+				},
+				_ => Phase::Appeal,
+			}
 		} else if now <= w.submission_end {
 			Phase::Open
 		} else if now <= w.reveal_end {
@@ -599,7 +714,9 @@ impl<T: Config> Pallet<T> {
 			let submissions: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
 			if info.status == TaskStatus::Active {
 				active = active.saturating_add(1);
-				let mut expected = info.bounty.saturating_add(info.deposit);
+				let appeal_bond = info.appeal.as_ref().map(|a| a.bond).unwrap_or_default();
+				let mut expected =
+					info.bounty.saturating_add(info.deposit).saturating_add(appeal_bond);
 				for (_, s) in &submissions {
 					expected = expected.saturating_add(s.bond);
 				}
@@ -672,5 +789,13 @@ impl<T: Config> TaskInspector<BlockNumberFor<T>> for Pallet<T> {
 
 	fn posted_at(task: TaskId) -> Option<BlockNumberFor<T>> {
 		Tasks::<T>::get(task).map(|info| info.created_at)
+	}
+
+	fn appeal_windows(task: TaskId) -> Option<(BlockNumberFor<T>, BlockNumberFor<T>)> {
+		let info = Tasks::<T>::get(task)?;
+		if info.status != TaskStatus::Active || !info.appeal.as_ref().is_some_and(|a| a.drawn) {
+			return None;
+		}
+		Some(Self::appeal_windows(&info.spec))
 	}
 }

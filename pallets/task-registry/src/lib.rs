@@ -6,7 +6,9 @@
 //!
 //! ```text
 //! Open --submission_end--> Reveal --reveal_end--> TestReveal --test_reveal_end-->
-//!     ScoreCommit --score_commit_end--> ScoreReveal --evaluation_end--> Finalizable --> Finalized
+//!     ScoreCommit --score_commit_end--> ScoreReveal --evaluation_end--> Appeal
+//!     --appeal window--> Finalizable --> Finalized
+//! Appeal --appealed--> AppealScoreCommit --> AppealScoreReveal --> Finalizable --> Finalized
 //! ```
 //!
 //! A sponsor posts a [`TaskSpec`] with a bounty (on hold through the escrow) and a commitment
@@ -48,9 +50,21 @@
 //!   [`Config::MaxOpenTasksPerSponsor`] tasks' bounties and deposits per sponsor account, for
 //!   as many accounts as it takes to fill the per-block bounds of every block honest sponsors
 //!   could choose.
-//! - **Due**: a task may be finalized once its evaluation window has passed, or earlier when its
+//! - **Due**: a task may be finalized once its appeal window has passed unappealed (or its
+//!   appeal round has, or its appeal could not be drawn), or earlier when its
 //!   outcome is already certain: no model revealed after the reveal window, or no test set after
 //!   the test-reveal window.
+//! - **Appeal**: after the evaluation, anyone may appeal for [`Config::AppealWindow`] blocks
+//!   with a bond ([`Pallet::appeal`]); a quorum of `2 * quorum + 1` evaluators outside the
+//!   first (at most [`Config::MaxQuorum`]) is drawn at the block after the window and scores
+//!   the task again in windows as long as the first round's ([`Pallet::appeal_windows`]). Its
+//!   finding decides, and the first quorum is judged against it: a majority of the first
+//!   quorum that scored falsely (a colluding minority of the pool that happened to hold the
+//!   seats) is slashed as outliers. The first quorum's honest members are paid their seat's
+//!   share of [`Config::EvaluatorShare`] (`1 / quorum` each), the appeal quorum's honest members
+//!   the rest; the bond is refunded when the appeal changed the finding, and pays the appeal
+//!   quorum when not. Every task reserves its appeal round's draw and deadline at creation, so
+//!   nobody can crowd an appeal out.
 //! - **Lineage**: a task may name a finalized parent; the parent winner's model hash is recorded
 //!   as the starting point ([`TaskInfo::parent_model`]), and [`Pallet::lineage`] reads the chain
 //!   of ancestors back.
@@ -58,7 +72,8 @@
 //! ## Interface
 //!
 //! Calls: [`Pallet::create_task`], [`Pallet::cancel_task`], [`Pallet::commit_model`],
-//! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`].
+//! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`],
+//! [`Pallet::appeal`].
 //! Hook: `on_initialize` draws the quorums of the tasks whose test-reveal window ended (at most
 //! [`Config::MaxDrawsPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
 //! and prunes up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
@@ -67,8 +82,8 @@
 //! ## Invariants
 //!
 //! Checked by `do_try_state`:
-//! 1. For every active task, the escrow holds exactly its bounty, its deposit and the bonds of
-//!    its submissions; for every ended task, its deposit until it is pruned, then nothing.
+//! 1. For every active task, the escrow holds exactly its bounty, its deposit, the bonds of
+//!    its submissions and its appeal bond; for every ended task, its deposit until it is pruned, then nothing.
 //! 2. [`ActiveTasks`] equals the number of active tasks.
 //! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned).
 //! 4. Every finalized task has a winner; no other task has one.
@@ -235,6 +250,16 @@ pub mod pallet {
 		/// would only sit in a slot.
 		#[pallet::constant]
 		type MaxMinWorkerReputation: Get<pouw_primitives::Reputation>;
+
+		/// Blocks after `evaluation_end` in which anyone may appeal the evaluation
+		/// ([`Pallet::appeal`]); the task settles after them when nobody did. At least
+		/// [`Config::MinPhaseBlocks`].
+		#[pallet::constant]
+		type AppealWindow: Get<BlockNumberFor<Self>>;
+		/// The appeal bond as a share of the bounty (at least [`Config::WorkerBond`]): it pays
+		/// the appeal quorum when the appeal changes nothing.
+		#[pallet::constant]
+		type AppealBond: Get<Perbill>;
 
 		/// Weights.
 		type WeightInfo: WeightInfo;
@@ -457,6 +482,32 @@ pub mod pallet {
 			/// The block the draw is tried again at.
 			to: BlockNumberFor<T>,
 		},
+		/// The task's evaluation was appealed; the appeal quorum is drawn at `draw_at`.
+		Appealed {
+			/// The task.
+			task: TaskId,
+			/// Who appealed.
+			appellant: T::AccountId,
+			/// The appeal bond on hold.
+			bond: BalanceOf<T>,
+			/// The block of the appeal draw.
+			draw_at: BlockNumberFor<T>,
+		},
+		/// The appeal quorum could not be drawn (too few eligible evaluators, or no
+		/// randomness): the first finding stands and the appeal bond is refunded at settlement.
+		AppealNotDrawn {
+			/// The task.
+			task: TaskId,
+		},
+		/// An appealed task settled: `upheld` says whether the appeal changed the finding
+		/// (bond refunded) or not (bond paid to the appeal quorum's honest evaluators); `None`
+		/// when the appeal round found nothing or was not drawn (bond refunded).
+		AppealSettled {
+			/// The task.
+			task: TaskId,
+			/// Whether the appeal changed the finding.
+			upheld: Option<bool>,
+		},
 		/// A settled task's submissions and scores were removed after the retention period.
 		TaskPruned {
 			/// The task.
@@ -544,6 +595,13 @@ pub mod pallet {
 		NotTestRevealPhase,
 		/// The task is not due yet.
 		NotDue,
+		/// Not in the appeal window (after `evaluation_end`, for [`Config::AppealWindow`]
+		/// blocks), or the task has no quorum to appeal.
+		NotAppealPhase,
+		/// The task was already appealed.
+		AlreadyAppealed,
+		/// Fewer evaluators outside the first quorum are eligible than the appeal quorum.
+		NotEnoughEvaluatorsForAppeal,
 	}
 
 	#[pallet::extra_constants]
@@ -579,6 +637,10 @@ pub mod pallet {
 			assert!(
 				T::MaxDrawDelay::get() < T::MinPhaseBlocks::get(),
 				"MaxDrawDelay must be below MinPhaseBlocks"
+			);
+			assert!(
+				T::AppealWindow::get() >= T::MinPhaseBlocks::get(),
+				"AppealWindow must be at least MinPhaseBlocks"
 			);
 			assert!(
 				Pallet::<T>::all_slot_fees() > T::WinnerShare::get().deconstruct().into(),
@@ -730,6 +792,32 @@ pub mod pallet {
 		pub fn finalize_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_finalize_task(task)
+		}
+
+		/// Appeal the task's evaluation: a second quorum of `min(2 * quorum + 1, MaxQuorum)`
+		/// evaluators, none of them in the first, is drawn at the first block after the appeal
+		/// window and scores every revealed model again, in windows as long as the first
+		/// round's. Its finding decides; members of the first quorum who answered otherwise are
+		/// penalised as outliers. Holds the appeal bond ([`Config::AppealBond`] of the bounty,
+		/// at least [`Config::WorkerBond`]): refunded when the appeal changes the finding, paid
+		/// to the appeal quorum's honest evaluators when it does not. Anyone can check a
+		/// finding before appealing: the test set and every model are public by then.
+		///
+		/// - Origin: signed, anyone.
+		/// - When: Appeal phase (after `evaluation_end`, for [`Config::AppealWindow`] blocks),
+		///   once per task.
+		/// - Emits [`Event::Appealed`].
+		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`],
+		///   [`Error::NotAppealPhase`], [`Error::AlreadyAppealed`],
+		///   [`Error::NotEnoughEvaluatorsForAppeal`], [`Error::InsufficientBalance`].
+		/// - Complexity: O(P + S) in the evaluator pool (counted) and the submissions.
+		///   Until the benchmarks are rerun, charged as the measured `reveal_test_set(S)`,
+		///   which reads the pool and the submissions.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get()))]
+		pub fn appeal(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_appeal(who, task)
 		}
 	}
 }

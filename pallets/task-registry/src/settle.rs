@@ -129,11 +129,76 @@ impl<T: Config> Pallet<T> {
 		Self::pay(task, sponsor, &T::Treasury::get(), dust);
 	}
 
+	/// Pays the evaluators' part of the bounty to the honest ones; returns what was paid. With
+	/// no appeal round they share it equally. After one, each honest member of the first
+	/// quorum is paid its seat's share (`part / quorum`, what it would have earned had the
+	/// whole quorum been honest), and the appeal quorum's honest members share the rest (the
+	/// seats of the first quorum's outliers and no-shows).
+	fn pay_quorums(
+		task: TaskId,
+		info: &TaskInfo<T>,
+		verdict: &pouw_primitives::Verdict<T::AccountId>,
+	) -> BalanceOf<T> {
+		let part = T::EvaluatorShare::get().mul_floor(info.bounty);
+		let sponsor = &info.sponsor;
+		if !info.appeal.as_ref().is_some_and(|a| a.drawn) {
+			return Self::pay_evaluators(task, sponsor, part, &verdict.honest);
+		}
+		let seat = part.checked_div(&BalanceOf::<T>::from(info.spec.quorum)).unwrap_or_default();
+		let mut paid: BalanceOf<T> = Zero::zero();
+		for evaluator in &verdict.honest {
+			paid = paid.saturating_add(Self::pay(task, sponsor, evaluator, seat));
+		}
+		let rest = part.saturating_sub(paid);
+		paid.saturating_add(Self::pay_evaluators(task, sponsor, rest, &verdict.appeal_honest))
+	}
+
+	/// Settles the appeal bond: refunded when the appeal changed the finding (or nothing was
+	/// found, or the appeal was not drawn), paid to the appeal quorum's honest evaluators
+	/// when it changed nothing (dust to the treasury).
+	fn settle_appeal(
+		task: TaskId,
+		info: &TaskInfo<T>,
+		verdict: &pouw_primitives::Verdict<T::AccountId>,
+	) {
+		let Some(appeal) = &info.appeal else { return };
+		let upheld = if appeal.drawn { verdict.appeal_upheld } else { None };
+		let who = &appeal.appellant;
+		if upheld == Some(false) && !verdict.appeal_honest.is_empty() {
+			let count = BalanceOf::<T>::from(
+				u32::try_from(verdict.appeal_honest.len()).unwrap_or(u32::MAX),
+			);
+			let each = appeal.bond.checked_div(&count).unwrap_or_default();
+			for evaluator in &verdict.appeal_honest {
+				if each.is_zero() {
+					break;
+				}
+				if let Err(e) =
+					T::Escrow::release_to(task, who, HoldReason::AppealBond, evaluator, each)
+				{
+					log::error!(target: LOG_TARGET, "appeal payout failed for {task:?}: {e:?}");
+				}
+			}
+			let dust = T::Escrow::held(task, who, HoldReason::AppealBond);
+			if !dust.is_zero() {
+				let _ = T::Escrow::slash(task, who, HoldReason::AppealBond, dust);
+			}
+		}
+		// Otherwise the final sweep refunds it.
+		Self::deposit_event(Event::AppealSettled { task, upheld });
+	}
+
 	/// Refunds whatever the task still holds to its owners.
 	fn sweep(task: TaskId, info: &TaskInfo<T>, submissions: &[(SubmissionIndex, Submission<T>)]) {
 		let left = T::Escrow::held(task, &info.sponsor, HoldReason::TaskBounty);
 		if !left.is_zero() {
 			let _ = T::Escrow::refund(task, &info.sponsor, HoldReason::TaskBounty, left);
+		}
+		if let Some(appeal) = &info.appeal {
+			let left = T::Escrow::held(task, &appeal.appellant, HoldReason::AppealBond);
+			if !left.is_zero() {
+				let _ = T::Escrow::refund(task, &appeal.appellant, HoldReason::AppealBond, left);
+			}
 		}
 		for (_, s) in submissions {
 			let left = T::Escrow::held(task, &s.worker, HoldReason::WorkerBond);
@@ -214,11 +279,11 @@ impl<T: Config> Pallet<T> {
 
 		let indices: Vec<SubmissionIndex> = revealers.iter().map(|(index, _)| *index).collect();
 		let verdict = T::Verification::conclude(task, &indices);
+		Self::settle_appeal(task, &info, &verdict);
 		if verdict.test_set_unusable {
 			// The reporters did their part; the workers get the rest, as if the sponsor had
 			// kept its test set.
-			let evaluators_part = T::EvaluatorShare::get().mul_floor(info.bounty);
-			let paid = Self::pay_evaluators(task, &sponsor, evaluators_part, &verdict.honest);
+			let paid = Self::pay_quorums(task, &info, &verdict);
 			let rest = info.bounty.saturating_sub(paid);
 			Self::split_among_revealers(task, &sponsor, rest, &revealers);
 			let reason = FailureReason::TestSetUnusable;
@@ -274,8 +339,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// Honest evaluators share their part in every ending with a reached quorum.
-		let evaluator_part = T::EvaluatorShare::get().mul_floor(info.bounty);
-		let evaluators_paid = Self::pay_evaluators(task, &sponsor, evaluator_part, &verdict.honest);
+		let evaluators_paid = Self::pay_quorums(task, &info, &verdict);
 
 		let Some((index, s, score)) = winner else {
 			let reason = if valid.is_empty() {

@@ -126,6 +126,12 @@ pub enum Phase {
 	Finalizable,
 	/// Ended (see the task's status).
 	Ended,
+	/// The evaluation is over: anyone may appeal its finding until the appeal window ends.
+	Appeal,
+	/// Appealed: the appeal quorum commits scores.
+	AppealScoreCommit,
+	/// Appealed: the appeal quorum reveals scores.
+	AppealScoreReveal,
 }
 
 /// The revealed test set.
@@ -188,6 +194,26 @@ pub struct TaskInfo<T: Config> {
 	/// The creation deposit on hold on the sponsor's account ([`crate::Config::TaskDeposit`]
 	/// when the task was posted); refunded, and set to zero, when the task is pruned.
 	pub deposit: BalanceOf<T>,
+	/// The appeal, once lodged (at most one per task).
+	pub appeal: Option<Appeal<T>>,
+}
+
+/// An appeal of a task's evaluation: a larger quorum, sharing no member with the first, scores
+/// the task again in the appeal round's windows (see [`crate::Pallet::appeal_windows`]) and its
+/// finding decides.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Appeal<T: Config> {
+	/// Who appealed, and holds the bond.
+	pub appellant: T::AccountId,
+	/// The appeal bond on hold on the appellant's account: refunded when the appeal changed the
+	/// finding (or found nothing), paid to the appeal quorum's honest evaluators when not.
+	pub bond: BalanceOf<T>,
+	/// Whether the appeal quorum was drawn (at the first block after the appeal window); an
+	/// appeal whose draw failed leaves the first finding standing, its bond refunded.
+	pub drawn: bool,
 }
 
 /// A revealed model.

@@ -14,6 +14,28 @@ use pouw_primitives::{
 
 const LOG_TARGET: &str = "runtime::verification";
 
+/// One round's answers (the first quorum's, or the appeal quorum's).
+pub(crate) struct Round<T: Config> {
+	/// How many were drawn.
+	members: usize,
+	/// Who revealed scores, with them.
+	revealed: Vec<(T::AccountId, ScoresOf<T>)>,
+	/// Who revealed the verdict *test set unusable*.
+	reporters: Vec<T::AccountId>,
+}
+
+/// What a round found.
+pub(crate) enum Finding {
+	/// Fewer than two thirds of the drawn members answered.
+	NoQuorum,
+	/// A strict majority reported the test set unusable.
+	Unusable,
+	/// A strict majority agreed on every submission: the medians (`None`: invalid).
+	Scores(Vec<(SubmissionIndex, Option<Score>)>),
+	/// Enough answered, but some submission had no agreeing strict majority.
+	NoAgreement,
+}
+
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register(who: &T::AccountId, stake: BalanceOf<T>) -> DispatchResult {
 		ensure!(!stake.is_zero(), Error::<T>::StakeTooLow);
@@ -73,16 +95,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The quorum of a task still taking scores, checked to contain `who`.
+	/// The windows `(commit_end, evaluation_end)` in which `who` scores `task`: those of the
+	/// task's evaluation for a member of its first quorum, those of its appeal round for a
+	/// member of its appeal quorum.
 	fn quorum_member(
 		who: &T::AccountId,
 		task: TaskId,
 	) -> Result<(BlockNumberFor<T>, BlockNumberFor<T>), DispatchError> {
 		let quorum = Quorums::<T>::get(task).ok_or(Error::<T>::NotInEvaluation)?;
 		ensure!(!quorum.concluded, Error::<T>::NotInEvaluation);
-		let windows = T::Tasks::evaluation_windows(task).ok_or(Error::<T>::NotInEvaluation)?;
-		ensure!(quorum.members.contains(who), Error::<T>::NotInQuorum);
-		Ok(windows)
+		if quorum.members.contains(who) {
+			return T::Tasks::evaluation_windows(task).ok_or(Error::<T>::NotInEvaluation.into());
+		}
+		let appeal = AppealQuorums::<T>::get(task).ok_or(Error::<T>::NotInQuorum)?;
+		ensure!(appeal.members.contains(who), Error::<T>::NotInQuorum);
+		T::Tasks::appeal_windows(task).ok_or(Error::<T>::NotInEvaluation.into())
 	}
 
 	pub(crate) fn do_commit_scores(
@@ -191,29 +218,24 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// Per submission, the median of the revealed scores and who is off it; `None` when some
-	/// submission has no agreeing strict majority of the `members` drawn. A score agrees when
-	/// it lies within [`Config::ScoreTolerance`] of the median; a submission is invalid only
-	/// when a strict majority of the drawn quorum says so. Counting the drawn quorum, not only
-	/// those who revealed, means two revealers out of three must agree with each other: one
-	/// colluder next to one honest revealer decides nothing.
-	#[allow(clippy::type_complexity)]
+	/// Per submission, the median of the revealed scores; `None` when some submission has no
+	/// agreeing strict majority of the `members` drawn. A score agrees when it lies within
+	/// [`Config::ScoreTolerance`] of the median; a submission is invalid only when a strict
+	/// majority of the drawn quorum says so. Counting the drawn quorum, not only those who
+	/// revealed, means two revealers out of three must agree with each other: one colluder next
+	/// to one honest revealer decides nothing.
 	fn aggregate(
 		submissions: &[SubmissionIndex],
 		revealed: &[(T::AccountId, ScoresOf<T>)],
 		members: usize,
-	) -> Option<(Vec<(SubmissionIndex, Option<Score>)>, Vec<bool>)> {
+	) -> Option<Vec<(SubmissionIndex, Option<Score>)>> {
 		let tolerance = T::ScoreTolerance::get();
 		let majority = (members / 2).saturating_add(1);
 		let mut medians = Vec::new();
-		let mut outlier = alloc::vec![false; revealed.len()];
 		for (position, submission) in submissions.iter().enumerate() {
 			let entries: Vec<Option<Score>> = revealed
 				.iter()
-				.map(|(_, scores)| match scores.get(position) {
-					Some((index, score)) if index == submission => *score,
-					_ => None,
-				})
+				.map(|(_, scores)| Self::entry(scores, position, *submission))
 				.collect();
 			let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
 			valid.sort_unstable();
@@ -231,21 +253,200 @@ impl<T: Config> Pallet<T> {
 			} else {
 				return None;
 			};
-			for (i, entry) in entries.iter().enumerate() {
-				let off = match (consensus, entry) {
-					(Some(median), Some(score)) => score.abs_diff(median) > tolerance,
-					(None, None) => false,
-					_ => true,
-				};
-				if off {
-					if let Some(flag) = outlier.get_mut(i) {
-						*flag = true;
-					}
-				}
-			}
 			medians.push((*submission, consensus));
 		}
-		Some((medians, outlier))
+		Some(medians)
+	}
+
+	/// An evaluator's score for the submission at `position` of the revealed ones (`None`:
+	/// invalid, or missing).
+	fn entry(scores: &ScoresOf<T>, position: usize, submission: SubmissionIndex) -> Option<Score> {
+		match scores.get(position) {
+			Some((index, score)) if *index == submission => *score,
+			_ => None,
+		}
+	}
+
+	/// Whether `scores` are off the consensus `medians` anywhere: a score beyond the tolerance
+	/// of its median, or a different verdict on validity.
+	fn disagrees(scores: &ScoresOf<T>, medians: &[(SubmissionIndex, Option<Score>)]) -> bool {
+		let tolerance = T::ScoreTolerance::get();
+		medians.iter().enumerate().any(|(position, (submission, consensus))| {
+			match (consensus, Self::entry(scores, position, *submission)) {
+				(Some(median), Some(score)) => score.abs_diff(*median) > tolerance,
+				(None, None) => false,
+				_ => true,
+			}
+		})
+	}
+
+	/// Whether two findings agree: both *unusable*, or the same validity and medians within
+	/// the tolerance for every submission.
+	fn same_finding(a: &Finding, b: &Finding) -> bool {
+		let tolerance = T::ScoreTolerance::get();
+		match (a, b) {
+			(Finding::Unusable, Finding::Unusable) => true,
+			(Finding::Scores(a), Finding::Scores(b)) => {
+				a.len() == b.len()
+					&& a.iter().zip(b.iter()).all(|((i, x), (j, y))| {
+						i == j
+							&& match (x, y) {
+								(Some(x), Some(y)) => x.abs_diff(*y) <= tolerance,
+								(None, None) => true,
+								_ => false,
+							}
+					})
+			},
+			_ => false,
+		}
+	}
+
+	/// The answers of one round's `members`; those who answered nothing are penalised
+	/// ([`PenaltyReason::DidNotCommit`] or [`PenaltyReason::DidNotReveal`]) into `penalised`.
+	fn gather(
+		task: TaskId,
+		members: &[T::AccountId],
+		penalised: &mut Vec<T::AccountId>,
+	) -> Round<T> {
+		let mut round =
+			Round { members: members.len(), revealed: Vec::new(), reporters: Vec::new() };
+		for who in members {
+			if ReportedUnusable::<T>::contains_key(task, who) {
+				round.reporters.push(who.clone());
+				continue;
+			}
+			match RevealedScores::<T>::get(task, who) {
+				Some(scores) => round.revealed.push((who.clone(), scores)),
+				None => {
+					let reason = if ScoreCommitments::<T>::contains_key(task, who) {
+						PenaltyReason::DidNotReveal
+					} else {
+						PenaltyReason::DidNotCommit
+					};
+					Self::penalise(task, who, reason);
+					penalised.push(who.clone());
+				},
+			}
+		}
+		round
+	}
+
+	/// What one round found: two thirds of its drawn members must have answered, then a strict
+	/// majority of them reporting the test set unusable, or agreeing on every submission.
+	fn find(round: &Round<T>, submissions: &[SubmissionIndex]) -> Finding {
+		let answered = round.revealed.len().saturating_add(round.reporters.len());
+		if answered.saturating_mul(3) < round.members.saturating_mul(2) {
+			return Finding::NoQuorum;
+		}
+		let majority = (round.members / 2).saturating_add(1);
+		if round.reporters.len() >= majority {
+			return Finding::Unusable;
+		}
+		match Self::aggregate(submissions, &round.revealed, round.members) {
+			Some(medians) => Finding::Scores(medians),
+			None => Finding::NoAgreement,
+		}
+	}
+
+	/// Judges one round's answers against `finding` (its own, or the appeal round's): those who
+	/// answered as it found are honest (reputation up) into `honest`, the others outliers. A
+	/// finding of nothing judges nobody.
+	fn judge(
+		task: TaskId,
+		round: Round<T>,
+		finding: &Finding,
+		honest: &mut Vec<T::AccountId>,
+		penalised: &mut Vec<T::AccountId>,
+	) {
+		let (right, wrong): (Vec<_>, Vec<_>) = match finding {
+			Finding::Unusable => {
+				(round.reporters, round.revealed.into_iter().map(|(who, _)| who).collect())
+			},
+			Finding::Scores(medians) => {
+				let (off, on): (Vec<_>, Vec<_>) = round
+					.revealed
+					.into_iter()
+					.partition(|(_, scores)| Self::disagrees(scores, medians));
+				// A minority's *unusable* is false when the others scored the test set.
+				let mut wrong = round.reporters;
+				wrong.extend(off.into_iter().map(|(who, _)| who));
+				(on.into_iter().map(|(who, _)| who).collect(), wrong)
+			},
+			Finding::NoQuorum | Finding::NoAgreement => return,
+		};
+		for who in right {
+			T::Reputation::record(&who, Role::Evaluator, Outcome::Success);
+			honest.push(who);
+		}
+		for who in wrong {
+			Self::penalise(task, &who, PenaltyReason::Outlier);
+			penalised.push(who);
+		}
+	}
+
+	/// Frees one assignment of each of `members`.
+	fn release(members: &[T::AccountId]) {
+		for who in members {
+			Evaluators::<T>::mutate(who, |info| {
+				if let Some(info) = info {
+					info.assignments = info.assignments.saturating_sub(1);
+				}
+			});
+		}
+	}
+
+	/// Draws `size` evaluators for `task` among the candidates not `excluded`, and takes a seat
+	/// of each; returns them with the number that were eligible.
+	fn draw(
+		task: TaskId,
+		seed: &[u8; 32],
+		size: u32,
+		excluded: &[T::AccountId],
+	) -> Result<(BoundedVec<T::AccountId, T::MaxQuorum>, u32), QuorumError> {
+		if size == 0 || size > T::MaxQuorum::get() {
+			return Err(QuorumError::BadQuorumSize);
+		}
+		let posted = T::Tasks::posted_at(task);
+		let mut candidates = Self::candidates(excluded, posted);
+		let eligible = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
+		if eligible < size {
+			return Err(QuorumError::NotEnoughEvaluators { eligible });
+		}
+		let mut members: BoundedVec<T::AccountId, T::MaxQuorum> = BoundedVec::new();
+		for round in 0..size {
+			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+			let mut pick = Self::random_u128(seed, round).checked_rem(total).unwrap_or(0);
+			let mut chosen = 0usize;
+			for (i, (_, weight)) in candidates.iter().enumerate() {
+				if pick < *weight {
+					chosen = i;
+					break;
+				}
+				pick = pick.saturating_sub(*weight);
+			}
+			if chosen >= candidates.len() {
+				return Err(QuorumError::NotEnoughEvaluators { eligible });
+			}
+			let (who, _) = candidates.swap_remove(chosen);
+			members.try_push(who).map_err(|_| QuorumError::BadQuorumSize)?;
+		}
+		for who in members.iter() {
+			Evaluators::<T>::mutate(who, |info| {
+				if let Some(info) = info {
+					info.assignments = info.assignments.saturating_add(1);
+				}
+			});
+		}
+		Ok((members, eligible))
+	}
+
+	/// `excluded` and the members of `task`'s first quorum.
+	fn appeal_excluded(task: TaskId, excluded: &[T::AccountId]) -> Vec<T::AccountId> {
+		let mut all = excluded.to_vec();
+		if let Some(quorum) = Quorums::<T>::get(task) {
+			all.extend(quorum.members.into_iter());
+		}
+		all
 	}
 
 	/// How many quorums `who` may sit in at once: one per [`Config::MinEvaluatorStake`] staked.
@@ -318,24 +519,37 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut pending: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (task, quorum) in Quorums::<T>::iter() {
-			if !quorum.concluded {
-				for member in quorum.members.iter() {
-					let n = pending.entry(member.clone()).or_default();
-					*n = n.saturating_add(1);
+			let appeal = AppealQuorums::<T>::get(task);
+			let mut members = quorum.members.to_vec();
+			for (round, concluded) in core::iter::once((&quorum, quorum.concluded))
+				.chain(appeal.iter().map(|a| (a, a.concluded)))
+			{
+				if !concluded {
+					for member in round.members.iter() {
+						let n = pending.entry(member.clone()).or_default();
+						*n = n.saturating_add(1);
+					}
 				}
 			}
+			if let Some(appeal) = &appeal {
+				ensure!(
+					appeal.members.iter().all(|m| !quorum.members.contains(m)),
+					"verification: an appeal quorum shares a member with the first"
+				);
+				members.extend(appeal.members.iter().cloned());
+			}
 			for (who, _) in ScoreCommitments::<T>::iter_prefix(task) {
-				ensure!(quorum.members.contains(&who), "verification: commitment from non-member");
+				ensure!(members.contains(&who), "verification: commitment from non-member");
 			}
 			for (who, _) in RevealedScores::<T>::iter_prefix(task) {
-				ensure!(quorum.members.contains(&who), "verification: scores from non-member");
+				ensure!(members.contains(&who), "verification: scores from non-member");
 				ensure!(
 					!ReportedUnusable::<T>::contains_key(task, &who),
 					"verification: both scores and an unusable verdict"
 				);
 			}
 			for (who, _) in ReportedUnusable::<T>::iter_prefix(task) {
-				ensure!(quorum.members.contains(&who), "verification: verdict from non-member");
+				ensure!(members.contains(&who), "verification: verdict from non-member");
 			}
 		}
 		for (who, info) in Evaluators::<T>::iter() {
@@ -358,48 +572,45 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		size: u32,
 		excluded: &[T::AccountId],
 	) -> Result<Vec<T::AccountId>, QuorumError> {
-		if size == 0 || size > T::MaxQuorum::get() {
-			return Err(QuorumError::BadQuorumSize);
-		}
-		let posted = T::Tasks::posted_at(task);
-		let mut candidates = Self::candidates(excluded, posted);
-		let eligible = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
-		if eligible < size {
-			return Err(QuorumError::NotEnoughEvaluators { eligible });
-		}
-		let mut members: BoundedVec<T::AccountId, T::MaxQuorum> = BoundedVec::new();
-		for round in 0..size {
-			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
-			let mut pick = Self::random_u128(&seed, round).checked_rem(total).unwrap_or(0);
-			let mut chosen = 0usize;
-			for (i, (_, weight)) in candidates.iter().enumerate() {
-				if pick < *weight {
-					chosen = i;
-					break;
-				}
-				pick = pick.saturating_sub(*weight);
-			}
-			if chosen >= candidates.len() {
-				return Err(QuorumError::NotEnoughEvaluators { eligible });
-			}
-			let (who, _) = candidates.swap_remove(chosen);
-			members.try_push(who).map_err(|_| QuorumError::BadQuorumSize)?;
-		}
-		for who in members.iter() {
-			Evaluators::<T>::mutate(who, |info| {
-				if let Some(info) = info {
-					info.assignments = info.assignments.saturating_add(1);
-				}
-			});
-		}
-		Self::deposit_event(Event::QuorumDrawn { task, members: members.to_vec(), seed, eligible });
+		let (members, eligible) = Self::draw(task, &seed, size, excluded)?;
 		let drawn = members.to_vec();
+		Self::deposit_event(Event::QuorumDrawn { task, members: drawn.clone(), seed, eligible });
 		Quorums::<T>::insert(task, Quorum { members, seed, concluded: false });
 		Ok(drawn)
 	}
 
 	fn eligible(excluded: &[T::AccountId]) -> u32 {
 		u32::try_from(Self::candidates(excluded, None).len()).unwrap_or(u32::MAX)
+	}
+
+	fn draw_appeal(
+		task: TaskId,
+		seed: [u8; 32],
+		size: u32,
+		excluded: &[T::AccountId],
+	) -> Result<Vec<T::AccountId>, QuorumError> {
+		let first = Quorums::<T>::get(task).filter(|q| !q.concluded);
+		if first.is_none() || AppealQuorums::<T>::contains_key(task) {
+			// Only a task under evaluation, and only once.
+			return Err(QuorumError::NotEnoughEvaluators { eligible: 0 });
+		}
+		let excluded = Self::appeal_excluded(task, excluded);
+		let (members, eligible) = Self::draw(task, &seed, size, &excluded)?;
+		let drawn = members.to_vec();
+		Self::deposit_event(Event::AppealQuorumDrawn {
+			task,
+			members: drawn.clone(),
+			seed,
+			eligible,
+		});
+		AppealQuorums::<T>::insert(task, Quorum { members, seed, concluded: false });
+		Ok(drawn)
+	}
+
+	fn appeal_eligible(task: TaskId, excluded: &[T::AccountId]) -> u32 {
+		let excluded = Self::appeal_excluded(task, excluded);
+		let posted = T::Tasks::posted_at(task);
+		u32::try_from(Self::candidates(&excluded, posted).len()).unwrap_or(u32::MAX)
 	}
 
 	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<T::AccountId> {
@@ -410,84 +621,62 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 			medians: Vec::new(),
 			honest: Vec::new(),
 			penalised: Vec::new(),
+			appeal_upheld: None,
+			appeal_honest: Vec::new(),
 		};
 		let Some(mut quorum) = Quorums::<T>::get(task) else { return verdict };
 		if quorum.concluded {
 			return verdict;
 		}
-		// Who revealed, and the scores of each, aligned with `submissions`.
-		let mut revealed: Vec<(T::AccountId, ScoresOf<T>)> = Vec::new();
-		let mut reporters: Vec<T::AccountId> = Vec::new();
-		for who in quorum.members.iter() {
-			if ReportedUnusable::<T>::contains_key(task, who) {
-				reporters.push(who.clone());
-				continue;
-			}
-			match RevealedScores::<T>::get(task, who) {
-				Some(scores) => revealed.push((who.clone(), scores)),
-				None => {
-					let reason = if ScoreCommitments::<T>::contains_key(task, who) {
-						PenaltyReason::DidNotReveal
-					} else {
-						PenaltyReason::DidNotCommit
-					};
-					Self::penalise(task, who, reason);
-					verdict.penalised.push(who.clone());
-				},
-			}
-		}
-		let members = quorum.members.len();
-		let answered = revealed.len().saturating_add(reporters.len());
-		verdict.quorum_reached = answered.saturating_mul(3) >= members.saturating_mul(2);
-		let majority = (members / 2).saturating_add(1);
-
-		if verdict.quorum_reached && reporters.len() >= majority {
-			// The sponsor's test set could not be used: the reporters are right, and those who
-			// revealed scores against them are outliers.
-			verdict.test_set_unusable = true;
-			for who in reporters.drain(..) {
-				T::Reputation::record(&who, Role::Evaluator, Outcome::Success);
-				verdict.honest.push(who);
-			}
-			for (who, _) in revealed.drain(..) {
-				Self::penalise(task, &who, PenaltyReason::Outlier);
-				verdict.penalised.push(who);
-			}
-		}
-
-		if verdict.quorum_reached && !verdict.test_set_unusable {
-			match Self::aggregate(submissions, &revealed, members) {
-				Some((medians, outlier)) => {
-					verdict.agreed = true;
-					verdict.medians = medians;
-					// The others scored the test set: a minority's *unusable* is false.
-					for who in reporters.drain(..) {
-						Self::penalise(task, &who, PenaltyReason::Outlier);
-						verdict.penalised.push(who);
-					}
-					for ((who, _), off) in revealed.iter().zip(outlier) {
-						if off {
-							Self::penalise(task, who, PenaltyReason::Outlier);
-							verdict.penalised.push(who.clone());
-						} else {
-							T::Reputation::record(who, Role::Evaluator, Outcome::Success);
-							verdict.honest.push(who.clone());
-						}
-					}
-				},
+		let first = Self::gather(task, &quorum.members, &mut verdict.penalised);
+		let appeal = AppealQuorums::<T>::get(task).filter(|q| !q.concluded);
+		let finding = match appeal {
+			None => {
+				let finding = Self::find(&first, submissions);
+				Self::judge(task, first, &finding, &mut verdict.honest, &mut verdict.penalised);
+				finding
+			},
+			Some(mut appeal) => {
+				// The appeal round decides; the first quorum is judged against it.
+				let second = Self::gather(task, &appeal.members, &mut verdict.penalised);
+				let before = Self::find(&first, submissions);
+				let after = Self::find(&second, submissions);
+				if !matches!(after, Finding::NoQuorum | Finding::NoAgreement) {
+					verdict.appeal_upheld = Some(!Self::same_finding(&before, &after));
+				}
+				Self::judge(
+					task,
+					second,
+					&after,
+					&mut verdict.appeal_honest,
+					&mut verdict.penalised,
+				);
+				Self::judge(task, first, &after, &mut verdict.honest, &mut verdict.penalised);
+				Self::release(&appeal.members);
+				appeal.concluded = true;
+				AppealQuorums::<T>::insert(task, appeal);
+				after
+			},
+		};
+		match finding {
+			Finding::NoQuorum => {},
+			Finding::Unusable => {
+				verdict.quorum_reached = true;
+				verdict.test_set_unusable = true;
+			},
+			Finding::NoAgreement => {
+				verdict.quorum_reached = true;
 				// No majority of the drawn quorum agrees: nobody can be told honest from
 				// dishonest among those who revealed.
-				None => Self::deposit_event(Event::NoAgreement { task }),
-			}
+				Self::deposit_event(Event::NoAgreement { task });
+			},
+			Finding::Scores(medians) => {
+				verdict.quorum_reached = true;
+				verdict.agreed = true;
+				verdict.medians = medians;
+			},
 		}
-
-		for who in quorum.members.iter() {
-			Evaluators::<T>::mutate(who, |info| {
-				if let Some(info) = info {
-					info.assignments = info.assignments.saturating_sub(1);
-				}
-			});
-		}
+		Self::release(&quorum.members);
 		quorum.concluded = true;
 		Quorums::<T>::insert(task, quorum);
 		if verdict.agreed {
@@ -510,11 +699,13 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 	}
 
 	fn prune(task: TaskId) {
-		let limit = T::MaxQuorum::get();
+		// Both rounds' members: at most two quorums.
+		let limit = T::MaxQuorum::get().saturating_mul(2);
 		let _ = ScoreCommitments::<T>::clear_prefix(task, limit, None);
 		let _ = RevealedScores::<T>::clear_prefix(task, limit, None);
 		let _ = ReportedUnusable::<T>::clear_prefix(task, limit, None);
 		Quorums::<T>::remove(task);
+		AppealQuorums::<T>::remove(task);
 		Medians::<T>::remove(task);
 	}
 }

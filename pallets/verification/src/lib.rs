@@ -29,6 +29,11 @@
 //! - **Seat**: every [`Config::MinEvaluatorStake`] staked backs one seat; an evaluator sits in at
 //!   most as many unsettled quorums as it has seats, and a penalty slashes
 //!   [`Config::OutlierSlash`] of one seat's stake.
+//! - **Appeal**: when the registry's appeal window finds a task appealed, an appeal quorum
+//!   (larger, and sharing no member with the first) is drawn ([`QuorumManager::draw_appeal`])
+//!   and scores the task again in its own windows. Its finding decides; the first quorum is
+//!   judged against it (a colluding majority of the first quorum becomes outliers), and the
+//!   verdict says whether the appeal changed the finding.
 //! - **Range**: a revealed score must be a value of the task's metric (accuracy at most 1),
 //!   else the reveal fails with [`Error::ScoreOutOfRange`].
 //!
@@ -41,13 +46,14 @@
 //!   longest task, so every such draw happens before it can withdraw).
 //! - [`Pallet::withdraw_stake`]: after [`Config::UnbondingPeriod`], and once every task the
 //!   evaluator was drawn into is settled, the stake comes back and it leaves the pool.
-//! - [`Pallet::commit_scores`], [`Pallet::reveal_scores`]: drawn evaluators only.
+//! - [`Pallet::commit_scores`], [`Pallet::reveal_scores`]: drawn evaluators only (of the
+//!   first quorum in the task's evaluation windows, of the appeal quorum in the appeal's).
 //! - [`Pallet::reveal_unusable`]: a drawn evaluator's verdict *test set unusable* instead of
 //!   scores (committed with `unusable_commitment`); a strict majority of the drawn quorum ends
 //!   the task with the sponsor at fault.
 //!
 //! [`QuorumManager`] for the task registry: `draw_quorum`, `eligible` (the creation check),
-//! `conclude`, `prune`.
+//! `draw_appeal`, `appeal_eligible`, `conclude`, `prune`.
 //!
 //! ## Invariants
 //!
@@ -55,7 +61,8 @@
 //! 1. The pool holds exactly the registered evaluators (active and leaving); every registered
 //!    evaluator has a stake.
 //! 2. Every evaluator's `assignments` equals the number of unconcluded quorums it is in.
-//! 3. Revealed scores and score commitments exist only for quorum members.
+//! 3. Revealed scores and score commitments exist only for members of the task's quorums.
+//! 4. An appeal quorum shares no member with its task's first quorum.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
 	test,
@@ -255,7 +262,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Quorums<T: Config> = StorageMap<_, Twox64Concat, TaskId, Quorum<T>, OptionQuery>;
 
-	/// Score commitments: `scores_commitment(scores, salt, evaluator)`.
+	/// The appeal quorum of each appealed task, drawn from evaluators outside its first quorum:
+	/// its members commit and reveal in the appeal round's windows, and its finding decides.
+	#[pallet::storage]
+	pub type AppealQuorums<T: Config> = StorageMap<_, Twox64Concat, TaskId, Quorum<T>, OptionQuery>;
+
+	/// Score commitments: `scores_commitment(scores, salt, evaluator)` (of both rounds: the
+	/// appeal quorum never shares a member with the first).
 	#[pallet::storage]
 	pub type ScoreCommitments<T: Config> = StorageDoubleMap<
 		_,
@@ -322,6 +335,17 @@ pub mod pallet {
 		},
 		/// A quorum was drawn for a task.
 		QuorumDrawn {
+			/// The task.
+			task: TaskId,
+			/// Drawn evaluators, in draw order.
+			members: Vec<T::AccountId>,
+			/// The seed of the draw.
+			seed: [u8; 32],
+			/// How many evaluators were eligible.
+			eligible: u32,
+		},
+		/// An appeal quorum was drawn for a task (none of its members in the first quorum).
+		AppealQuorumDrawn {
 			/// The task.
 			task: TaskId,
 			/// Drawn evaluators, in draw order.

@@ -120,6 +120,12 @@ parameter_types! {
 	/// Held per task from creation until it is pruned, a week after it ended: with at most 16
 	/// open tasks per sponsor account it is what a market freeze costs (there is no global cap).
 	pub const TaskDeposit: Balance = 10 * UNIT;
+	/// Anyone may appeal an evaluation for 20 blocks (2 minutes at 6 s blocks) after it
+	/// ends: the worker daemon checks its own model's median at once and appeals a false one.
+	pub const AppealWindow: BlockNumber = 20;
+	/// An appeal bonds 10 % of the bounty (at least [`WorkerBond`]): it pays the appeal quorum
+	/// when the appeal changes nothing.
+	pub const AppealBond: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_task_registry::Config for Runtime {
@@ -153,5 +159,7 @@ impl pallet_task_registry::Config for Runtime {
 	type MaxTaskDuration = MaxTaskDuration;
 	type MaxOpenTasksPerSponsor = ConstU32<16>;
 	type MaxMinWorkerReputation = MaxMinWorkerReputation;
+	type AppealWindow = AppealWindow;
+	type AppealBond = AppealBond;
 	type WeightInfo = crate::weights::pallet_task_registry::WeightInfo<Runtime>;
 }

@@ -52,7 +52,7 @@ fn two_revealers(b_scores: &[Option<Score>]) -> (TaskId, DispatchResult) {
 	run_to_block(SCORE_COMMIT_END + 1);
 	assert_ok!(reveal_scores(task, A, &honest));
 	let refused = reveal_scores(task, B, b_scores);
-	run_to_block(EVALUATION_END + 2);
+	run_to_block(SETTLE_AT + 1);
 	(task, refused)
 }
 
@@ -143,7 +143,7 @@ fn one_minimum_stake_cannot_sit_in_two_quorums_at_once() {
 		}
 		// Every seat is taken by the first task: the second cannot draw a quorum.
 		assert_eq!(status(second), TaskStatus::Failed(FailureReason::NotEnoughEvaluators));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 	});
 }
 
@@ -160,7 +160,7 @@ fn a_slash_takes_the_seat_stake_not_the_whole_stake() {
 		for who in [B, C] {
 			assert_ok!(reveal_scores(task, who, &[acc(0.9)]));
 		}
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(status(task), TaskStatus::Finalized);
 		assert_eq!(staked(A), 3 * STAKE - STAKE / 10, "the slash exceeded one seat's share");
 		assert_eq!(winner(task), Some(W1));
@@ -172,7 +172,7 @@ fn a_sponsor_gains_no_reputation_when_its_quorum_fails() {
 	ExtBuilder::default().evaluators(3).build_and_execute(|| {
 		// The sponsor's test set cannot be scored: every drawn evaluator stays silent.
 		let task = to_evaluation(&[W1]);
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::QuorumNotReached));
 		assert_eq!(
 			Reputation::reputation(&SPONSOR, Role::Sponsor),
@@ -229,7 +229,7 @@ fn the_sponsor_cannot_choose_its_quorum_by_when_it_reveals() {
 			assert_ok!(reveal_test(task, SPONSOR));
 			step_with_randomness(TEST_REVEAL_END + 1);
 			quorums.push(quorum(task));
-			step_with_randomness(EVALUATION_END + 2);
+			step_with_randomness(SETTLE_AT + 1);
 		});
 	}
 	assert_eq!(quorums[0].len(), 3);
@@ -263,7 +263,7 @@ fn a_late_reveal_does_not_shorten_the_score_window() {
 		for who in [A, B, C] {
 			assert_ok!(reveal_scores(task, who, &[acc(0.9)]));
 		}
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(winner(task), Some(W1));
 	});
 }
@@ -313,11 +313,16 @@ fn a_window_too_short_to_act_in_is_refused() {
 #[test]
 fn a_task_that_locks_stakes_for_years_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
+		// The appeal round counts (funds stay on hold until it ends): it ends at
+		// 2 * evaluation_end + APPEAL_WINDOW + commit window - SCORE_COMMIT_END.
+		let commit = SCORE_COMMIT_END - TEST_REVEAL_END;
+		let longest = (1 + 1_000 + SCORE_COMMIT_END - APPEAL_WINDOW - commit) / 2;
 		let mut s = spec();
-		s.windows.evaluation_end = 1 + 1_000 + 1;
+		s.windows.evaluation_end = longest + 1;
 		create_fails(SPONSOR, s, Error::<Test>::TaskTooLong);
 		let mut s = spec();
-		s.windows.evaluation_end = 1 + 1_000;
+		s.windows.evaluation_end = longest;
+		assert_eq!(TaskRegistry::appeal_windows(&s).1, 1 + 1_000);
 		assert_ok!(TaskRegistry::create_task(
 			RuntimeOrigin::signed(SPONSOR),
 			s,
@@ -367,7 +372,7 @@ fn many_sponsor_accounts_cannot_freeze_the_market() {
 		// An honest sponsor can still post, and its task runs to a winner.
 		let task = to_evaluation(&[W1]);
 		evaluate(task, |_| Some(vec![acc(0.9)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(status(task), TaskStatus::Finalized);
 	});
 }
@@ -445,11 +450,24 @@ fn an_ended_task_leaves_no_empty_per_block_lists() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
 		let info = crate::Tasks::<Test>::get(task).unwrap();
-		assert!(crate::Deadlines::<Test>::contains_key(EVALUATION_END + 1));
-		assert!(crate::Draws::<Test>::contains_key(TEST_REVEAL_END + 1));
+		// Both deadlines and both draws (the appeal's) are reserved at creation.
+		let deadlines = TaskRegistry::deadlines(&info.spec);
+		let draws = TaskRegistry::draws(&info.spec);
+		assert_eq!(deadlines[0], SETTLE_AT);
+		assert_eq!(draws, [TEST_REVEAL_END + 1, SETTLE_AT]);
+		for at in deadlines {
+			assert!(crate::Deadlines::<Test>::contains_key(at));
+		}
+		for at in draws {
+			assert!(crate::Draws::<Test>::contains_key(at));
+		}
 		assert_ok!(TaskRegistry::cancel_task(RuntimeOrigin::signed(SPONSOR), task));
-		assert!(!crate::Deadlines::<Test>::contains_key(TaskRegistry::deadline(&info.spec)));
-		assert!(!crate::Draws::<Test>::contains_key(TEST_REVEAL_END + 1));
+		for at in deadlines {
+			assert!(!crate::Deadlines::<Test>::contains_key(at));
+		}
+		for at in draws {
+			assert!(!crate::Draws::<Test>::contains_key(at));
+		}
 		assert!(!crate::SponsorTasks::<Test>::contains_key(SPONSOR));
 	});
 }
@@ -478,7 +496,7 @@ fn a_sponsor_who_reveals_an_unusable_test_set_pays_and_harms_no_evaluator() {
 			Verification::reveal_unusable(RuntimeOrigin::signed(A), task, salt(A)),
 			pallet_verification::Error::<Test>::AlreadyRevealed
 		);
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::TestSetUnusable));
 		assert_eq!(Escrow::task_total(task), DEPOSIT);
 		// The reporters are paid the evaluators' 15 % and keep their stake; the workers share
@@ -518,7 +536,7 @@ fn a_false_unusable_verdict_from_a_minority_is_penalised() {
 			pallet_verification::Error::<Test>::CommitmentMismatch
 		);
 		assert_ok!(Verification::reveal_unusable(RuntimeOrigin::signed(C), task, salt(C)));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(winner(task), Some(W1));
 		assert_eq!(staked(C), STAKE - STAKE / 10);
 		assert_eq!(staked(A), STAKE);
@@ -583,7 +601,7 @@ fn squatting_every_slot_to_win_with_a_weak_model_costs_more_than_it_wins() {
 		let weak_and_junk: Vec<Option<Score>> =
 			(0..8).map(|i| if i == 0 { acc(0.6) } else { acc(0.1) }).collect();
 		evaluate(task, |_| Some(weak_and_junk.clone()));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(winner(task), Some(12));
 		// The winner's 80 % against slot fees of 10 % of the bounty for position 5, 20 % for
 		// position 6, ... 40 % for position 8: the sybils together end 20 % of the bounty down.
@@ -618,7 +636,7 @@ fn a_model_below_the_sponsors_minimum_earns_no_reputation() {
 		s.min_score = acc(0.8);
 		let task = to_evaluation_with(s, &[W1, W2]);
 		evaluate(task, |_| Some(vec![acc(0.9), acc(0.1)]));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(winner(task), Some(W1));
 		assert_eq!(Reputation::reputation(&W2, Role::Worker), Rep::from_percent(50));
 		assert_eq!(free(W2), INITIAL, "a valid model keeps its bond");
@@ -662,7 +680,7 @@ fn evaluators_who_leave_after_a_task_is_posted_still_serve_its_draw() {
 		assert_eq!(status(task), TaskStatus::Active, "the draw failed");
 		assert_eq!(quorum(task).len(), 3);
 		evaluate(task, |_| Some(vec![acc(0.9)]));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(winner(task), Some(W1));
 		assert_eq!(free(SPONSOR), INITIAL - BOUNTY - DEPOSIT, "the sponsor got its bounty back");
 		// Their obligations met and the unbonding period over, they withdraw.
@@ -698,7 +716,7 @@ fn a_draw_without_randomness_waits_for_a_block_with_it() {
 		run_to_block(TEST_REVEAL_END + 2);
 		assert_eq!(quorum(task).len(), 3);
 		evaluate(task, |_| Some(vec![acc(0.9)]));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(winner(task), Some(W1));
 	});
 }
@@ -725,7 +743,7 @@ fn the_predictable_seed_is_used_only_where_genesis_allows_it_and_says_so() {
 		let task = to_evaluation_missing_randomness();
 		assert_eq!(quorum(task).len(), 3);
 		assert!(events().contains(&Event::PredictableSeedUsed { task }));
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 	});
 }
 

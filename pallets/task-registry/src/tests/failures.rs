@@ -50,7 +50,7 @@ fn sponsor_never_reveals_the_bounty_goes_to_the_revealers() {
 			reason: RejectionReason::NotRevealed
 		}));
 		// The hook later skips it.
-		run_to_block(EVALUATION_END + 2);
+		run_to_block(SETTLE_AT + 1);
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
 	});
 }
@@ -132,7 +132,7 @@ fn an_evaluator_that_never_reveals_is_penalised_and_unpaid() {
 		let task = to_evaluation(&[W1, W2]);
 		let silent = quorum(task)[0];
 		evaluate(task, |who| if who == silent { None } else { Some(vec![acc(0.9), acc(0.8)]) });
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(status(task), TaskStatus::Finalized);
 		assert_eq!(free(silent), INITIAL - STAKE);
 		assert_eq!(Escrow::staked(&silent), STAKE - STAKE / 10);
@@ -158,7 +158,7 @@ fn an_outlier_evaluator_is_penalised_and_the_median_holds() {
 				Some(vec![acc(0.9), acc(0.8)])
 			}
 		});
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		let info = crate::Tasks::<Test>::get(task).unwrap();
 		assert_eq!(info.winner.unwrap().worker, W1);
 		assert_eq!(Escrow::staked(&outlier), STAKE - STAKE / 10);
@@ -186,7 +186,7 @@ fn a_colluding_minority_of_two_in_seven_cannot_change_the_winner() {
 				Some(vec![acc(0.90), acc(0.85)])
 			}
 		});
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		let info = crate::Tasks::<Test>::get(task).unwrap();
 		let winner = info.winner.unwrap();
 		assert_eq!((winner.worker, winner.score), (W1, acc(0.90).unwrap()));
@@ -203,7 +203,7 @@ fn quorum_not_reached_refunds_the_bounty() {
 		let task = to_evaluation(&[W1]);
 		let only = quorum(task)[0];
 		evaluate(task, |who| if who == only { Some(vec![acc(0.9)]) } else { None });
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		failed_with(task, FailureReason::QuorumNotReached);
 		assert_eq!(free(SPONSOR), INITIAL - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
@@ -223,7 +223,7 @@ fn no_model_meeting_the_minimum_pays_the_evaluators_and_refunds_the_rest() {
 		s.min_score = acc(0.95);
 		let task = to_evaluation_with(s, &[W1]);
 		evaluate(task, |_| Some(vec![acc(0.90)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		failed_with(task, FailureReason::NoModelMetMinimum);
 		assert_eq!(free(SPONSOR), INITIAL - 15_000 - DEPOSIT);
 		assert_eq!(free(W1), INITIAL);
@@ -244,7 +244,7 @@ fn an_invalid_model_forfeits_its_bond() {
 	ExtBuilder::default().evaluators(3).build_and_execute(|| {
 		let task = to_evaluation(&[W1, W2]);
 		evaluate(task, |_| Some(vec![None, acc(0.7)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(crate::Tasks::<Test>::get(task).unwrap().winner.unwrap().worker, W2);
 		assert_eq!(free(W1), INITIAL - BOND);
 		assert!(events().contains(&Event::SubmissionRejected {
@@ -261,7 +261,7 @@ fn every_model_invalid_fails_the_task() {
 	ExtBuilder::default().evaluators(3).build_and_execute(|| {
 		let task = to_evaluation(&[W1]);
 		evaluate(task, |_| Some(vec![None]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		failed_with(task, FailureReason::NoValidModel);
 		assert_eq!(free(SPONSOR), INITIAL - 15_000 - DEPOSIT);
 	});

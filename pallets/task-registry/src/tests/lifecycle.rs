@@ -44,7 +44,7 @@ fn happy_path_with_three_workers_and_five_evaluators() {
 			Error::<Test>::NotDue
 		);
 		// The hook finalizes it at the first block past the evaluation window.
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(status(task), TaskStatus::Finalized);
 		let winner = Tasks::<Test>::get(task).unwrap().winner.unwrap();
 		assert_eq!(
@@ -94,7 +94,7 @@ fn a_tie_goes_to_the_earliest_commitment() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = to_evaluation(&[W3, W1]);
 		evaluate(task, |_| Some(vec![acc(0.9), acc(0.9)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		let winner = Tasks::<Test>::get(task).unwrap().winner.unwrap();
 		assert_eq!((winner.worker, winner.submission), (W3, SubmissionIndex(0)));
 	});
@@ -109,7 +109,7 @@ fn lower_is_better_for_mean_squared_error() {
 		s.model = ModelSpec::Linear { inputs: 64, outputs: 1 };
 		let task = to_evaluation_with(s, &[W1, W2]);
 		evaluate(task, |_| Some(vec![acc(0.30), acc(0.10)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().winner.unwrap().worker, W2);
 	});
 }
@@ -150,7 +150,7 @@ fn finalize_with_winner(sponsor: AccountId, parent: Option<TaskId>, winner: Acco
 			salt(*who)
 		));
 	}
-	run_to_block(windows.evaluation_end + 1);
+	run_to_block(windows.evaluation_end + APPEAL_WINDOW + 1);
 	assert_eq!(status(task), TaskStatus::Finalized);
 	task
 }
@@ -252,12 +252,12 @@ fn settled_tasks_are_pruned_after_the_retention_period_but_keep_their_record() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = to_evaluation(&[W1, W2]);
 		evaluate(task, |_| Some(vec![acc(0.9), acc(0.8)]));
-		run_to_block(EVALUATION_END + 1);
+		run_to_block(SETTLE_AT);
 		assert_eq!(Submissions::<Test>::iter_prefix(task).count(), 2);
 		// The creation deposit stays on hold through the retention period.
 		assert_eq!(Escrow::task_total(task), DEPOSIT);
 		let sponsor_free = free(SPONSOR);
-		run_to_block(EVALUATION_END + 1 + 100);
+		run_to_block(SETTLE_AT + 100);
 		assert_eq!(Submissions::<Test>::iter_prefix(task).count(), 0);
 		assert_eq!(Escrow::task_total(task), 0);
 		assert_eq!(free(SPONSOR), sponsor_free + DEPOSIT);

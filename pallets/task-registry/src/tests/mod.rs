@@ -9,6 +9,7 @@ use pouw_primitives::{
 	Reputation as Rep, Score, SubmissionIndex, TaskId, TaskSpec, Uri, Windows,
 };
 
+mod appeals;
 mod attacks;
 mod commit_reveal;
 mod failures;
@@ -43,6 +44,10 @@ pub const REVEAL_END: u64 = 20;
 pub const TEST_REVEAL_END: u64 = 30;
 pub const SCORE_COMMIT_END: u64 = 40;
 pub const EVALUATION_END: u64 = 50;
+/// Blocks after `evaluation_end` in which the evaluation may be appealed.
+pub const APPEAL_WINDOW: u64 = 3;
+/// The first block at which an unappealed task is due.
+pub const SETTLE_AT: u64 = EVALUATION_END + APPEAL_WINDOW + 1;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -79,6 +84,7 @@ parameter_types! {
 	/// for all of them, more than the winner's 80 %.
 	pub const SlotFee: Perbill = Perbill::from_percent(10);
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	pub const AppealBond: Perbill = Perbill::from_percent(10);
 	/// The randomness the tests control.
 	pub storage RandomSeed: [u8; 32] = [0; 32];
 	/// Blocks without randomness (a relay chain whose proof carries none).
@@ -156,6 +162,8 @@ impl pallet_task_registry::Config for Test {
 	type MaxTaskDuration = ConstU64<UNBONDING>;
 	type MaxOpenTasksPerSponsor = MaxPerSponsor;
 	type MaxMinWorkerReputation = MaxGate;
+	type AppealWindow = ConstU64<APPEAL_WINDOW>;
+	type AppealBond = AppealBond;
 	type WeightInfo = ();
 }
 

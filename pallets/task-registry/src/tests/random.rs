@@ -102,7 +102,7 @@ proptest! {
 						RuntimeOrigin::signed(*who), task, entries(scores).try_into().unwrap(), salt(*who)));
 				}
 			}
-			step_to(EVALUATION_END + 2);
+			step_to(SETTLE_AT + 1);
 			prop_assert!(status(task) != TaskStatus::Active, "task still active");
 			prop_assert_eq!(Escrow::task_total(task), DEPOSIT);
 			prop_assert_eq!(Balances::total_issuance(), issuance);

@@ -150,3 +150,31 @@ fn an_evaluator_sits_in_at_most_one_quorum_per_minimum_stake() {
 		);
 	});
 }
+
+#[test]
+fn an_appeal_quorum_shares_no_member_with_the_first_and_is_drawn_once() {
+	ExtBuilder.build_and_execute(|| {
+		register(1..=10);
+		let task = TaskId(1);
+		// Only a task with a first quorum can be appealed.
+		assert!(Verification::draw_appeal(task, [3; 32], 5, &[]).is_err());
+		let first = Verification::draw_quorum(task, [1; 32], 3, &[]).unwrap();
+		let outsider = (1..=10).find(|w| !first.contains(w)).unwrap();
+		assert_eq!(Verification::appeal_eligible(task, &[outsider]), 6);
+		for seed in 0..20u8 {
+			let appeal = Verification::draw_appeal(task, [seed; 32], 6, &[outsider]).unwrap();
+			assert!(appeal.iter().all(|m| !first.contains(m) && *m != outsider));
+			// Once per task.
+			assert!(Verification::draw_appeal(task, [seed; 32], 6, &[outsider]).is_err());
+			for who in &appeal {
+				Evaluators::<Test>::mutate(who, |i| i.as_mut().unwrap().assignments -= 1);
+			}
+			crate::AppealQuorums::<Test>::remove(task);
+		}
+		// Six outside the first quorum and the outsider: an appeal of seven cannot be drawn.
+		assert_eq!(
+			Verification::draw_appeal(task, [0; 32], 7, &[outsider]),
+			Err(QuorumError::NotEnoughEvaluators { eligible: 6 })
+		);
+	});
+}

@@ -69,6 +69,8 @@ impl pallet_reputation::Config for Test {
 thread_local! {
 	/// task -> (score_commit_end, evaluation_end, revealed submissions)
 	static TASKS: RefCell<BTreeMap<TaskId, (u64, u64, Vec<SubmissionIndex>)>> = const { RefCell::new(BTreeMap::new()) };
+	/// task -> (commit_end, evaluation_end) of its appeal round
+	static APPEALS: RefCell<BTreeMap<TaskId, (u64, u64)>> = const { RefCell::new(BTreeMap::new()) };
 	/// task -> the block it was posted at (unset: as if posted now)
 	static POSTED: RefCell<BTreeMap<TaskId, u64>> = const { RefCell::new(BTreeMap::new()) };
 }
@@ -89,6 +91,11 @@ impl MockTasks {
 	}
 	pub fn close(task: TaskId) {
 		TASKS.with(|t| t.borrow_mut().remove(&task));
+		APPEALS.with(|a| a.borrow_mut().remove(&task));
+	}
+	/// Opens `task`'s appeal round with these windows (its first round's windows stay).
+	pub fn open_appeal(task: TaskId, commit_end: u64, evaluation_end: u64) {
+		APPEALS.with(|a| a.borrow_mut().insert(task, (commit_end, evaluation_end)));
 	}
 }
 impl TaskInspector<u64> for MockTasks {
@@ -103,6 +110,9 @@ impl TaskInspector<u64> for MockTasks {
 	}
 	fn posted_at(task: TaskId) -> Option<u64> {
 		POSTED.with(|p| p.borrow().get(&task).copied())
+	}
+	fn appeal_windows(task: TaskId) -> Option<(u64, u64)> {
+		APPEALS.with(|a| a.borrow().get(&task).copied())
 	}
 }
 
