@@ -168,8 +168,9 @@ fn a_task_goes_from_post_to_payout_through_signed_extrinsics() {
 			)
 			.unwrap();
 		}
-		// The hook settles the task at the first block after the evaluation window.
-		run_to_block(42);
+		// The hook settles the task at the first block after the appeal window (nobody
+		// appealed), `AppealWindow` blocks after the evaluation window.
+		run_to_block(42 + pouw_runtime::configs::AppealWindow::get());
 		let info = pallet_task_registry::Tasks::<Runtime>::get(task).unwrap();
 		assert_eq!(info.status, pallet_task_registry::TaskStatus::Finalized);
 		assert_eq!(info.winner.unwrap().worker, charlie);

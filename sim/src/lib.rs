@@ -702,8 +702,8 @@ impl World {
 	}
 
 	/// The appeal window: each honest worker checks the first quorum's finding on its own
-	/// model against the model's true score (the test set and the models are public by now)
-	/// and appeals a false one; the appeal quorum then scores the task again.
+	/// model and on the model it crowns against their true scores (the test set and the models
+	/// are public by now) and appeals a false one; the appeal quorum then scores the task again.
 	fn appeals(
 		&self,
 		tasks: &[(TaskId, AccountId, Vec<AccountId>)],
@@ -722,14 +722,31 @@ impl World {
 				continue;
 			}
 			let Some(quorum) = pallet_verification::Quorums::<Sim>::get(*task) else { continue };
-			for (index, submission) in TaskRegistry::revealed(*task) {
-				let worker = submission.worker;
-				if !self.is_honest(worker) {
+			let findings: Vec<(AccountId, Option<Option<Score>>)> = TaskRegistry::revealed(*task)
+				.into_iter()
+				.map(|(index, s)| (s.worker, first_finding(*task, &quorum.members, index)))
+				.collect();
+			// The model these findings crown (accuracy: higher is better; ties: earliest).
+			let mut leader: Option<(AccountId, Score)> = None;
+			for (worker, finding) in &findings {
+				if let Some(Some(found)) = finding {
+					if leader.is_none_or(|(_, best)| *found > best) {
+						leader = Some((*worker, *found));
+					}
+				}
+			}
+			let right = |worker: AccountId, finding: Option<Option<Score>>| {
+				finding == Some(Some(score(p.quality(worker))))
+			};
+			for (worker, finding) in &findings {
+				if !self.is_honest(*worker) {
 					continue;
 				}
-				let truth = score(p.quality(worker));
-				if first_finding(*task, &quorum.members, index) != Some(Some(truth)) {
-					let _ = TaskRegistry::appeal(RuntimeOrigin::signed(worker), *task);
+				// Its own model, and the one crowned (it scores both on the public test set).
+				let wrong = !right(*worker, *finding)
+					|| leader.is_some_and(|(l, found)| !right(l, Some(Some(found))));
+				if wrong {
+					let _ = TaskRegistry::appeal(RuntimeOrigin::signed(*worker), *task);
 				}
 			}
 		}

@@ -150,6 +150,12 @@ pub enum Phase {
 	Finalizable,
 	/// Settled (finalized, failed or cancelled).
 	Ended,
+	/// The evaluation is over; anyone may appeal it until the appeal window ends.
+	Appeal,
+	/// Appealed: the appeal quorum commits scores.
+	AppealScoreCommit,
+	/// Appealed: the appeal quorum reveals scores.
+	AppealScoreReveal,
 }
 
 /// A task's outcome so far.
@@ -239,6 +245,32 @@ pub struct TaskInfo {
 	pub winner: Option<Winner>,
 	/// The creation deposit on hold until the task is pruned (zero after).
 	pub deposit: Balance,
+	/// The appeal, once lodged.
+	pub appeal: Option<Appeal>,
+}
+
+/// An appeal of a task's evaluation (the registry pallet's `Appeal`).
+#[derive(Clone, Debug, PartialEq, Eq, Decode, Encode)]
+pub struct Appeal {
+	/// Who appealed.
+	pub appellant: [u8; 32],
+	/// The appeal bond on hold.
+	pub bond: Balance,
+	/// Whether the appeal quorum was drawn.
+	pub drawn: bool,
+}
+
+/// The appeal round's `(commit_end, evaluation_end)` for a task with `windows`, as the registry
+/// computes them: after `appeal_window` blocks past `evaluation_end`, as long as the first
+/// round's score windows.
+pub fn appeal_windows(
+	windows: &pouw_primitives::Windows<BlockNumber>,
+	appeal_window: BlockNumber,
+) -> (BlockNumber, BlockNumber) {
+	let commit = windows.score_commit_end.saturating_sub(windows.test_reveal_end);
+	let reveal = windows.evaluation_end.saturating_sub(windows.score_commit_end);
+	let commit_end = windows.evaluation_end.saturating_add(appeal_window).saturating_add(commit);
+	(commit_end, commit_end.saturating_add(reveal))
 }
 
 /// One submission as `PouwApi::submissions` reports it.
@@ -540,10 +572,14 @@ impl Chain {
 		value.decode().map_err(rpc_any("Balances.TotalIssuance"))
 	}
 
-	/// Whether a task whose quorum is drawn at `draw` and that is due at `due` still fits the
-	/// registry's per-block bounds (`MaxDrawsPerBlock`, `MaxTasksPerBlock`); `create_task`
+	/// Whether a task whose quorums are drawn at `draws` and that is due at `dues` still fits
+	/// the registry's per-block bounds (`MaxDrawsPerBlock`, `MaxTasksPerBlock`); `create_task`
 	/// refuses one that does not (`TooManyDrawsAtBlock`, `TooManyTasksEndingAtBlock`).
-	pub async fn has_room(&self, draw: BlockNumber, due: BlockNumber) -> Result<bool, ChainError> {
+	pub async fn has_room(
+		&self,
+		draws: &[BlockNumber],
+		dues: &[BlockNumber],
+	) -> Result<bool, ChainError> {
 		let at = self.at_best().await?;
 		let constants = runtime::constants().task_registry();
 		let max_draws = at
@@ -555,25 +591,67 @@ impl Chain {
 			.entry(constants.max_tasks_per_block())
 			.map_err(rpc_any("TaskRegistry.MaxTasksPerBlock"))?;
 		let storage = runtime::storage().task_registry();
-		let draws = match at
+		for draw in draws {
+			let listed = match at
+				.storage()
+				.try_fetch(storage.draws(), (*draw,))
+				.await
+				.map_err(rpc_any("TaskRegistry.Draws"))?
+			{
+				Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Draws"))?.0.len(),
+				None => 0,
+			};
+			// Both of a task's draws may fall in one block only if its windows overlap, which
+			// the runtime refuses anyway.
+			if listed >= max_draws as usize {
+				return Ok(false);
+			}
+		}
+		for due in dues {
+			let ending = match at
+				.storage()
+				.try_fetch(storage.deadlines(), (*due,))
+				.await
+				.map_err(rpc_any("TaskRegistry.Deadlines"))?
+			{
+				Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Deadlines"))?.0.len(),
+				None => 0,
+			};
+			if ending >= max_due as usize {
+				return Ok(false);
+			}
+		}
+		Ok(true)
+	}
+
+	/// The registry's `AppealWindow`: blocks after `evaluation_end` in which a task may be
+	/// appealed.
+	pub async fn appeal_window(&self) -> Result<BlockNumber, ChainError> {
+		let at = self.at_best().await?;
+		at.constants()
+			.entry(runtime::constants().task_registry().appeal_window())
+			.map_err(rpc_any("TaskRegistry.AppealWindow"))
+	}
+
+	/// The verification pallet's `ScoreTolerance`: how far a score may be off the median.
+	pub async fn score_tolerance(&self) -> Result<u64, ChainError> {
+		let at = self.at_best().await?;
+		at.constants()
+			.entry(runtime::constants().verification().score_tolerance())
+			.map_err(rpc_any("Verification.ScoreTolerance"))
+	}
+
+	/// The evaluators drawn for a task's appeal round (empty when there is none).
+	pub async fn appeal_quorum(&self, task: TaskId) -> Result<Vec<AccountId>, ChainError> {
+		let at = self.at_best().await?;
+		let found = at
 			.storage()
-			.try_fetch(storage.draws(), (draw,))
+			.try_fetch(runtime::storage().verification().appeal_quorums(), (convert(&task)?,))
 			.await
-			.map_err(rpc_any("TaskRegistry.Draws"))?
-		{
-			Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Draws"))?.0.len(),
-			None => 0,
-		};
-		let ending = match at
-			.storage()
-			.try_fetch(storage.deadlines(), (due,))
-			.await
-			.map_err(rpc_any("TaskRegistry.Deadlines"))?
-		{
-			Some(v) => v.decode().map_err(rpc_any("TaskRegistry.Deadlines"))?.0.len(),
-			None => 0,
-		};
-		Ok(draws < max_draws as usize && ending < max_due as usize)
+			.map_err(rpc_any("Verification.AppealQuorums"))?;
+		let Some(value) = found else { return Ok(Vec::new()) };
+		let quorum = value.decode().map_err(rpc_any("Verification.AppealQuorums"))?;
+		Ok(quorum.members.0)
 	}
 
 	/// The treasury account the runtime pays its share to.
@@ -710,6 +788,11 @@ pub mod calls {
 		))
 	}
 
+	/// `TaskRegistry.appeal`.
+	pub fn appeal(task: TaskId) -> Result<impl subxt::transactions::Payload, ChainError> {
+		Ok(runtime::transactions().task_registry().appeal(convert(&task)?))
+	}
+
 	/// `TaskRegistry.finalize_task`.
 	pub fn finalize_task(task: TaskId) -> Result<impl subxt::transactions::Payload, ChainError> {
 		Ok(runtime::transactions().task_registry().finalize_task(convert(&task)?))
@@ -814,7 +897,15 @@ mod tests {
 				score: Score(900_000_000),
 			}),
 			deposit: 10 * UNIT,
+			appeal: Some(Appeal { appellant: [8; 32], bond: UNIT, drawn: true }),
 		}
+	}
+
+	#[test]
+	fn appeal_windows_follow_the_first_rounds_lengths() {
+		let windows = task_info().spec.windows;
+		// Drawn at 50 + 20 + 1; commits for 10 blocks (31..=40 in the first round), reveals 10.
+		assert_eq!(appeal_windows(&windows, 20), (80, 90));
 	}
 
 	#[test]

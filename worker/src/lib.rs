@@ -21,6 +21,7 @@
 	allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::type_complexity)
 )]
 
+pub mod appeal;
 pub mod artifacts;
 pub mod backend;
 pub mod chain;

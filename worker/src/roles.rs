@@ -16,6 +16,7 @@ use std::{collections::BTreeSet, net::SocketAddr, path::PathBuf, time::Duration}
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
+	appeal,
 	artifacts::{self, ArtifactStore, FetchLimits},
 	backend::Backend,
 	chain::{self, account_of, calls, AccountId, Balance, BlockNumber, Chain, ChainError, Phase},
@@ -244,6 +245,21 @@ fn shifted(windows: Windows<BlockNumber>, by: BlockNumber) -> Option<Windows<Blo
 	})
 }
 
+/// The blocks a task with `windows` reserves at creation, as the registry does: its two draws
+/// (the quorum's after the test-reveal window, the appeal quorum's after the appeal window) and
+/// its two deadlines (after the appeal window, after the appeal round).
+fn reserved_blocks(
+	w: &Windows<BlockNumber>,
+	appeal_window: BlockNumber,
+) -> ([BlockNumber; 2], [BlockNumber; 2]) {
+	let after_appeal_window = w.evaluation_end.saturating_add(appeal_window).saturating_add(1);
+	let (_, appeal_end) = chain::appeal_windows(w, appeal_window);
+	(
+		[w.test_reveal_end.saturating_add(1), after_appeal_window],
+		[after_appeal_window, appeal_end.saturating_add(1)],
+	)
+}
+
 /// The first of `windows` shifted 0, 1, ... [`MAX_WINDOW_SHIFT`] blocks later whose draw block
 /// and deadline block have room on chain: full blocks (other sponsors' tasks, or a spammer's)
 /// move the task later instead of failing it.
@@ -251,12 +267,18 @@ async fn windows_with_room(
 	chain: &Chain,
 	windows: Windows<BlockNumber>,
 ) -> Result<Windows<BlockNumber>> {
+	let appeal_window = chain.appeal_window().await?;
 	for by in 0..=MAX_WINDOW_SHIFT {
 		let w = shifted(windows, by).ok_or_else(|| anyhow!("windows overflow"))?;
-		let (draw, due) = (w.test_reveal_end.saturating_add(1), w.evaluation_end.saturating_add(1));
-		if chain.has_room(draw, due).await? {
+		let (draws, dues) = reserved_blocks(&w, appeal_window);
+		if chain.has_room(&draws, &dues).await? {
 			if by > 0 {
-				tracing::info!(by, draw, due, "draw or deadline block full: windows moved later");
+				tracing::info!(
+					by,
+					?draws,
+					?dues,
+					"draw or deadline block full: windows moved later"
+				);
 			}
 			return Ok(w);
 		}
@@ -454,6 +476,10 @@ struct WorkerState {
 	commitment: Hash256,
 	model_uri: String,
 	report: serde_json::Value,
+	/// Whether the first quorum's finding was checked in the appeal window (and appealed when
+	/// false).
+	#[serde(default)]
+	appeal_checked: bool,
 }
 
 /// Runs the worker daemon until Ctrl-C (or `tasks` tasks are over).
@@ -547,6 +573,7 @@ async fn worker_task(
 						commitment,
 						model_uri,
 						report,
+						appeal_checked: false,
 					}
 				},
 				Err(e) => {
@@ -559,6 +586,7 @@ async fn worker_task(
 						commitment: [0; 32],
 						model_uri: String::new(),
 						report: serde_json::Value::Null,
+						appeal_checked: false,
 					};
 					state.save(&name, &r)?;
 					return Ok(false);
@@ -615,9 +643,135 @@ async fn worker_task(
 			state.save(&name, &r)?;
 			Ok(false)
 		},
+		(Phase::Appeal, Some(mut r)) if r.step == WorkerStep::Revealed && !r.appeal_checked => {
+			match appeal_reason(chain, store, options, task, &info, me).await? {
+				None => tracing::info!(task = task.0, "the quorum's finding checks out"),
+				Some(reason) => {
+					tracing::warn!(task = task.0, %reason, "appealing the evaluation");
+					match chain.submit(&calls::appeal(task)?, signer).await {
+						Ok(_) => tracing::info!(task = task.0, "appealed"),
+						// Someone was first: the appeal round runs all the same.
+						Err(ChainError::Dispatch { error, .. }) if error == "AlreadyAppealed" => {},
+						Err(e @ ChainError::Dispatch { .. }) => {
+							tracing::warn!(task = task.0, "appeal refused: {e}")
+						},
+						Err(e) => return Err(e.into()),
+					}
+				},
+			}
+			r.appeal_checked = true;
+			state.save(&name, &r)?;
+			Ok(false)
+		},
 		(_, Some(_)) => Ok(false),
 		(_, None) => Ok(true),
 	}
+}
+
+/// Why the first quorum's finding on this worker's model, or on the model it crowns, is false
+/// (`None`: it checks out, or the test set cannot be used here either, as a quorum that found
+/// it unusable said). Scores both models on the now public test set, as an evaluator would.
+async fn appeal_reason(
+	chain: &Chain,
+	store: &ArtifactStore,
+	options: &WorkerOptions,
+	task: TaskId,
+	info: &chain::TaskInfo,
+	me: &AccountId,
+) -> Result<Option<String>> {
+	let submissions = chain.submissions(task).await?;
+	let revealed: Vec<SubmissionIndex> =
+		submissions.iter().filter(|s| s.model_hash.is_some()).map(|s| s.index).collect();
+	let Some(mine) =
+		submissions.iter().find(|s| s.worker == me.0 && s.model_hash.is_some()).map(|s| s.index)
+	else {
+		return Ok(None);
+	};
+	let members = chain.quorum(task).await?.len();
+	if members == 0 {
+		return Ok(None);
+	}
+	let scores: Vec<_> =
+		chain.revealed_scores(task).await?.into_iter().map(|(_, scores)| scores).collect();
+	let tolerance = chain.score_tolerance().await?;
+	let found = appeal::findings(&revealed, &scores, members, tolerance);
+	let mut check = vec![mine];
+	if let Some(leader) = appeal::leader(&found, info.spec.metric) {
+		if leader != mine {
+			check.push(leader);
+		}
+	}
+	let Some(test_set) = info.test_set.clone() else { return Ok(None) };
+	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
+	let test_bytes = match artifacts::fetch_bytes(
+		store,
+		&test_uri,
+		&test_set.hash,
+		FetchLimits::default(),
+	)
+	.await
+	{
+		Ok(bytes) => bytes,
+		Err(e) => {
+			tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
+			return Ok(None);
+		},
+	};
+	let mut models = Vec::new();
+	for index in &check {
+		let bytes = match chain.revealed_model(task, *index).await? {
+			Some((uri, hash)) => {
+				artifacts::fetch_bytes(store, &uri, &hash, FetchLimits::default()).await.ok()
+			},
+			None => None,
+		};
+		models.push((*index, bytes));
+	}
+	let spec = info.spec.clone();
+	let backend = options.backend;
+	let truths = tokio::task::spawn_blocking(move || -> Result<Option<Vec<_>>> {
+		let layout = layout_of(&spec);
+		let test = match Dataset::parse(&test_bytes, &layout, Some(spec.test_samples)) {
+			Ok(test) if !test.is_empty() => test,
+			_ => return Ok(None),
+		};
+		let device = backend.device()?;
+		let mut truths = Vec::new();
+		for (index, bytes) in models {
+			let truth = match bytes {
+				None => None,
+				Some(bytes) => {
+					match inference::evaluate(&spec.model, spec.metric, &bytes, &test, &device)? {
+						Evaluation::Valid { score, .. } => Some(score),
+						Evaluation::Invalid(_) => None,
+					}
+				},
+			};
+			truths.push((index, truth));
+		}
+		Ok(Some(truths))
+	})
+	.await
+	.map_err(|e| anyhow!("evaluation thread: {e}"))??;
+	let Some(truths) = truths else {
+		tracing::info!(task = task.0, "test set does not parse here either: not appealing");
+		return Ok(None);
+	};
+	for (index, truth) in truths {
+		let finding = found
+			.iter()
+			.find(|(i, _)| *i == index)
+			.map(|(_, f)| *f)
+			.unwrap_or(appeal::Finding::Nothing);
+		if !appeal::is_right(finding, truth, tolerance) {
+			let whose = if index == mine { "this worker's model" } else { "the leading model" };
+			return Ok(Some(format!(
+				"submission {} ({whose}): the quorum found {finding:?}, this worker computes {:?}",
+				index.0, truth
+			)));
+		}
+	}
+	Ok(None)
 }
 
 async fn commit(
@@ -825,18 +979,33 @@ async fn evaluator_task(
 	let name = task_name(task);
 	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
 	let record: Option<EvaluatorState> = state.load(&name)?;
+	let appeal_round = matches!(phase, Phase::AppealScoreCommit | Phase::AppealScoreReveal);
 	match (phase, record) {
 		(Phase::Ended, _) => Ok(true),
-		(Phase::Open | Phase::Reveal | Phase::TestReveal, _) => Ok(false),
-		(Phase::ScoreCommit, None) => {
-			if !chain.quorum(task).await?.contains(me) {
-				return Ok(true);
+		(
+			Phase::Open | Phase::Reveal | Phase::TestReveal | Phase::Appeal | Phase::Finalizable,
+			_,
+		) => Ok(false),
+		(Phase::ScoreCommit | Phase::AppealScoreCommit, None) => {
+			let drawn = if appeal_round {
+				chain.appeal_quorum(task).await?
+			} else {
+				chain.quorum(task).await?
+			};
+			if !drawn.contains(me) {
+				// Not drawn now; an evaluator outside the first quorum may still be drawn
+				// into the appeal quorum, if the task is appealed.
+				return Ok(appeal_round);
 			}
+			let end = if appeal_round {
+				chain::appeal_windows(&info.spec.windows, chain.appeal_window().await?).0
+			} else {
+				info.spec.windows.score_commit_end
+			};
 			let (scores, unusable) = match score_all(chain, store, options, task, &info).await? {
 				Scoring::Scores(scores) => (scores, None),
 				Scoring::TestSetUnusable(reason) => {
 					let now = chain.block_number().await?;
-					let end = info.spec.windows.score_commit_end;
 					if !report_unusable_now(now, end) {
 						bail!("task {}: {reason}; retrying until block {end} - {UNUSABLE_MARGIN_BLOCKS}", task.0);
 					}
@@ -864,10 +1033,12 @@ async fn evaluator_task(
 			chain.submit(&calls::commit_scores(task, commitment)?, signer).await?;
 			record.step = EvaluatorStep::Committed;
 			state.save(&name, &record)?;
-			tracing::info!(task = task.0, scores = ?record.scores, "scores committed");
+			tracing::info!(task = task.0, appeal_round, scores = ?record.scores, "scores committed");
 			Ok(false)
 		},
-		(Phase::ScoreCommit, Some(mut r)) if r.step == EvaluatorStep::Committing => {
+		(Phase::ScoreCommit | Phase::AppealScoreCommit, Some(mut r))
+			if r.step == EvaluatorStep::Committing =>
+		{
 			match chain.submit(&calls::commit_scores(task, r.commitment)?, signer).await {
 				Ok(_) => {},
 				Err(ChainError::Dispatch { error, .. }) if error == "AlreadyCommitted" => {},
@@ -877,7 +1048,7 @@ async fn evaluator_task(
 			state.save(&name, &r)?;
 			Ok(false)
 		},
-		(Phase::ScoreReveal, Some(mut r))
+		(Phase::ScoreReveal | Phase::AppealScoreReveal, Some(mut r))
 			if matches!(r.step, EvaluatorStep::Committing | EvaluatorStep::Committed) =>
 		{
 			let submitted = match &r.unusable {
@@ -910,7 +1081,10 @@ async fn evaluator_task(
 			Ok(false)
 		},
 		(_, Some(_)) => Ok(false),
-		(_, None) => Ok(!chain.quorum(task).await?.contains(me)),
+		// Not drawn in the first round: the task may still be appealed. Not drawn in the
+		// appeal round: nothing more can come.
+		(Phase::ScoreReveal, None) => Ok(false),
+		(Phase::AppealScoreReveal, None) => Ok(true),
 	}
 }
 
@@ -1047,6 +1221,20 @@ mod tests {
 		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
 		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
 		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
+
+	#[test]
+	fn a_task_reserves_its_draws_and_deadlines_as_the_registry_does() {
+		let w = Windows {
+			submission_end: 10,
+			reveal_end: 20,
+			test_reveal_end: 30,
+			score_commit_end: 40,
+			evaluation_end: 50,
+		};
+		// The registry's own test (`an_ended_task_leaves_no_empty_per_block_lists`) checks the
+		// same blocks for its mock's appeal window.
+		assert_eq!(reserved_blocks(&w, 20), ([31, 71], [71, 91]));
 	}
 
 	#[test]

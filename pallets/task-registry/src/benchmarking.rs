@@ -320,7 +320,11 @@ mod benchmarks {
 				salt,
 			)?;
 		}
-		past::<T>(task, |w| w.evaluation_end);
+		// Unappealed: due after the appeal window.
+		let appeal_end = Tasks::<T>::get(task)
+			.map(|info| Pallet::<T>::appeal_end(&info.spec))
+			.unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(appeal_end.saturating_add(One::one()));
 		let caller = funded::<T>("caller", 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), task);

@@ -762,7 +762,10 @@ pub mod pallet {
 		/// - Complexity: O(P * Q + S) in the evaluator pool, quorum and submissions.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get())
-			.max(T::WeightInfo::finalize_task(T::MaxSubmissionsPerTask::get(), T::MaxQuorum::get())))]
+			.max(T::WeightInfo::finalize_task(
+				T::MaxSubmissionsPerTask::get(),
+				T::MaxQuorum::get().saturating_mul(2)
+			)))]
 		pub fn reveal_test_set(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -783,11 +786,12 @@ pub mod pallet {
 		/// - Emits [`Event::TaskFinalized`] or [`Event::TaskFailed`], and
 		///   [`Event::SubmissionRejected`] per losing submission.
 		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`], [`Error::NotDue`].
-		/// - Complexity: O(S * Q) in submissions and quorum.
+		/// - Complexity: O(S * Q) in submissions and quorum members (an appealed task has two
+		///   quorums: charged as one of `2 * MaxQuorum`, the measured weight being linear in Q).
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::finalize_task(
 			T::MaxSubmissionsPerTask::get(),
-			T::MaxQuorum::get()
+			T::MaxQuorum::get().saturating_mul(2)
 		))]
 		pub fn finalize_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			ensure_signed(origin)?;

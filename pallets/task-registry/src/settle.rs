@@ -108,8 +108,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The sponsor is at fault (it kept its test set, or revealed an unusable one): `amount` of
-	/// the bounty is split among the workers who revealed, their bonds come back, rounding dust
-	/// goes to the treasury rather than back to the sponsor, and the sponsor's reputation falls.
+	/// the bounty is split among the workers who revealed, their bonds come back, what is left
+	/// of the bounty (rounding dust, or the part no revealer gets) goes to the treasury rather
+	/// than back to the sponsor, and the sponsor's reputation falls.
 	/// No quorum validated the models, so the workers gain no reputation (else a sponsor with
 	/// sybil workers farms it for them).
 	fn split_among_revealers(
@@ -272,8 +273,12 @@ impl<T: Config> Pallet<T> {
 		}
 
 		if info.test_set.is_none() {
+			// The revealers share the winner's part; the rest goes to the treasury, so keeping
+			// the test set never costs the sponsor less than an honest ending (else a sponsor
+			// whose sybils are the only workers saves the evaluators' and treasury's parts).
 			let reason = FailureReason::SponsorDidNotReveal;
-			Self::split_among_revealers(task, &sponsor, info.bounty, &revealers);
+			let part = T::WinnerShare::get().mul_floor(info.bounty);
+			Self::split_among_revealers(task, &sponsor, part, &revealers);
 			return Self::close(task, info, TaskStatus::Failed(reason), &submissions);
 		}
 

@@ -45,8 +45,8 @@ pub enum TaskStatus {
 pub enum FailureReason {
 	/// No worker revealed a model: the bounty was refunded, unrevealed bonds slashed.
 	NoModelRevealed,
-	/// The sponsor did not reveal the test set in time: the bounty was split among the workers
-	/// who revealed.
+	/// The sponsor did not reveal the test set in time: the winner's share of the bounty was
+	/// split among the workers who revealed, the rest went to the treasury.
 	SponsorDidNotReveal,
 	/// Too few eligible evaluators to draw the quorum: everything was refunded.
 	NotEnoughEvaluators,

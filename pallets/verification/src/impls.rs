@@ -444,7 +444,7 @@ impl<T: Config> Pallet<T> {
 	fn appeal_excluded(task: TaskId, excluded: &[T::AccountId]) -> Vec<T::AccountId> {
 		let mut all = excluded.to_vec();
 		if let Some(quorum) = Quorums::<T>::get(task) {
-			all.extend(quorum.members.into_iter());
+			all.extend(quorum.members);
 		}
 		all
 	}

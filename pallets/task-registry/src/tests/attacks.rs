@@ -269,6 +269,26 @@ fn a_late_reveal_does_not_shorten_the_score_window() {
 }
 
 #[test]
+fn withholding_the_test_set_costs_a_sponsor_with_a_sybil_worker_what_revealing_it_would() {
+	// The reputation farmer's saving: with its own sybil as the only worker, an honest ending
+	// pays the evaluators and the treasury 20 % of the bounty; keeping the test set paid them
+	// nothing and handed the whole bounty to the sybil.
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		commit(task, W1);
+		run_to_block(SUBMISSION_END + 1);
+		assert_ok!(reveal(task, W1));
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
+		let kept = free(SPONSOR) + free(W1);
+		// What the pair keeps when the sponsor reveals and a quorum crowns W1: the winner's
+		// 80 %; the other 20 % go to the evaluators and the treasury.
+		let revealed = 2 * INITIAL - DEPOSIT - BOUNTY * 20 / 100;
+		assert!(kept <= revealed, "withholding saved the sponsor {}", kept - revealed);
+	});
+}
+
+#[test]
 fn a_sponsor_who_keeps_the_test_set_is_settled_at_the_draw() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
@@ -278,7 +298,7 @@ fn a_sponsor_who_keeps_the_test_set_is_settled_at_the_draw() {
 		run_to_block(TEST_REVEAL_END + 1);
 		// Nobody had to call `finalize_task`: the hook settled it at the draw.
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
-		assert_eq!(free(W1), INITIAL + BOUNTY);
+		assert_eq!(free(W1), INITIAL + BOUNTY * 80 / 100);
 	});
 }
 
