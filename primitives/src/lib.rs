@@ -71,6 +71,12 @@ pub const MAX_CONV_LAYERS: u32 = 4;
 pub const MAX_PARAMETERS: u64 = 16_000_000;
 /// Upper bound of one layer's width, and of input features or classes.
 pub const MAX_LAYER_WIDTH: u32 = 1 << 20;
+/// Upper bound of the activation elements one sample produces through a model (its input and
+/// every layer's output, counted by [`ModelSpec::activations`]): 4 Mi elements, 16 MiB of `f32`
+/// per sample. The parameter bound alone let a valid spec need 256 MiB per sample (a 64-channel
+/// convolution over a 1024 x 1024 image has 640 parameters), so a task could make every
+/// evaluator run out of memory; evaluators size their scoring batches from this count.
+pub const MAX_ACTIVATIONS: u64 = 1 << 22;
 
 /// A URI, bounded by [`MAX_URI_LEN`].
 pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;

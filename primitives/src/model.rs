@@ -2,7 +2,8 @@
 //! a malicious task cannot run anything on a worker's machine.
 
 use crate::{
-	BoundedVec, ConstU32, MAX_CONV_LAYERS, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, MAX_PARAMETERS,
+	BoundedVec, ConstU32, MAX_ACTIVATIONS, MAX_CONV_LAYERS, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH,
+	MAX_PARAMETERS,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -110,6 +111,8 @@ pub enum ModelSpecError {
 	ImageTooSmall,
 	/// The parameter count exceeds [`MAX_PARAMETERS`] (or overflows).
 	TooManyParameters,
+	/// One sample's activations exceed [`MAX_ACTIVATIONS`] (or overflow).
+	TooManyActivations,
 }
 
 /// `inputs * outputs + outputs` (weights and biases of an affine layer), checked.
@@ -220,7 +223,37 @@ impl ModelSpec {
 		if params > MAX_PARAMETERS {
 			return Err(too_many);
 		}
-		Ok(params)
+		match self.activations() {
+			Some(n) if n <= MAX_ACTIVATIONS => Ok(params),
+			_ => Err(ModelSpecError::TooManyActivations),
+		}
+	}
+
+	/// The activation elements one sample produces: its input, every layer's output (for a
+	/// convolution block, before and after its pooling) and the outputs; `None` on overflow.
+	/// What scoring or training holds per sample in a forward pass, up to a small factor.
+	pub fn activations(&self) -> Option<u64> {
+		match self {
+			Self::Linear { inputs, outputs } => u64::from(*inputs).checked_add(u64::from(*outputs)),
+			Self::Mlp { inputs, hidden, outputs, .. } => hidden
+				.iter()
+				.chain(core::iter::once(outputs))
+				.try_fold(u64::from(*inputs), |sum, width| sum.checked_add(u64::from(*width))),
+			Self::Cnn { channels, height, width, conv, outputs, .. } => {
+				let (mut h, mut w) = (u64::from(*height), u64::from(*width));
+				let mut total = u64::from(*channels).checked_mul(h)?.checked_mul(w)?;
+				for layer in conv.iter() {
+					let out = u64::from(layer.out_channels);
+					total = total.checked_add(out.checked_mul(h)?.checked_mul(w)?)?;
+					if layer.pool > 1 {
+						h = h.checked_div(u64::from(layer.pool))?;
+						w = w.checked_div(u64::from(layer.pool))?;
+						total = total.checked_add(out.checked_mul(h)?.checked_mul(w)?)?;
+					}
+				}
+				total.checked_add(u64::from(*outputs))
+			},
+		}
 	}
 }
 
@@ -290,5 +323,43 @@ mod tests {
 			activation: Activation::Relu,
 		};
 		assert_eq!(shrinks.validate(), Err(ModelSpecError::ImageTooSmall));
+	}
+
+	fn cnn(channels: u32, side: u32, conv: &[ConvLayer]) -> ModelSpec {
+		ModelSpec::Cnn {
+			channels,
+			height: side,
+			width: side,
+			conv: conv.to_vec().try_into().unwrap(),
+			outputs: 10,
+			activation: Activation::Relu,
+		}
+	}
+
+	#[test]
+	fn a_spec_within_the_parameter_bound_but_over_the_activation_bound_is_refused() {
+		// The attack of issue 16: 64 channels over a 1024 x 1024 image, pooled by 4 (then 4
+		// again), has 2,626,250 parameters (the head over 64 x 64 x 64 features dominates),
+		// well inside the 16 M bound, but 67 M activation elements per sample (256 MiB of f32):
+		// scoring 1,024 samples a pass needed 256 GiB.
+		let big = cnn(
+			1,
+			1024,
+			&[
+				ConvLayer { out_channels: 64, kernel: 3, pool: 4 },
+				ConvLayer { out_channels: 64, kernel: 1, pool: 4 },
+			],
+		);
+		assert!(big.activations().unwrap() > 64 * 1024 * 1024);
+		assert_eq!(big.validate(), Err(ModelSpecError::TooManyActivations));
+		// An MLP over a million inputs: 1 M parameters but 4 MiB per sample of input alone,
+		// within the bound.
+		assert_eq!(mlp(1 << 20, &[1], 1).activations(), Some((1 << 20) + 2));
+		assert!(mlp(1 << 20, &[1], 1).validate().is_ok());
+		// The digits CNN of the demo and tests is far below it.
+		let digits = cnn(1, 8, &[ConvLayer { out_channels: 8, kernel: 3, pool: 2 }]);
+		// 64 input + 8 x 64 conv + 8 x 16 pooled + 10 outputs
+		assert_eq!(digits.activations(), Some(64 + 512 + 128 + 10));
+		assert!(digits.validate().is_ok());
 	}
 }

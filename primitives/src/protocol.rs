@@ -94,13 +94,15 @@ pub trait QuorumManager<AccountId> {
 	/// the minimum, a seat free, not in `excluded`. A task asking for more is refused.
 	fn eligible(excluded: &[AccountId]) -> u32;
 
-	/// Draws the appeal quorum of `task`: `size` evaluators as [`QuorumManager::draw_quorum`]
-	/// does, none of them in the task's first quorum or in `excluded`. The first quorum stays
-	/// assigned until [`QuorumManager::conclude`] judges it against the appeal round.
+	/// Draws the appeal quorum of `task` as [`QuorumManager::draw_quorum`] draws, from the
+	/// evaluators in neither the task's first quorum nor `excluded`: as many as are eligible, at
+	/// most `max`; fails when fewer than `min` are. The first quorum stays assigned until
+	/// [`QuorumManager::conclude`] judges it against the appeal round.
 	fn draw_appeal(
 		task: TaskId,
 		seed: [u8; 32],
-		size: u32,
+		min: u32,
+		max: u32,
 		excluded: &[AccountId],
 	) -> Result<Vec<AccountId>, QuorumError>;
 

@@ -45,6 +45,10 @@ pub enum Strategy {
 	ColludingOutOfRange,
 	/// The same collusion within the metric's range: 1.0 for the friend, 0 for the others.
 	ColludingInRange,
+	/// The in-range collusion that also has its friend appeal every task it did not win,
+	/// hoping the appeal quorum falls to the colluders (who then crown the friend and have the
+	/// honest first quorum slashed as outliers).
+	AppealAbuser,
 	/// A third of the evaluator stake reveals random scores without evaluating anything.
 	LazyEvaluator,
 	/// A sponsor posts minimum-bounty tasks for 8 sybil workers with junk models and withholds
@@ -69,10 +73,11 @@ pub enum Strategy {
 
 impl Strategy {
 	/// Every strategy, in table order.
-	pub const ALL: [Strategy; 9] = [
+	pub const ALL: [Strategy; 10] = [
 		Strategy::Honest,
 		Strategy::ColludingOutOfRange,
 		Strategy::ColludingInRange,
+		Strategy::AppealAbuser,
 		Strategy::LazyEvaluator,
 		Strategy::ReputationFarmer,
 		Strategy::GriefingSponsor,
@@ -87,6 +92,7 @@ impl Strategy {
 			Strategy::Honest => "honest (no attacker)",
 			Strategy::ColludingOutOfRange => "colluding third, score 10^19",
 			Strategy::ColludingInRange => "colluding third, in range",
+			Strategy::AppealAbuser => "colluding third, appeals all",
 			Strategy::LazyEvaluator => "lazy third, random scores",
 			Strategy::ReputationFarmer => "reputation farmer, 8 sybils",
 			Strategy::GriefingSponsor => "griefing sponsor",
@@ -202,6 +208,7 @@ impl Population {
 		let honest_evaluators = match strategy {
 			Strategy::ColludingOutOfRange
 			| Strategy::ColludingInRange
+			| Strategy::AppealAbuser
 			| Strategy::LazyEvaluator
 			| Strategy::FreeRidingSponsor => 12,
 			_ => 18,
@@ -209,7 +216,7 @@ impl Population {
 		p.honest_evaluators = (20..20 + honest_evaluators).collect();
 		match strategy {
 			Strategy::Honest => {},
-			Strategy::ColludingOutOfRange | Strategy::ColludingInRange => {
+			Strategy::ColludingOutOfRange | Strategy::ColludingInRange | Strategy::AppealAbuser => {
 				p.attacker_evaluators = (50..56).collect();
 				p.attacker_workers = vec![(41, 0.50)];
 			},
@@ -536,7 +543,9 @@ impl World {
 				let mut workers = honest_workers.clone();
 				if matches!(
 					self.strategy,
-					Strategy::ColludingOutOfRange | Strategy::ColludingInRange
+					Strategy::ColludingOutOfRange
+						| Strategy::ColludingInRange
+						| Strategy::AppealAbuser
 				) {
 					workers.extend(p.attacker_workers.iter().map(|(w, _)| *w));
 				}
@@ -738,6 +747,14 @@ impl World {
 			let right = |worker: AccountId, finding: Option<Option<Score>>| {
 				finding == Some(Some(score(p.quality(worker))))
 			};
+			if self.attacking && self.strategy == Strategy::AppealAbuser {
+				// The friend appeals every finding that does not crown it.
+				for (friend, _) in &p.attacker_workers {
+					if leader.is_none_or(|(l, _)| l != *friend) {
+						let _ = TaskRegistry::appeal(RuntimeOrigin::signed(*friend), *task);
+					}
+				}
+			}
 			for (worker, finding) in &findings {
 				if !self.is_honest(*worker) {
 					continue;
@@ -813,7 +830,10 @@ impl World {
 			return None;
 		}
 		let friend: Vec<AccountId> = p.attacker_workers.iter().map(|(w, _)| *w).collect();
-		if matches!(self.strategy, Strategy::ColludingOutOfRange | Strategy::ColludingInRange) {
+		if matches!(
+			self.strategy,
+			Strategy::ColludingOutOfRange | Strategy::ColludingInRange | Strategy::AppealAbuser
+		) {
 			// A rational colluder deviates only where it holds a majority of the seats (the
 			// quorum is public); elsewhere it plays honest to keep its stake and reputation.
 			let seats = members.iter().filter(|m| p.attacker_evaluators.contains(m)).count();
@@ -835,7 +855,7 @@ impl World {
 					)
 				})
 				.collect(),
-			Strategy::ColludingInRange => revealed
+			Strategy::ColludingInRange | Strategy::AppealAbuser => revealed
 				.iter()
 				.map(|(i, s)| (*i, Some(score(if friend.contains(&s.worker) { 1.0 } else { 0.0 }))))
 				.collect(),

@@ -40,6 +40,15 @@ fn withholding_the_test_set_farms_no_reputation() {
 }
 
 #[test]
+fn appealing_every_task_to_win_an_appeal_quorum_does_not_pay() {
+	let row = run(Strategy::AppealAbuser, PARAMS);
+	let shown = table(std::slice::from_ref(&row));
+	assert!(row.attacker_gain < 0, "{shown}");
+	assert_eq!(row.honest_loss, 0, "{shown}");
+	assert_eq!(row.honest_finalized, row.honest_tasks, "{shown}");
+}
+
+#[test]
 fn lazy_evaluators_lose_stake() {
 	let row = run(Strategy::LazyEvaluator, PARAMS);
 	let shown = table(std::slice::from_ref(&row));

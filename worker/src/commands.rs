@@ -6,7 +6,7 @@ use pouw_primitives::{DatasetFormat, Reputation, Score, TaskId};
 use pouw_worker::{
 	backend::Backend,
 	chain::{self, Chain},
-	keys,
+	inference, keys,
 	roles::{self, Common, EvaluatorOptions, NewTask, WorkerOptions},
 	status,
 };
@@ -309,14 +309,24 @@ pub enum EvaluatorCommand {
 		/// Exit after revealing scores in this many tasks that then ended.
 		#[arg(long)]
 		tasks: Option<u32>,
+		/// Memory a scoring pass may take, in MiB: the rows scored per pass follow from the
+		/// model's activations per sample (at least one row).
+		#[arg(long, default_value_t = inference::DEFAULT_MEMORY_BUDGET >> 20)]
+		memory_budget_mib: u64,
 	},
 }
 
 pub fn evaluator(cmd: EvaluatorCommand) -> Result<()> {
-	let EvaluatorCommand::Run { chain, signer, data_dir, stake, backend, tasks } = cmd;
+	let EvaluatorCommand::Run { chain, signer, data_dir, stake, backend, tasks, memory_budget_mib } =
+		cmd;
 	let common = common(&chain, data_dir)?;
 	let signer = signer.signer()?;
-	let options = EvaluatorOptions { stake: roles::parse_amount(&stake)?, backend, tasks };
+	let options = EvaluatorOptions {
+		stake: roles::parse_amount(&stake)?,
+		memory_budget: memory_budget_mib.saturating_mul(1 << 20),
+		backend,
+		tasks,
+	};
 	runtime()?.block_on(roles::evaluator_run(&common, &signer, &options))
 }
 

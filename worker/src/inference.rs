@@ -13,8 +13,26 @@ use crate::{
 use burn::tensor::Device;
 use pouw_primitives::{Metric, ModelSpec, Score};
 
-/// Rows per forward pass when scoring, to bound memory on large test sets.
+/// Most rows per forward pass when scoring, to bound memory on large test sets.
 pub const EVAL_BATCH: usize = 1024;
+
+/// The memory a scoring pass may take by default: 2 GiB (`pouw evaluator run
+/// --memory-budget-mib`).
+pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
+
+/// Bytes a scoring pass holds per activation element: the `f32` itself and as much again for
+/// the backend's intermediates (the next layer's input while the output is written, the
+/// activation function's result), measured with room to spare by `pouw bench-eval`.
+const BYTES_PER_ACTIVATION: u64 = 4 * 4;
+
+/// Rows per forward pass for `spec` so that a pass stays under `budget` bytes: at most
+/// [`EVAL_BATCH`], at least one (a single sample of the largest spec the chain accepts,
+/// `MAX_ACTIVATIONS` elements, takes 64 MiB at this rate).
+pub fn rows_per_pass(spec: &ModelSpec, budget: u64) -> usize {
+	let per_row = spec.activations().unwrap_or(u64::MAX).saturating_mul(BYTES_PER_ACTIVATION);
+	let rows = budget.checked_div(per_row).unwrap_or(0);
+	usize::try_from(rows).unwrap_or(usize::MAX).clamp(1, EVAL_BATCH)
+}
 
 /// The outcome of scoring one submission.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,11 +137,16 @@ fn argmax(row: &[f32]) -> usize {
 }
 
 /// The model's outputs on every test row, row-major `[n, outputs]`, as `f32` whatever the
-/// backend's float type.
-pub fn predict(network: &Network, test: &Dataset, device: &Device) -> Result<Vec<f32>, String> {
+/// backend's float type; `rows_per_pass` rows a forward pass (see [`rows_per_pass`]).
+pub fn predict(
+	network: &Network,
+	test: &Dataset,
+	device: &Device,
+	rows_per_pass: usize,
+) -> Result<Vec<f32>, String> {
 	let rows: Vec<usize> = (0..test.len()).collect();
 	let mut out = Vec::with_capacity(test.len() * network_outputs(network));
-	for chunk in rows.chunks(EVAL_BATCH) {
+	for chunk in rows.chunks(rows_per_pass.max(1)) {
 		let (x, _) = batch(test, chunk, device);
 		let y = network.forward(x).into_data();
 		out.extend(y.try_into_vec_as::<f32>().map_err(|e| format!("reading outputs: {e:?}"))?);
@@ -135,14 +158,16 @@ fn network_outputs(network: &Network) -> usize {
 	network.layers.last().map(|l| l.weight.dims()[1]).unwrap_or(0)
 }
 
-/// Scores the weights `bytes` for `spec` on `test` with `metric`. An unusable test set is an
-/// error (it is not the worker's fault); unusable weights are [`Evaluation::Invalid`].
+/// Scores the weights `bytes` for `spec` on `test` with `metric`, each forward pass within
+/// `memory_budget` bytes ([`rows_per_pass`]). An unusable test set is an error (it is not the
+/// worker's fault); unusable weights are [`Evaluation::Invalid`].
 pub fn evaluate(
 	spec: &ModelSpec,
 	metric: Metric,
 	bytes: &[u8],
 	test: &Dataset,
 	device: &Device,
+	memory_budget: u64,
 ) -> Result<Evaluation, MetricError> {
 	if test.is_empty() {
 		return Err(MetricError::Empty);
@@ -165,7 +190,7 @@ pub fn evaluate(
 		Ok(n) => n,
 		Err(e) => return Ok(Evaluation::Invalid(e.to_string())),
 	};
-	let outputs = match predict(&network, test, device) {
+	let outputs = match predict(&network, test, device, rows_per_pass(spec, memory_budget)) {
 		Ok(o) => o,
 		Err(reason) => return Ok(Evaluation::Invalid(reason)),
 	};

@@ -441,7 +441,8 @@ fn eval(args: EvalArgs) -> Result<()> {
 	let bytes = std::fs::read(&args.weights)
 		.with_context(|| format!("reading {}", args.weights.display()))?;
 	let started = Instant::now();
-	let outcome = inference::evaluate(&spec, metric, &bytes, &data, &device)?;
+	let budget = inference::DEFAULT_MEMORY_BUDGET;
+	let outcome = inference::evaluate(&spec, metric, &bytes, &data, &device, budget)?;
 	let seconds = started.elapsed().as_secs_f64();
 	let json = match &outcome {
 		Evaluation::Valid { value, score } => serde_json::json!({
@@ -521,7 +522,8 @@ fn bench(args: BenchArgs) -> Result<()> {
 		let started = Instant::now();
 		for _ in 0..rounds {
 			std::hint::black_box(
-				inference::predict(&trained.network, &data, &device).map_err(anyhow::Error::msg)?,
+				inference::predict(&trained.network, &data, &device, inference::EVAL_BATCH)
+					.map_err(anyhow::Error::msg)?,
 			);
 		}
 		let eval_rate = (rounds * data.len()) as f64 / started.elapsed().as_secs_f64();

@@ -69,10 +69,7 @@ impl Node {
 
 	/// After an error: forget the connection if the error was about it.
 	fn after_error(&mut self, error: &anyhow::Error) {
-		let connection = error
-			.chain()
-			.any(|e| e.downcast_ref::<ChainError>().is_some_and(ChainError::is_connection));
-		if connection {
+		if is_connection_error(error) {
 			tracing::warn!("{error:#}; reconnecting to {}", self.url);
 			self.chain = None;
 		} else {
@@ -143,6 +140,56 @@ trait Daemon {
 	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress>;
 }
 
+/// One task's next step (a daemon on a chain; a stub in the tests).
+trait TaskStep {
+	async fn step(&mut self, task: TaskId) -> Result<Progress>;
+}
+
+/// A daemon stepping tasks on a chain.
+struct OnChain<'a, D> {
+	daemon: &'a mut D,
+	chain: &'a Chain,
+}
+
+impl<D: Daemon> TaskStep for OnChain<'_, D> {
+	async fn step(&mut self, task: TaskId) -> Result<Progress> {
+		self.daemon.task(self.chain, task).await
+	}
+}
+
+/// Whether `error` is about the connection to the node (then the daemon reconnects).
+fn is_connection_error(error: &anyhow::Error) -> bool {
+	error.chain().any(|e| e.downcast_ref::<ChainError>().is_some_and(ChainError::is_connection))
+}
+
+/// Steps every task of `ids` not in `over` with `step`. One task's error stays its own: it is
+/// logged with the task's id and the other tasks still step (before, the first failing task
+/// ended the whole pass, so one unreachable test set starved every later task). A lost
+/// connection ends the pass and is returned, for the caller to reconnect. Tasks that are over
+/// join `over`; those the daemon took part in count in `completed`.
+async fn step_tasks(
+	ids: core::ops::Range<u64>,
+	over: &mut BTreeSet<u64>,
+	completed: &mut u32,
+	stepper: &mut impl TaskStep,
+) -> Result<()> {
+	for id in ids {
+		if over.contains(&id) {
+			continue;
+		}
+		match stepper.step(TaskId(id)).await {
+			Ok(Progress::Over { took_part }) => {
+				over.insert(id);
+				*completed += u32::from(took_part);
+			},
+			Ok(Progress::Pending) => {},
+			Err(e) if is_connection_error(&e) => return Err(e),
+			Err(e) => tracing::warn!(task = id, "{e:#}"),
+		}
+	}
+	Ok(())
+}
+
 /// The daemons' loop: every `poll`, (re)connect, `prepare`, then step every task not over yet;
 /// stops on Ctrl-C, or once `limit` tasks it took part in are over.
 async fn run_daemon(common: &Common, limit: Option<u32>, daemon: &mut impl Daemon) -> Result<()> {
@@ -154,16 +201,8 @@ async fn run_daemon(common: &Common, limit: Option<u32>, daemon: &mut impl Daemo
 			let chain = node.get().await?;
 			daemon.prepare(&chain).await?;
 			let next = chain.next_task_id().await?;
-			for id in 0..next.0 {
-				if over.contains(&id) {
-					continue;
-				}
-				if let Progress::Over { took_part } = daemon.task(&chain, TaskId(id)).await? {
-					over.insert(id);
-					completed += u32::from(took_part);
-				}
-			}
-			Ok::<_, anyhow::Error>(())
+			let mut on_chain = OnChain { daemon: &mut *daemon, chain: &chain };
+			step_tasks(0..next.0, &mut over, &mut completed, &mut on_chain).await
 		}
 		.await;
 		if let Err(e) = step {
@@ -741,7 +780,15 @@ async fn appeal_reason(
 			let truth = match bytes {
 				None => None,
 				Some(bytes) => {
-					match inference::evaluate(&spec.model, spec.metric, &bytes, &test, &device)? {
+					let budget = inference::DEFAULT_MEMORY_BUDGET;
+					match inference::evaluate(
+						&spec.model,
+						spec.metric,
+						&bytes,
+						&test,
+						&device,
+						budget,
+					)? {
 						Evaluation::Valid { score, .. } => Some(score),
 						Evaluation::Invalid(_) => None,
 					}
@@ -857,6 +904,8 @@ async fn train_for(
 pub struct EvaluatorOptions {
 	/// Stake to register with when not registered yet.
 	pub stake: Balance,
+	/// Bytes a scoring pass may take (rows per pass follow from the spec's activations).
+	pub memory_budget: u64,
 	/// Backend.
 	pub backend: Backend,
 	/// Stop after this many tasks ended that it revealed scores in.
@@ -1133,6 +1182,7 @@ async fn score_all(
 	}
 	let spec = info.spec.clone();
 	let backend = options.backend;
+	let budget = options.memory_budget;
 	tokio::task::spawn_blocking(move || -> Result<Scoring> {
 		let layout = layout_of(&spec);
 		// A test set of another size than the sponsor committed to is unusable too.
@@ -1147,7 +1197,14 @@ async fn score_all(
 			let score = match bytes {
 				None => None,
 				Some(bytes) => {
-					match inference::evaluate(&spec.model, spec.metric, &bytes, &test, &device)? {
+					match inference::evaluate(
+						&spec.model,
+						spec.metric,
+						&bytes,
+						&test,
+						&device,
+						budget,
+					)? {
 						Evaluation::Valid { score, value } => {
 							tracing::info!(task = task.0, submission = index, value, "scored");
 							Some(score.0)
@@ -1221,6 +1278,52 @@ mod tests {
 		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
 		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
 		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
+
+	/// Steps tasks as `outcome` says, recording which it was asked for.
+	struct Stub<F: Fn(u64) -> Result<Progress>> {
+		outcome: F,
+		stepped: Vec<u64>,
+	}
+
+	impl<F: Fn(u64) -> Result<Progress>> TaskStep for Stub<F> {
+		async fn step(&mut self, task: TaskId) -> Result<Progress> {
+			self.stepped.push(task.0);
+			(self.outcome)(task.0)
+		}
+	}
+
+	#[tokio::test]
+	async fn one_failing_task_does_not_stop_the_others_but_a_lost_connection_does() {
+		let mut over = BTreeSet::new();
+		let mut completed = 0;
+		// Task 0's test set is unreachable; tasks 1 and 2 still step (1 ends, 2 waits).
+		let mut stub = Stub {
+			outcome: |task| match task {
+				0 => Err(anyhow!("fetching the test set: connection refused by 127.0.0.1")),
+				1 => Ok(Progress::Over { took_part: true }),
+				_ => Ok(Progress::Pending),
+			},
+			stepped: Vec::new(),
+		};
+		assert!(step_tasks(0..3, &mut over, &mut completed, &mut stub).await.is_ok());
+		assert_eq!(stub.stepped, vec![0, 1, 2]);
+		assert_eq!(over, BTreeSet::from([1]));
+		assert_eq!(completed, 1);
+		// A lost node connection ends the pass (the daemon reconnects), without touching the
+		// tasks after it; a task over is not stepped again.
+		let mut stub = Stub {
+			outcome: |_| {
+				let lost = ChainError::Connect {
+					url: "ws://127.0.0.1:9944".into(),
+					reason: "reset".into(),
+				};
+				Err(anyhow::Error::new(lost))
+			},
+			stepped: Vec::new(),
+		};
+		assert!(step_tasks(0..3, &mut over, &mut completed, &mut stub).await.is_err());
+		assert_eq!(stub.stepped, vec![0]);
 	}
 
 	#[test]

@@ -6,7 +6,7 @@ mod common;
 use burn::tensor::Device;
 use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
 use pouw_worker::{
-	inference::{evaluate, Evaluation},
+	inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
 	training::{train, OptimizerKind, TrainError, TrainingConfig},
 	weights,
 };
@@ -33,17 +33,66 @@ fn learns_separable_classes_and_scores_them_identically_twice() {
 	let trained = train(&spec, &data, &quick(), &device, None, false).unwrap();
 	assert!(trained.report.validation_accuracy.unwrap() > 0.9, "{:?}", trained.report);
 	let bytes = weights::to_bytes(&trained.network).unwrap();
-	let first = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device).unwrap();
-	let second = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device).unwrap();
+	let first =
+		evaluate(&spec, Metric::Accuracy, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
+	let second =
+		evaluate(&spec, Metric::Accuracy, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
 	assert_eq!(first, second);
 	let Evaluation::Valid { value, score } = first else { panic!("{first:?}") };
 	assert!(value > 0.9, "test accuracy {value}");
 	assert_eq!(score.0, (value * 1e9).round() as u64);
 	// Cross-entropy and MSE run too, and are finite.
 	for metric in [Metric::CrossEntropy, Metric::MeanSquaredError] {
-		let e = evaluate(&spec, metric, &bytes, &test, &device).unwrap();
+		let e = evaluate(&spec, metric, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
 		assert!(matches!(e, Evaluation::Valid { .. }), "{metric:?}: {e:?}");
 	}
+}
+
+#[test]
+fn a_small_memory_budget_scores_row_by_row_to_the_same_score() {
+	let device = Device::flex();
+	let data = common::blobs(1, 3, 4, 40);
+	let test = common::blobs(1, 3, 4, 20);
+	let spec = mlp(4, 16, 3);
+	let bytes =
+		weights::to_bytes(&train(&spec, &data, &quick(), &device, None, false).unwrap().network)
+			.unwrap();
+	// 1 byte: one row per pass; the default: every row in one pass.
+	assert_eq!(rows_per_pass(&spec, 1), 1);
+	assert_eq!(rows_per_pass(&spec, DEFAULT_MEMORY_BUDGET), EVAL_BATCH);
+	for metric in [Metric::Accuracy, Metric::CrossEntropy, Metric::MeanSquaredError] {
+		let whole = evaluate(&spec, metric, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
+		let by_row = evaluate(&spec, metric, &bytes, &test, &device, 1).unwrap();
+		assert_eq!(whole, by_row, "{metric:?}");
+	}
+}
+
+fn wide_cnn(out_channels: u32) -> ModelSpec {
+	ModelSpec::Cnn {
+		channels: 1,
+		height: 1024,
+		width: 1024,
+		conv: vec![pouw_primitives::ConvLayer { out_channels, kernel: 1, pool: 1 }]
+			.try_into()
+			.unwrap(),
+		outputs: 1,
+		activation: Activation::Relu,
+	}
+}
+
+#[test]
+fn scoring_near_the_activation_bound_takes_passes_within_the_default_budget() {
+	use pouw_primitives::{ModelSpecError, MAX_ACTIVATIONS};
+	// 1 M inputs and 2 M convolution outputs a sample: three quarters of the bound.
+	let large = wide_cnn(2);
+	let per_sample = large.activations().unwrap();
+	assert!(per_sample > MAX_ACTIVATIONS / 2 && per_sample <= MAX_ACTIVATIONS);
+	assert!(large.validate().is_ok());
+	let rows = rows_per_pass(&large, DEFAULT_MEMORY_BUDGET);
+	assert!(rows >= 32, "{rows} rows a pass");
+	assert!(rows as u64 * per_sample * 16 <= DEFAULT_MEMORY_BUDGET);
+	// Four output channels: over the bound, refused by the chain's own check.
+	assert_eq!(wide_cnn(4).validate(), Err(ModelSpecError::TooManyActivations));
 }
 
 #[test]
@@ -99,7 +148,8 @@ fn regression_with_sgd_fits_a_line() {
 	assert!(trained.report.validation_loss.unwrap() < 0.01, "{:?}", trained.report);
 	let bytes = weights::to_bytes(&trained.network).unwrap();
 	let Evaluation::Valid { value, .. } =
-		evaluate(&spec, Metric::MeanSquaredError, &bytes, &data, &device).unwrap()
+		evaluate(&spec, Metric::MeanSquaredError, &bytes, &data, &device, DEFAULT_MEMORY_BUDGET)
+			.unwrap()
 	else {
 		panic!()
 	};
@@ -173,8 +223,10 @@ fn weights_of_the_wrong_shape_are_an_invalid_submission() {
 	let network = pouw_worker::training::fresh_network(&small, &device, 7).unwrap();
 	let bytes = weights::to_bytes(&network).unwrap();
 	let other = mlp(4, 5, 3);
-	let e = evaluate(&other, Metric::Accuracy, &bytes, &data, &device).unwrap();
+	let e =
+		evaluate(&other, Metric::Accuracy, &bytes, &data, &device, DEFAULT_MEMORY_BUDGET).unwrap();
 	assert!(matches!(e, Evaluation::Invalid(ref r) if r.contains("shape")), "{e:?}");
-	let e = evaluate(&small, Metric::Accuracy, b"\x01\x02", &data, &device).unwrap();
+	let e = evaluate(&small, Metric::Accuracy, b"\x01\x02", &data, &device, DEFAULT_MEMORY_BUDGET)
+		.unwrap();
 	assert!(matches!(e, Evaluation::Invalid(_)), "{e:?}");
 }

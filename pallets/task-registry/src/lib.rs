@@ -55,8 +55,9 @@
 //!   outcome is already certain: no model revealed after the reveal window, or no test set after
 //!   the test-reveal window.
 //! - **Appeal**: after the evaluation, anyone may appeal for [`Config::AppealWindow`] blocks
-//!   with a bond ([`Pallet::appeal`]); a quorum of `2 * quorum + 1` evaluators outside the
-//!   first (at most [`Config::MaxQuorum`]) is drawn at the block after the window and scores
+//!   with a bond ([`Pallet::appeal`]); a quorum of every eligible evaluator outside the first
+//!   (at most [`Config::MaxQuorum`], at least `2 * quorum + 1`) is drawn at the block after
+//!   the window and scores
 //!   the task again in windows as long as the first round's ([`Pallet::appeal_windows`]). Its
 //!   finding decides, and the first quorum is judged against it: a majority of the first
 //!   quorum that scored falsely (a colluding minority of the pool that happened to hold the
@@ -602,6 +603,9 @@ pub mod pallet {
 		AlreadyAppealed,
 		/// Fewer evaluators outside the first quorum are eligible than the appeal quorum.
 		NotEnoughEvaluatorsForAppeal,
+		/// One sample's activations through the model exceed `pouw_primitives::MAX_ACTIVATIONS`
+		/// (what scoring holds in memory per sample): evaluators could not score it.
+		TooManyActivations,
 	}
 
 	#[pallet::extra_constants]
@@ -663,7 +667,8 @@ pub mod pallet {
 		///
 		/// - Origin: signed, the sponsor.
 		/// - Emits [`Event::TaskCreated`].
-		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::EmptyUri`],
+		/// - Errors: spec errors ([`Error::InvalidModel`], [`Error::TooManyActivations`],
+		///   [`Error::EmptyUri`],
 		///   [`Error::NoSamples`], [`Error::TestSetTooSmall`], [`Error::InputMismatch`],
 		///   [`Error::OutputMismatch`],
 		///   [`Error::MetricMismatch`], [`Error::BadWindows`], [`Error::BadQuorum`]),
@@ -798,8 +803,9 @@ pub mod pallet {
 			Self::do_finalize_task(task)
 		}
 
-		/// Appeal the task's evaluation: a second quorum of `min(2 * quorum + 1, MaxQuorum)`
-		/// evaluators, none of them in the first, is drawn at the first block after the appeal
+		/// Appeal the task's evaluation: a second quorum of every eligible evaluator outside the
+		/// first (at most `MaxQuorum`, at least `min(2 * quorum + 1, MaxQuorum)`, the sponsor and
+		/// the workers never), is drawn at the first block after the appeal
 		/// window and scores every revealed model again, in windows as long as the first
 		/// round's. Its finding decides; members of the first quorum who answered otherwise are
 		/// penalised as outliers. Holds the appeal bond ([`Config::AppealBond`] of the bounty,

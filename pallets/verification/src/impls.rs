@@ -49,7 +49,7 @@ impl<T: Config> Pallet<T> {
 					.map_err(|_| Error::<T>::PoolFull)?;
 				Evaluators::<T>::insert(
 					who,
-					EvaluatorInfo { status: EvaluatorStatus::Active, assignments: 0 },
+					EvaluatorInfo { status: EvaluatorStatus::Active, assignments: 0, appeals: 0 },
 				);
 			},
 		}
@@ -84,7 +84,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now >= since.saturating_add(T::UnbondingPeriod::get()), Error::<T>::StillUnbonding);
-		ensure!(info.assignments == 0, Error::<T>::StillAssigned);
+		ensure!(info.assignments == 0 && info.appeals == 0, Error::<T>::StillAssigned);
 		let amount = T::Escrow::staked(who);
 		if !amount.is_zero() {
 			T::Escrow::unstake(who, amount)?;
@@ -384,34 +384,39 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Frees one assignment of each of `members`.
-	fn release(members: &[T::AccountId]) {
+	/// Frees one assignment (a first quorum's seat, or `appeal`: an appeal round) of each of
+	/// `members`.
+	fn release(members: &[T::AccountId], appeal: bool) {
 		for who in members {
 			Evaluators::<T>::mutate(who, |info| {
 				if let Some(info) = info {
-					info.assignments = info.assignments.saturating_sub(1);
+					let count = if appeal { &mut info.appeals } else { &mut info.assignments };
+					*count = count.saturating_sub(1);
 				}
 			});
 		}
 	}
 
-	/// Draws `size` evaluators for `task` among the candidates not `excluded`, and takes a seat
-	/// of each; returns them with the number that were eligible.
+	/// Draws as many evaluators for `task` as are eligible (not `excluded`), at most `max` and
+	/// at least `min`, and takes a seat of each; returns them with the number that were
+	/// eligible.
 	fn draw(
 		task: TaskId,
 		seed: &[u8; 32],
-		size: u32,
+		(min, max): (u32, u32),
 		excluded: &[T::AccountId],
+		appeal: bool,
 	) -> Result<(BoundedVec<T::AccountId, T::MaxQuorum>, u32), QuorumError> {
-		if size == 0 || size > T::MaxQuorum::get() {
+		if min == 0 || min > max || max > T::MaxQuorum::get() {
 			return Err(QuorumError::BadQuorumSize);
 		}
 		let posted = T::Tasks::posted_at(task);
-		let mut candidates = Self::candidates(excluded, posted);
+		let mut candidates = Self::candidates(excluded, posted, !appeal);
 		let eligible = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
-		if eligible < size {
+		if eligible < min {
 			return Err(QuorumError::NotEnoughEvaluators { eligible });
 		}
+		let size = eligible.min(max);
 		let mut members: BoundedVec<T::AccountId, T::MaxQuorum> = BoundedVec::new();
 		for round in 0..size {
 			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
@@ -433,7 +438,8 @@ impl<T: Config> Pallet<T> {
 		for who in members.iter() {
 			Evaluators::<T>::mutate(who, |info| {
 				if let Some(info) = info {
-					info.assignments = info.assignments.saturating_add(1);
+					let count = if appeal { &mut info.appeals } else { &mut info.assignments };
+					*count = count.saturating_add(1);
 				}
 			});
 		}
@@ -458,10 +464,12 @@ impl<T: Config> Pallet<T> {
 
 	/// The evaluators a quorum of a task posted at `posted` may be drawn from, with their draw
 	/// weights: in the pool and active, or leaving since the task was posted (`None`: a task
-	/// posted now, so active only); reputation at least the minimum; a seat free; not excluded.
+	/// posted now, so active only); reputation at least the minimum; a seat free when `seated`
+	/// (a first quorum; an appeal quorum takes no seat); not excluded.
 	fn candidates(
 		excluded: &[T::AccountId],
 		posted: Option<BlockNumberFor<T>>,
+		seated: bool,
 	) -> Vec<(T::AccountId, u128)> {
 		let minimum = T::MinEvaluatorReputation::get();
 		Pool::<T>::get()
@@ -474,7 +482,7 @@ impl<T: Config> Pallet<T> {
 						EvaluatorStatus::Active => true,
 						EvaluatorStatus::Leaving { since } => posted.is_some_and(|at| since >= at),
 					};
-					serves && info.assignments < Self::seats(who)
+					serves && (!seated || info.assignments < Self::seats(who))
 				})
 			})
 			.filter(|who| T::Reputation::meets(who, Role::Evaluator, minimum))
@@ -518,17 +526,20 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		let mut pending: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut appealing: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (task, quorum) in Quorums::<T>::iter() {
 			let appeal = AppealQuorums::<T>::get(task);
 			let mut members = quorum.members.to_vec();
-			for (round, concluded) in core::iter::once((&quorum, quorum.concluded))
-				.chain(appeal.iter().map(|a| (a, a.concluded)))
-			{
-				if !concluded {
-					for member in round.members.iter() {
-						let n = pending.entry(member.clone()).or_default();
-						*n = n.saturating_add(1);
-					}
+			if !quorum.concluded {
+				for member in quorum.members.iter() {
+					let n = pending.entry(member.clone()).or_default();
+					*n = n.saturating_add(1);
+				}
+			}
+			for round in appeal.iter().filter(|a| !a.concluded) {
+				for member in round.members.iter() {
+					let n = appealing.entry(member.clone()).or_default();
+					*n = n.saturating_add(1);
 				}
 			}
 			if let Some(appeal) = &appeal {
@@ -558,6 +569,10 @@ impl<T: Config> Pallet<T> {
 				pending.get(&who).copied().unwrap_or(0) == info.assignments,
 				"verification: assignments differ from pending quorums"
 			);
+			ensure!(
+				appealing.get(&who).copied().unwrap_or(0) == info.appeals,
+				"verification: appeals differ from pending appeal quorums"
+			);
 			// Leaving evaluators stay in the pool until they withdraw.
 			ensure!(pool.contains(&who), "verification: registered evaluator not in pool");
 		}
@@ -572,7 +587,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		size: u32,
 		excluded: &[T::AccountId],
 	) -> Result<Vec<T::AccountId>, QuorumError> {
-		let (members, eligible) = Self::draw(task, &seed, size, excluded)?;
+		let (members, eligible) = Self::draw(task, &seed, (size, size), excluded, false)?;
 		let drawn = members.to_vec();
 		Self::deposit_event(Event::QuorumDrawn { task, members: drawn.clone(), seed, eligible });
 		Quorums::<T>::insert(task, Quorum { members, seed, concluded: false });
@@ -580,13 +595,14 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 	}
 
 	fn eligible(excluded: &[T::AccountId]) -> u32 {
-		u32::try_from(Self::candidates(excluded, None).len()).unwrap_or(u32::MAX)
+		u32::try_from(Self::candidates(excluded, None, true).len()).unwrap_or(u32::MAX)
 	}
 
 	fn draw_appeal(
 		task: TaskId,
 		seed: [u8; 32],
-		size: u32,
+		min: u32,
+		max: u32,
 		excluded: &[T::AccountId],
 	) -> Result<Vec<T::AccountId>, QuorumError> {
 		let first = Quorums::<T>::get(task).filter(|q| !q.concluded);
@@ -595,7 +611,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 			return Err(QuorumError::NotEnoughEvaluators { eligible: 0 });
 		}
 		let excluded = Self::appeal_excluded(task, excluded);
-		let (members, eligible) = Self::draw(task, &seed, size, &excluded)?;
+		let (members, eligible) = Self::draw(task, &seed, (min, max), &excluded, true)?;
 		let drawn = members.to_vec();
 		Self::deposit_event(Event::AppealQuorumDrawn {
 			task,
@@ -610,7 +626,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 	fn appeal_eligible(task: TaskId, excluded: &[T::AccountId]) -> u32 {
 		let excluded = Self::appeal_excluded(task, excluded);
 		let posted = T::Tasks::posted_at(task);
-		u32::try_from(Self::candidates(&excluded, posted).len()).unwrap_or(u32::MAX)
+		u32::try_from(Self::candidates(&excluded, posted, false).len()).unwrap_or(u32::MAX)
 	}
 
 	fn conclude(task: TaskId, submissions: &[SubmissionIndex]) -> Verdict<T::AccountId> {
@@ -652,7 +668,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 					&mut verdict.penalised,
 				);
 				Self::judge(task, first, &after, &mut verdict.honest, &mut verdict.penalised);
-				Self::release(&appeal.members);
+				Self::release(&appeal.members, true);
 				appeal.concluded = true;
 				AppealQuorums::<T>::insert(task, appeal);
 				after
@@ -676,7 +692,7 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 				verdict.medians = medians;
 			},
 		}
-		Self::release(&quorum.members);
+		Self::release(&quorum.members, false);
 		quorum.concluded = true;
 		Quorums::<T>::insert(task, quorum);
 		if verdict.agreed {

@@ -27,8 +27,10 @@
 //!   the task fails with nobody judged honest.
 //! - **Quorum reached**: at least two thirds of the drawn evaluators revealed.
 //! - **Seat**: every [`Config::MinEvaluatorStake`] staked backs one seat; an evaluator sits in at
-//!   most as many unsettled quorums as it has seats, and a penalty slashes
-//!   [`Config::OutlierSlash`] of one seat's stake.
+//!   most as many unsettled first quorums as it has seats, and a penalty slashes
+//!   [`Config::OutlierSlash`] of one seat's stake. Appeal quorums take no seat: an appeal draws
+//!   from every eligible evaluator outside the first quorum, so appeals cannot use up the
+//!   seats a later appeal (or a new task's draw) needs.
 //! - **Appeal**: when the registry's appeal window finds a task appealed, an appeal quorum
 //!   (larger, and sharing no member with the first) is drawn ([`QuorumManager::draw_appeal`])
 //!   and scores the task again in its own windows. Its finding decides; the first quorum is
@@ -60,7 +62,8 @@
 //! Checked by `do_try_state`:
 //! 1. The pool holds exactly the registered evaluators (active and leaving); every registered
 //!    evaluator has a stake.
-//! 2. Every evaluator's `assignments` equals the number of unconcluded quorums it is in.
+//! 2. Every evaluator's `assignments` equals the number of unconcluded first quorums it is in,
+//!    its `appeals` the number of unconcluded appeal quorums.
 //! 3. Revealed scores and score commitments exist only for members of the task's quorums.
 //! 4. An appeal quorum shares no member with its task's first quorum.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -142,9 +145,14 @@ pub enum EvaluatorStatus<BlockNumber> {
 pub struct EvaluatorInfo<BlockNumber> {
 	/// In the pool or leaving.
 	pub status: EvaluatorStatus<BlockNumber>,
-	/// Number of unsettled tasks the evaluator was drawn into; the stake stays slashable while
-	/// it is above zero.
+	/// Number of unsettled tasks the evaluator was drawn into (first quorums: each takes a
+	/// seat); the stake stays slashable while it is above zero.
 	pub assignments: u32,
+	/// Number of unsettled appeal rounds the evaluator was drawn into. An appeal draws from
+	/// every eligible evaluator whether or not it has a seat free (else appeals lodged on every
+	/// task could take every seat and leave a later appeal undrawable); the stake stays
+	/// slashable while this is above zero too.
+	pub appeals: u32,
 }
 
 /// The quorum drawn for a task.

@@ -90,8 +90,8 @@ fn an_appeal_overturns_a_colluding_majority_and_slashes_it() {
 		}));
 		assert_eq!(TaskRegistry::phase(task, System::block_number()), Some(crate::Phase::Appeal));
 
-		// The appeal quorum is drawn at the block after the appeal window: 2 * 3 + 1
-		// evaluators, none of the first quorum.
+		// The appeal quorum is drawn at the block after the appeal window: every evaluator
+		// outside the first quorum (seven here; at least 2 * 3 + 1, at most MaxQuorum).
 		run_to_block(SETTLE_AT);
 		let appeal = appeal_quorum(task);
 		assert_eq!(appeal.len(), 7);

@@ -457,6 +457,29 @@ fn a_test_set_too_small_to_rank_models_is_refused() {
 }
 
 #[test]
+fn a_model_whose_activations_would_exhaust_evaluators_memory_is_refused() {
+	// Issue 16: within the parameter bound (2.6 M), 256 MiB of activations per sample.
+	ExtBuilder::default().build_and_execute(|| {
+		let mut s = spec();
+		s.dataset.shape.features = 1024 * 1024;
+		s.model = ModelSpec::Cnn {
+			channels: 1,
+			height: 1024,
+			width: 1024,
+			conv: vec![
+				pouw_primitives::ConvLayer { out_channels: 64, kernel: 3, pool: 4 },
+				pouw_primitives::ConvLayer { out_channels: 64, kernel: 1, pool: 4 },
+			]
+			.try_into()
+			.unwrap(),
+			outputs: 10,
+			activation: pouw_primitives::Activation::Relu,
+		};
+		create_fails(SPONSOR, s, Error::<Test>::TooManyActivations);
+	});
+}
+
+#[test]
 fn a_gate_no_worker_can_pass_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		let mut s = spec();

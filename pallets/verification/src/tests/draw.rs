@@ -157,24 +157,55 @@ fn an_appeal_quorum_shares_no_member_with_the_first_and_is_drawn_once() {
 		register(1..=10);
 		let task = TaskId(1);
 		// Only a task with a first quorum can be appealed.
-		assert!(Verification::draw_appeal(task, [3; 32], 5, &[]).is_err());
+		assert!(Verification::draw_appeal(task, [3; 32], 5, 5, &[]).is_err());
 		let first = Verification::draw_quorum(task, [1; 32], 3, &[]).unwrap();
 		let outsider = (1..=10).find(|w| !first.contains(w)).unwrap();
 		assert_eq!(Verification::appeal_eligible(task, &[outsider]), 6);
 		for seed in 0..20u8 {
-			let appeal = Verification::draw_appeal(task, [seed; 32], 6, &[outsider]).unwrap();
+			// As many as are eligible, at most 7: the six outside the first quorum and the
+			// outsider.
+			let appeal = Verification::draw_appeal(task, [seed; 32], 5, 7, &[outsider]).unwrap();
+			assert_eq!(appeal.len(), 6);
 			assert!(appeal.iter().all(|m| !first.contains(m) && *m != outsider));
 			// Once per task.
-			assert!(Verification::draw_appeal(task, [seed; 32], 6, &[outsider]).is_err());
+			assert!(Verification::draw_appeal(task, [seed; 32], 5, 7, &[outsider]).is_err());
 			for who in &appeal {
-				Evaluators::<Test>::mutate(who, |i| i.as_mut().unwrap().assignments -= 1);
+				Evaluators::<Test>::mutate(who, |i| i.as_mut().unwrap().appeals -= 1);
 			}
 			crate::AppealQuorums::<Test>::remove(task);
 		}
 		// Six outside the first quorum and the outsider: an appeal of seven cannot be drawn.
 		assert_eq!(
-			Verification::draw_appeal(task, [0; 32], 7, &[outsider]),
+			Verification::draw_appeal(task, [0; 32], 7, 7, &[outsider]),
 			Err(QuorumError::NotEnoughEvaluators { eligible: 6 })
 		);
+	});
+}
+
+#[test]
+fn appeals_take_no_seat_so_busy_evaluators_cannot_starve_an_appeal() {
+	// Appeals lodged on every task took every free seat at the appeal draws, so the appeal an
+	// honest worker lodged on the task a colluding majority had decided could not be drawn,
+	// and the false finding stood (the sim's "appeals all" row).
+	ExtBuilder.build_and_execute(|| {
+		register(1..=10); // one seat each
+		let first = Verification::draw_quorum(TaskId(1), [1; 32], 3, &[]).unwrap();
+		let outside: Vec<AccountId> = (1..=10).filter(|w| !first.contains(w)).collect();
+		// Other tasks' quorums take six of the seven outside evaluators' only seats.
+		Verification::draw_quorum(TaskId(2), [2; 32], 3, &first).unwrap();
+		let mut busy = first.clone();
+		busy.extend(Quorums::<Test>::get(TaskId(2)).unwrap().members);
+		Verification::draw_quorum(TaskId(3), [3; 32], 3, &busy).unwrap();
+		assert_eq!(Verification::eligible(&[]), 1);
+		// The appeal of task 1 still draws all seven.
+		assert_eq!(Verification::appeal_eligible(TaskId(1), &[]), 7);
+		let mut appeal = Verification::draw_appeal(TaskId(1), [4; 32], 7, 7, &[]).unwrap();
+		appeal.sort();
+		assert_eq!(appeal, outside);
+		for who in &appeal {
+			assert_eq!(Evaluators::<Test>::get(who).unwrap().appeals, 1);
+		}
+		// They took no seat: new tasks still find the free one.
+		assert_eq!(Verification::eligible(&[]), 1);
 	});
 }
