@@ -110,6 +110,9 @@ pub struct Params {
 	pub seed: u64,
 	/// Rounds; each round every sponsor posts one task.
 	pub rounds: u32,
+	/// Scales the evaluator pool: this many times the honest evaluators and the attacker's
+	/// (12 or 18 honest, 6 or 4 attacking, at 1).
+	pub pool: u32,
 }
 
 /// One strategy's figures (see the crate docs).
@@ -137,7 +140,7 @@ pub struct Row {
 pub fn run(strategy: Strategy, params: Params) -> Row {
 	let attack = World::new(strategy, params, true).play();
 	let baseline = World::new(strategy, params, false).play();
-	let population = Population::of(strategy);
+	let population = Population::of(strategy, params.pool);
 	let mut attacker_gain = 0i128;
 	let mut attacker_reputation = 0i64;
 	for who in population.attackers() {
@@ -199,7 +202,8 @@ const OFFLINE: f64 = 1.0 / 32.0;
 const PHASE: u64 = 4;
 
 impl Population {
-	fn of(strategy: Strategy) -> Self {
+	fn of(strategy: Strategy, pool: u32) -> Self {
+		let pool = pool.max(1);
 		let mut p = Population {
 			honest_sponsors: vec![1, 2],
 			honest_workers: vec![(10, 0.90), (11, 0.85), (12, 0.80), (13, 0.70)],
@@ -213,14 +217,15 @@ impl Population {
 			| Strategy::FreeRidingSponsor => 12,
 			_ => 18,
 		};
-		p.honest_evaluators = (20..20 + honest_evaluators).collect();
+		p.honest_evaluators = (1_000..1_000 + honest_evaluators * u64::from(pool)).collect();
+		let attacking = |n: u64| (2_000..2_000 + n * u64::from(pool)).collect::<Vec<_>>();
 		match strategy {
 			Strategy::Honest => {},
 			Strategy::ColludingOutOfRange | Strategy::ColludingInRange | Strategy::AppealAbuser => {
-				p.attacker_evaluators = (50..56).collect();
+				p.attacker_evaluators = attacking(6);
 				p.attacker_workers = vec![(41, 0.50)];
 			},
-			Strategy::LazyEvaluator => p.attacker_evaluators = (50..56).collect(),
+			Strategy::LazyEvaluator => p.attacker_evaluators = attacking(6),
 			Strategy::ReputationFarmer => {
 				p.attacker_sponsor = Some(40);
 				p.attacker_workers = (41..49).map(|w| (w, 0.10)).collect();
@@ -228,7 +233,7 @@ impl Population {
 			Strategy::GriefingSponsor => p.attacker_sponsor = Some(40),
 			Strategy::FreeRidingSponsor => {
 				p.attacker_sponsor = Some(40);
-				p.attacker_evaluators = (50..54).collect();
+				p.attacker_evaluators = attacking(4);
 			},
 			Strategy::TaskSpammer => p.spammers = (200..216).collect(),
 			Strategy::SlotSquatter => {
@@ -353,7 +358,7 @@ impl World {
 			strategy,
 			params,
 			attacking: attacking && strategy != Strategy::Honest,
-			population: Population::of(strategy),
+			population: Population::of(strategy, params.pool),
 		}
 	}
 

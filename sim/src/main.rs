@@ -1,10 +1,11 @@
-//! `pouw-sim [--seed N] [--rounds N] [--strategy NAME]`: prints the adversarial table.
+//! `pouw-sim [--seed N] [--rounds N] [--pool N] [--strategy NAME]`: prints the adversarial
+//! table.
 
 use pouw_sim::{run, table, Params, Strategy};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-	let mut params = Params { seed: 1, rounds: 30 };
+	let mut params = Params { seed: 1, rounds: 30, pool: 1 };
 	let mut only: Option<String> = None;
 	let mut args = std::env::args().skip(1);
 	while let Some(arg) = args.next() {
@@ -19,9 +20,15 @@ fn main() -> ExitCode {
 			"--rounds" => value("--rounds")
 				.and_then(|v| v.parse().map_err(|e| format!("--rounds: {e}")))
 				.map(|v| params.rounds = v),
+			"--pool" => value("--pool")
+				.and_then(|v| v.parse().map_err(|e| format!("--pool: {e}")))
+				.map(|v| params.pool = v),
 			"--strategy" => value("--strategy").map(|v| only = Some(v)),
 			"-h" | "--help" => {
-				println!("usage: pouw-sim [--seed N] [--rounds N] [--strategy SUBSTRING]");
+				println!(
+					"usage: pouw-sim [--seed N] [--rounds N] [--pool N] [--strategy SUBSTRING]"
+				);
+				println!("  --pool N: N times the evaluators, honest and attacking (default 1)");
 				println!("strategies:");
 				for s in Strategy::ALL {
 					println!("  {}", s.name());
@@ -43,7 +50,10 @@ fn main() -> ExitCode {
 		eprintln!("pouw-sim: no strategy matches (see --help)");
 		return ExitCode::from(2);
 	}
-	println!("pouw-sim: seed {}, {} rounds, 2 honest sponsors and 4 honest workers, quorum 3, bounty 100", params.seed, params.rounds);
+	println!(
+		"pouw-sim: seed {}, {} rounds, pool x{}, 2 honest sponsors and 4 honest workers, quorum 3, bounty 100",
+		params.seed, params.rounds, params.pool
+	);
 	let rows: Vec<_> = strategies.into_iter().map(|s| run(s, params)).collect();
 	print!("{}", table(&rows));
 	ExitCode::SUCCESS

@@ -4,7 +4,7 @@
 
 use pouw_sim::{run, table, Params, Strategy};
 
-const PARAMS: Params = Params { seed: 7, rounds: 8 };
+const PARAMS: Params = Params { seed: 7, rounds: 8, pool: 1 };
 
 #[test]
 fn honest_play_is_its_own_counterfactual() {
