@@ -127,8 +127,9 @@ ACCOUNTS=(//Alice //Bob //Charlie //Dave //Eve //Ferdie)
 "$POUW" accounts --json "${ACCOUNTS[@]}" >"$RUN/before.json"
 
 for who in Dave Eve Ferdie; do
+	# Everything runs on this machine: the daemons may fetch from loopback (refused by default).
 	spawn "evaluator-$who" "$POUW" evaluator run --suri "//$who" --data-dir "$RUN/$who" \
-		--stake 10 --tasks 1
+		--stake 10 --tasks 1 --allow-private-hosts
 done
 # A task whose quorum the pool cannot fill yet is refused (NotEnoughEvaluators): the sponsor
 # posts once the three evaluators are registered.
@@ -146,10 +147,11 @@ done
 BOB_PORT=$(free_port)
 CHARLIE_PORT=$(free_port)
 SPONSOR_PORT=$(free_port)
-BOB=("$POUW" worker run --suri //Bob --data-dir "$RUN/Bob" --listen "127.0.0.1:$BOB_PORT" --tasks 1)
+BOB=("$POUW" worker run --suri //Bob --data-dir "$RUN/Bob" --listen "127.0.0.1:$BOB_PORT" --tasks 1
+	--allow-private-hosts)
 spawn worker-Bob "${BOB[@]}"
 spawn worker-Charlie "$POUW" worker run --suri //Charlie --data-dir "$RUN/Charlie" \
-	--listen "127.0.0.1:$CHARLIE_PORT" --epochs 2 --lr 0.0005 --tasks 1
+	--listen "127.0.0.1:$CHARLIE_PORT" --epochs 2 --lr 0.0005 --tasks 1 --allow-private-hosts
 PHASES="${POUW_DEMO_PHASES:-15,8,8,8,8}"
 if [ "${POUW_DEMO_SPONSOR:-pouw}" = js ]; then
 	[ -d "$ROOT/scripts/js/node_modules" ] || (cd "$ROOT/scripts/js" && npm ci --no-audit --no-fund >/dev/null)

@@ -164,6 +164,14 @@ pub struct FetchLimits {
 	pub connect_timeout: Duration,
 	/// Time for the whole transfer.
 	pub timeout: Duration,
+	/// Whether hosts that resolve to a loopback, private, link-local (cloud metadata),
+	/// shared or otherwise non-public address may be fetched from. Off for URIs from the chain:
+	/// a stranger's URI must not reach the fetcher's own machine or network (`pouw ... run
+	/// --allow-private-hosts` for a local testnet).
+	pub allow_private: bool,
+	/// Whether `file://` URIs may be read. Off for URIs from the chain: a stranger's URI must
+	/// not read the fetcher's files (`--allow-file-uris` when every role runs on one machine).
+	pub allow_file: bool,
 }
 
 impl Default for FetchLimits {
@@ -172,7 +180,46 @@ impl Default for FetchLimits {
 			max_bytes: 512 * 1024 * 1024,
 			connect_timeout: Duration::from_secs(10),
 			timeout: Duration::from_secs(300),
+			allow_private: false,
+			allow_file: false,
 		}
+	}
+}
+
+/// Whether `ip` is an address of the public internet: not loopback, private, link-local (which
+/// holds the cloud metadata address 169.254.169.254), shared (carrier-grade NAT), unspecified,
+/// broadcast, multicast, documentation, benchmarking or reserved; an IPv4-mapped or
+/// -compatible IPv6 address is judged by its IPv4 address.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+	use std::net::{IpAddr, Ipv4Addr};
+	fn v4(ip: Ipv4Addr) -> bool {
+		let [a, b, c, _] = ip.octets();
+		!(ip.is_loopback()
+			|| ip.is_private()
+			|| ip.is_link_local()
+			|| ip.is_unspecified()
+			|| ip.is_broadcast()
+			|| ip.is_multicast()
+			|| ip.is_documentation()
+			|| a == 0 || (a == 100 && (64..128).contains(&b))
+			|| (a == 192 && b == 0 && c == 0)
+			|| (a == 198 && (18..20).contains(&b))
+			|| a >= 240)
+	}
+	match ip {
+		IpAddr::V4(ip) => v4(ip),
+		IpAddr::V6(ip) => {
+			if let Some(mapped) = ip.to_ipv4() {
+				return v4(mapped);
+			}
+			let first = ip.segments()[0];
+			!(ip.is_loopback()
+				|| ip.is_unspecified()
+				|| ip.is_multicast()
+				|| (first & 0xfe00) == 0xfc00
+				|| (first & 0xffc0) == 0xfe80
+				|| first == 0x2001 && ip.segments()[1] == 0x0db8)
+		},
 	}
 }
 
@@ -182,6 +229,20 @@ pub enum FetchError {
 	/// The URI is neither `http(s)://` nor `file://`.
 	#[error("unsupported URI '{0}': use http://, https:// or file://")]
 	UnsupportedUri(String),
+	/// A `file://` URI while they are not allowed ([`FetchLimits::allow_file`]).
+	#[error("{0}: file:// URIs are refused (a URI from the chain must not read local files; --allow-file-uris when every role runs on this machine)")]
+	FileRefused(String),
+	/// The host resolves to a non-public address while those are not allowed
+	/// ([`FetchLimits::allow_private`]).
+	#[error("{uri}: {host} resolves to {addr}, not a public address (refused; --allow-private-hosts on a local testnet)")]
+	PrivateAddress {
+		/// The URI.
+		uri: String,
+		/// Its host.
+		host: String,
+		/// The address it resolved to.
+		addr: std::net::IpAddr,
+	},
 	/// The server could not be reached, or the file opened.
 	#[error("cannot reach {uri}: {reason}")]
 	Unreachable {
@@ -306,6 +367,9 @@ async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256
 	let mut hasher = Hasher::new();
 	let mut written: u64 = 0;
 	if let Some(path) = uri.strip_prefix("file://") {
+		if !limits.allow_file {
+			return Err(FetchError::FileRefused(uri.into()));
+		}
 		let mut file = tokio::fs::File::open(path)
 			.await
 			.map_err(|e| FetchError::Unreachable { uri: uri.into(), reason: e.to_string() })?;
@@ -323,12 +387,36 @@ async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256
 			tokio::io::AsyncWriteExt::write_all(&mut out, &buf[..n]).await?;
 		}
 	} else if uri.starts_with("http://") || uri.starts_with("https://") {
+		let unreachable = |reason: String| FetchError::Unreachable { uri: uri.into(), reason };
+		let url = reqwest::Url::parse(uri).map_err(|e| unreachable(e.to_string()))?;
+		let host = url.host_str().ok_or_else(|| unreachable("no host".into()))?.to_owned();
+		let port = url.port_or_known_default().ok_or_else(|| unreachable("no port".into()))?;
+		// Resolve once, check every address, and connect only to those (no second lookup
+		// that a rebinding DNS server could answer differently). Redirects stay on this
+		// origin, so this host.
+		let bare = host.trim_start_matches('[').trim_end_matches(']');
+		let addrs: Vec<SocketAddr> =
+			tokio::time::timeout(limits.connect_timeout, tokio::net::lookup_host((bare, port)))
+				.await
+				.map_err(|_| FetchError::Timeout { uri: uri.into() })?
+				.map_err(|e| unreachable(format!("resolving {host}: {e}")))?
+				.collect();
+		if !limits.allow_private {
+			if let Some(private) = addrs.iter().find(|a| !is_public(a.ip())) {
+				return Err(FetchError::PrivateAddress {
+					uri: uri.into(),
+					host,
+					addr: private.ip(),
+				});
+			}
+		}
 		let client = reqwest::Client::builder()
 			.connect_timeout(limits.connect_timeout)
 			.timeout(limits.timeout)
 			.redirect(same_origin_redirects())
+			.resolve_to_addrs(bare, &addrs)
 			.build()
-			.map_err(|e| FetchError::Unreachable { uri: uri.into(), reason: e.to_string() })?;
+			.map_err(|e| unreachable(e.to_string()))?;
 		let response = client.get(uri).send().await.map_err(|e| {
 			if e.is_redirect() {
 				let reason = std::error::Error::source(&e)

@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use pouw_primitives::{DatasetFormat, Reputation, Score, TaskId};
 use pouw_worker::{
+	artifacts,
 	backend::Backend,
 	chain::{self, Chain},
 	inference, keys,
@@ -250,6 +251,30 @@ async fn watch(
 	}
 }
 
+/// How the daemons fetch the URIs they read from the chain.
+#[derive(Args, Clone, Copy)]
+pub struct UriPolicyArgs {
+	/// Fetch from hosts that resolve to loopback, private, link-local or other non-public
+	/// addresses (a local testnet: the demo passes it). Off by default: a URI posted by a
+	/// stranger must not reach this machine or its network.
+	#[arg(long)]
+	allow_private_hosts: bool,
+	/// Read `file://` URIs (every role on this machine, revealing without --listen). Off by
+	/// default: a URI posted by a stranger must not read local files.
+	#[arg(long)]
+	allow_file_uris: bool,
+}
+
+impl UriPolicyArgs {
+	fn limits(self) -> artifacts::FetchLimits {
+		artifacts::FetchLimits {
+			allow_private: self.allow_private_hosts,
+			allow_file: self.allow_file_uris,
+			..Default::default()
+		}
+	}
+}
+
 #[derive(Subcommand)]
 pub enum WorkerCommand {
 	/// Follow the chain: take open tasks, train, serve the weights, commit, reveal.
@@ -268,6 +293,8 @@ pub struct WorkerRunArgs {
 	/// Exit after revealing in this many tasks that then ended.
 	#[arg(long)]
 	tasks: Option<u32>,
+	#[command(flatten)]
+	uris: UriPolicyArgs,
 }
 
 pub fn worker(cmd: WorkerCommand) -> Result<()> {
@@ -285,6 +312,7 @@ pub fn worker(cmd: WorkerCommand) -> Result<()> {
 		public_url: args.role.publish.public_url(),
 		listen: args.role.publish.listen,
 		tasks: args.tasks,
+		fetch: args.uris.limits(),
 	};
 	runtime()?.block_on(roles::worker_run(&common, &signer, &options))
 }
@@ -313,12 +341,22 @@ pub enum EvaluatorCommand {
 		/// model's activations per sample (at least one row).
 		#[arg(long, default_value_t = inference::DEFAULT_MEMORY_BUDGET >> 20)]
 		memory_budget_mib: u64,
+		#[command(flatten)]
+		uris: UriPolicyArgs,
 	},
 }
 
 pub fn evaluator(cmd: EvaluatorCommand) -> Result<()> {
-	let EvaluatorCommand::Run { chain, signer, data_dir, stake, backend, tasks, memory_budget_mib } =
-		cmd;
+	let EvaluatorCommand::Run {
+		chain,
+		signer,
+		data_dir,
+		stake,
+		backend,
+		tasks,
+		memory_budget_mib,
+		uris,
+	} = cmd;
 	let common = common(&chain, data_dir)?;
 	let signer = signer.signer()?;
 	let options = EvaluatorOptions {
@@ -326,6 +364,7 @@ pub fn evaluator(cmd: EvaluatorCommand) -> Result<()> {
 		memory_budget: memory_budget_mib.saturating_mul(1 << 20),
 		backend,
 		tasks,
+		fetch: uris.limits(),
 	};
 	runtime()?.block_on(roles::evaluator_run(&common, &signer, &options))
 }

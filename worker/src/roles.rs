@@ -487,6 +487,8 @@ pub struct WorkerOptions {
 	pub listen: Option<SocketAddr>,
 	/// Stop after this many tasks ended that it revealed in.
 	pub tasks: Option<u32>,
+	/// How URIs from the chain are fetched (private hosts and `file://` refused by default).
+	pub fetch: FetchLimits,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -742,25 +744,19 @@ async fn appeal_reason(
 	}
 	let Some(test_set) = info.test_set.clone() else { return Ok(None) };
 	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
-	let test_bytes = match artifacts::fetch_bytes(
-		store,
-		&test_uri,
-		&test_set.hash,
-		FetchLimits::default(),
-	)
-	.await
-	{
-		Ok(bytes) => bytes,
-		Err(e) => {
-			tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
-			return Ok(None);
-		},
-	};
+	let test_bytes =
+		match artifacts::fetch_bytes(store, &test_uri, &test_set.hash, options.fetch).await {
+			Ok(bytes) => bytes,
+			Err(e) => {
+				tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
+				return Ok(None);
+			},
+		};
 	let mut models = Vec::new();
 	for index in &check {
 		let bytes = match chain.revealed_model(task, *index).await? {
 			Some((uri, hash)) => {
-				artifacts::fetch_bytes(store, &uri, &hash, FetchLimits::default()).await.ok()
+				artifacts::fetch_bytes(store, &uri, &hash, options.fetch).await.ok()
 			},
 			None => None,
 		};
@@ -862,7 +858,7 @@ async fn train_for(
 	let spec = info.spec.clone();
 	let uri = String::from_utf8_lossy(&spec.dataset.uri).into_owned();
 	tracing::info!(task = task.0, %uri, "downloading the training data");
-	let path = artifacts::fetch(store, &uri, &spec.dataset.hash, FetchLimits::default()).await?;
+	let path = artifacts::fetch(store, &uri, &spec.dataset.hash, options.fetch).await?;
 	let bytes = std::fs::read(&path)?;
 	let parent = match (info.parent_model, spec.parent) {
 		(Some(hash), Some(parent_task)) => {
@@ -874,7 +870,7 @@ async fn train_for(
 				.winner
 				.ok_or_else(|| anyhow!("parent task {} has no winner", parent_task.0))?;
 			let uri = String::from_utf8_lossy(&winner.model_uri).into_owned();
-			let path = artifacts::fetch(store, &uri, &hash, FetchLimits::default()).await?;
+			let path = artifacts::fetch(store, &uri, &hash, options.fetch).await?;
 			Some(std::fs::read(path)?)
 		},
 		_ => None,
@@ -910,6 +906,8 @@ pub struct EvaluatorOptions {
 	pub backend: Backend,
 	/// Stop after this many tasks ended that it revealed scores in.
 	pub tasks: Option<u32>,
+	/// How URIs from the chain are fetched (private hosts and `file://` refused by default).
+	pub fetch: FetchLimits,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1151,11 +1149,10 @@ async fn score_all(
 	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
 	// The sponsor's fault, not a worker's: reported as the verdict *unusable* (late in the
 	// window, so a network hiccup is retried first).
-	let test_path =
-		match artifacts::fetch(store, &test_uri, &test_set.hash, FetchLimits::default()).await {
-			Ok(path) => path,
-			Err(e) => return Ok(Scoring::TestSetUnusable(format!("fetching the test set: {e:#}"))),
-		};
+	let test_path = match artifacts::fetch(store, &test_uri, &test_set.hash, options.fetch).await {
+		Ok(path) => path,
+		Err(e) => return Ok(Scoring::TestSetUnusable(format!("fetching the test set: {e:#}"))),
+	};
 	let test_bytes = std::fs::read(test_path)?;
 	let mut models = Vec::new();
 	for submission in chain.submissions(task).await? {
@@ -1163,18 +1160,12 @@ async fn score_all(
 			continue;
 		}
 		let fetched = match chain.revealed_model(task, submission.index).await? {
-			Some((uri, hash)) => {
-				match artifacts::fetch(store, &uri, &hash, FetchLimits::default()).await {
-					Ok(path) => Some(std::fs::read(path)?),
-					Err(e) => {
-						tracing::warn!(
-							task = task.0,
-							submission = submission.index.0,
-							"invalid: {e}"
-						);
-						None
-					},
-				}
+			Some((uri, hash)) => match artifacts::fetch(store, &uri, &hash, options.fetch).await {
+				Ok(path) => Some(std::fs::read(path)?),
+				Err(e) => {
+					tracing::warn!(task = task.0, submission = submission.index.0, "invalid: {e}");
+					None
+				},
 			},
 			None => None,
 		};

@@ -5,12 +5,21 @@ use pouw_primitives::commitment::content_hash;
 use pouw_worker::artifacts::{self, ArtifactStore, FetchError, FetchLimits, Hasher};
 use std::time::Duration;
 
+/// The test servers run on loopback, and some tests read files: both allowed here (the
+/// policy's own tests turn them off).
 fn limits() -> FetchLimits {
 	FetchLimits {
 		max_bytes: 1 << 20,
 		connect_timeout: Duration::from_secs(2),
 		timeout: Duration::from_secs(5),
+		allow_private: true,
+		allow_file: true,
 	}
+}
+
+/// What a daemon uses for URIs from the chain.
+fn chain_policy() -> FetchLimits {
+	FetchLimits { allow_private: false, allow_file: false, ..limits() }
 }
 
 /// Files left in the store's temporary directory (must be none after any fetch).
@@ -185,4 +194,71 @@ async fn a_redirect_to_another_host_is_refused_before_any_request_reaches_it() {
 	let near = format!("http://{named}/to?where=/blob");
 	artifacts::fetch(&store, &near, &hash, limits()).await.unwrap();
 	assert_eq!(store.get(&hash).unwrap().unwrap(), bytes);
+}
+
+#[tokio::test]
+async fn a_uri_to_a_private_address_is_refused_before_any_request_unless_allowed() {
+	let bytes = b"the real test set".to_vec();
+	let hash = content_hash(&bytes);
+	let (server, hits) = redirecting_server("127.0.0.1", bytes.clone()).await;
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	// By address and by name (localhost resolves to loopback).
+	for uri in [format!("http://{server}/blob"), format!("http://localhost:{}/blob", server.port())]
+	{
+		let err = artifacts::fetch(&store, &uri, &hash, chain_policy()).await.unwrap_err();
+		assert!(matches!(err, FetchError::PrivateAddress { .. }), "{err}");
+	}
+	assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+	assert_eq!(leftovers(dir.path()), 0);
+	// A local testnet passes --allow-private-hosts.
+	let allowed = FetchLimits { allow_private: true, ..chain_policy() };
+	artifacts::fetch(&store, &format!("http://{server}/blob"), &hash, allowed).await.unwrap();
+	assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_file_uri_is_refused_unless_allowed() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	let secret = dir.path().join("id_rsa");
+	std::fs::write(&secret, b"secret").unwrap();
+	let hash = content_hash(b"secret");
+	let uri = format!("file://{}", secret.display());
+	let err = artifacts::fetch(&store, &uri, &hash, chain_policy()).await.unwrap_err();
+	assert!(matches!(err, FetchError::FileRefused(_)), "{err}");
+	assert!(store.get(&hash).unwrap().is_none());
+	let allowed = FetchLimits { allow_file: true, ..chain_policy() };
+	assert_eq!(artifacts::fetch_bytes(&store, &uri, &hash, allowed).await.unwrap(), b"secret");
+}
+
+#[test]
+fn only_public_addresses_are_public() {
+	let public = |s: &str| artifacts::is_public(s.parse().unwrap());
+	for private in [
+		"127.0.0.1",
+		"10.1.2.3",
+		"172.16.0.1",
+		"192.168.1.1",
+		"169.254.169.254",
+		"100.64.0.1",
+		"0.0.0.0",
+		"255.255.255.255",
+		"224.0.0.1",
+		"198.18.0.1",
+		"240.0.0.1",
+		"::1",
+		"::",
+		"fc00::1",
+		"fd12:3456::1",
+		"fe80::1",
+		"::ffff:127.0.0.1",
+		"::ffff:169.254.169.254",
+		"2001:db8::1",
+	] {
+		assert!(!public(private), "{private} counted as public");
+	}
+	for ok in ["8.8.8.8", "1.1.1.1", "151.101.1.69", "2606:4700:4700::1111", "2a00:1450::1"] {
+		assert!(public(ok), "{ok} counted as private");
+	}
 }
