@@ -20,9 +20,10 @@ pub const EVAL_BATCH: usize = 1024;
 /// --memory-budget-mib`).
 pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
 
-/// Bytes a scoring pass holds per activation element: the `f32` itself and as much again for
-/// the backend's intermediates (the next layer's input while the output is written, the
-/// activation function's result), measured with room to spare by `pouw bench-eval`.
+/// Bytes a scoring pass may hold per activation element: the `f32` itself and room for the
+/// backend's intermediates (the next layer's input while the output is written, the activation
+/// function's result). `pouw bench-score` measured about 4.5 on the flex backend: 16 leaves room
+/// for backends that keep more.
 const BYTES_PER_ACTIVATION: u64 = 4 * 4;
 
 /// Rows per forward pass for `spec` so that a pass stays under `budget` bytes: at most

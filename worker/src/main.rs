@@ -43,6 +43,9 @@ enum Command {
 	Fetch(FetchArgs),
 	/// Measure training and evaluation throughput on the CPU backends.
 	Bench(BenchArgs),
+	/// Score a model near the chain's activation bound and print the peak memory: what an
+	/// evaluator needs for the largest task a stranger can post.
+	BenchScore(BenchScoreArgs),
 	/// Account keys: generate a key file, inspect a key.
 	#[command(subcommand)]
 	Key(commands::KeyCommand),
@@ -254,6 +257,78 @@ struct BenchArgs {
 	batch_size: usize,
 }
 
+#[derive(Args)]
+struct BenchScoreArgs {
+	/// Test samples to score.
+	#[arg(long, default_value_t = 64)]
+	samples: usize,
+	/// The evaluator's memory budget for a scoring pass, in MiB (`pouw evaluator run
+	/// --memory-budget-mib`).
+	#[arg(long, default_value_t = inference::DEFAULT_MEMORY_BUDGET >> 20)]
+	memory_budget_mib: u64,
+	/// Backend.
+	#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
+	backend: Backend,
+}
+
+/// Scores a CNN over 1024 x 1024 single-channel images with two 1 x 1 convolution channels
+/// and two classes: 3 M activation elements a sample, three quarters of `MAX_ACTIVATIONS`
+/// (a wider one is refused on chain), with freshly initialised weights, on random images.
+fn bench_score(args: BenchScoreArgs) -> Result<()> {
+	use pouw_primitives::{Activation, ConvLayer};
+	let spec = ModelSpec::Cnn {
+		channels: 1,
+		height: 1024,
+		width: 1024,
+		conv: vec![ConvLayer { out_channels: 2, kernel: 1, pool: 1 }]
+			.try_into()
+			.map_err(|_| anyhow::anyhow!("conv layers"))?,
+		outputs: 2,
+		activation: Activation::Relu,
+	};
+	spec.validate().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+	let device = args.backend.device()?;
+	let network = pouw_worker::model::Network::new(&spec, &device)?;
+	let bytes = weights::to_bytes(&network)?;
+	drop(network);
+	let features = spec.input_features() as usize;
+	let mut state = 0x9e37_79b9_u32;
+	let mut next = || {
+		state ^= state << 13;
+		state ^= state >> 17;
+		state ^= state << 5;
+		(state % 256) as f32 / 255.0
+	};
+	let data = Dataset {
+		features: (0..args.samples * features).map(|_| next()).collect(),
+		feature_count: features,
+		labels: Labels::Classes {
+			ids: (0..args.samples).map(|i| (i % 2) as u32).collect(),
+			classes: 2,
+		},
+	};
+	let before = peak_rss_kib();
+	let budget = args.memory_budget_mib.saturating_mul(1 << 20);
+	let started = Instant::now();
+	let outcome = inference::evaluate(&spec, Metric::Accuracy, &bytes, &data, &device, budget)?;
+	println!(
+		"{}",
+		serde_json::json!({
+			"model": spec_text::format(&spec),
+			"activations_per_sample": spec.activations(),
+			"samples": args.samples,
+			"memory_budget_mib": args.memory_budget_mib,
+			"rows_per_pass": inference::rows_per_pass(&spec, budget),
+			"valid": matches!(outcome, Evaluation::Valid { .. }),
+			"seconds": started.elapsed().as_secs_f64(),
+			"data_mib": (data.features.len() * 4) >> 20,
+			"peak_rss_kib_before_scoring": before,
+			"peak_rss_kib": peak_rss_kib(),
+		})
+	);
+	Ok(())
+}
+
 pub(crate) fn parse_metric(s: &str) -> Result<Metric> {
 	Ok(match s.to_ascii_lowercase().as_str() {
 		"accuracy" | "acc" => Metric::Accuracy,
@@ -323,6 +398,7 @@ fn main() -> Result<()> {
 		Command::Serve(args) => serve(args),
 		Command::Fetch(args) => fetch(args),
 		Command::Bench(args) => bench(args),
+		Command::BenchScore(args) => bench_score(args),
 		Command::Key(cmd) => commands::key(cmd),
 		Command::Sponsor(cmd) => commands::sponsor(cmd),
 		Command::Worker(cmd) => commands::worker(cmd),
