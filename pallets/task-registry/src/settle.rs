@@ -17,6 +17,22 @@ use pouw_primitives::{
 const LOG_TARGET: &str = "runtime::task-registry";
 
 impl<T: Config> Pallet<T> {
+	/// Median of a sorted slice; with an even count, the floor of the mean of the two middle
+	/// values (the verification pallet's rule).
+	fn median_of(sorted: &[u64]) -> Option<u64> {
+		let mid = sorted.len().checked_div(2)?;
+		let upper = *sorted.get(mid)?;
+		if sorted.len() % 2 == 1 {
+			return Some(upper);
+		}
+		let lower = *sorted.get(mid.checked_sub(1)?)?;
+		Some(
+			(lower / 2)
+				.saturating_add(upper / 2)
+				.saturating_add((lower % 2).saturating_add(upper % 2) / 2),
+		)
+	}
+
 	/// Every submission of a task, ascending.
 	pub(crate) fn all_submissions(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
 		let mut all: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
@@ -318,6 +334,13 @@ impl<T: Config> Pallet<T> {
 				None => Self::forfeit_bond(task, *index, s, RejectionReason::InvalidModel),
 			}
 		}
+		// Only models better than the median of the valid ones gain reputation (and the winner,
+		// always): sybils revealing weak models of the right shape next to a real one farmed
+		// it, one point per sybil per task.
+		let mut sorted: Vec<u64> = valid.iter().map(|(_, _, score)| score.0).collect();
+		sorted.sort_unstable();
+		let median = Self::median_of(&sorted).map(Score);
+		let mut gained: Vec<SubmissionIndex> = Vec::new();
 		let mut winner: Option<(SubmissionIndex, Submission<T>, Score)> = None;
 		for (index, s, score) in &valid {
 			Self::return_bond_less_fee(task, s);
@@ -327,7 +350,10 @@ impl<T: Config> Pallet<T> {
 				Self::reject(task, *index, &s.worker, RejectionReason::BelowMinimum);
 				continue;
 			}
-			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+			if median.is_some_and(|m| metric.is_better(*score, m)) {
+				T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+				gained.push(*index);
+			}
 			// Ascending order: a later submission wins only when strictly better.
 			let better = match &winner {
 				None => true,
@@ -356,6 +382,10 @@ impl<T: Config> Pallet<T> {
 		};
 		let winner_paid =
 			Self::pay(task, &sponsor, &s.worker, T::WinnerShare::get().mul_floor(info.bounty));
+		// The winner gains twice, whether or not it beat the median (a lone model does not).
+		if !gained.contains(&index) {
+			T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
+		}
 		T::Reputation::record(&s.worker, Role::Worker, Outcome::Success);
 		let rest = T::Escrow::held(task, &sponsor, HoldReason::TaskBounty);
 		let treasury_paid = Self::pay(task, &sponsor, &T::Treasury::get(), rest);

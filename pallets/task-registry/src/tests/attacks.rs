@@ -686,6 +686,46 @@ fn a_model_below_the_sponsors_minimum_earns_no_reputation() {
 	});
 }
 
+/// Reputation farming, slot-squatter shape: sybils revealing weak but valid models (the right
+/// shape, accuracy 0.1) next to a real one each gained reputation, which later lets them
+/// displace honest workers from full tasks. Only models better than the median of the valid
+/// ones (and the winner) gain now.
+#[test]
+fn sybils_with_junk_models_earn_no_reputation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let sybils = [W2, W3, 13];
+		let mut workers = vec![W1];
+		workers.extend(sybils);
+		let task = to_evaluation(&workers);
+		evaluate(task, |_| Some(vec![acc(0.9), acc(0.1), acc(0.1), acc(0.1)]));
+		run_to_block(SETTLE_AT + 1);
+		assert_eq!(winner(task), Some(W1));
+		for sybil in sybils {
+			assert_eq!(
+				Reputation::reputation(&sybil, Role::Worker),
+				Rep::from_percent(50),
+				"a junk model earned reputation"
+			);
+			assert_eq!(free(sybil), INITIAL, "a valid model keeps its bond");
+		}
+		assert!(Reputation::reputation(&W1, Role::Worker) > Rep::from_percent(50));
+	});
+}
+
+#[test]
+fn a_runner_up_better_than_the_median_still_earns_reputation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let task = to_evaluation(&[W1, W2, W3, 13]);
+		evaluate(task, |_| Some(vec![acc(0.9), acc(0.85), acc(0.1), acc(0.1)]));
+		run_to_block(SETTLE_AT + 1);
+		assert_eq!(winner(task), Some(W1));
+		// The median of the valid models is 0.475: W2 is above it, W3 and 13 are not.
+		assert_eq!(Reputation::reputation(&W2, Role::Worker), Rep::from_percent(51));
+		assert_eq!(Reputation::reputation(&W3, Role::Worker), Rep::from_percent(50));
+		assert_eq!(Reputation::reputation(&13, Role::Worker), Rep::from_percent(50));
+	});
+}
+
 /// Free models, first shape: a quorum the pool cannot fill. Before, the task was accepted, the
 /// workers revealed, the draw failed and the sponsor got its whole bounty back with every model
 /// public.

@@ -79,9 +79,12 @@ fn happy_path_with_three_workers_and_five_evaluators() {
 				reason: RejectionReason::Outscored
 			}));
 		}
-		// Reputation: the winner twice up, the other revealers once, evaluators and sponsor up.
+		// Reputation: the winner twice up; the other revealers only when better than the
+		// median of the valid models (W1's 0.90 is that median, W3 below it); evaluators and
+		// sponsor up.
 		assert_eq!(Reputation::reputation(&W2, Role::Worker), Rep::from_percent(52));
-		assert_eq!(Reputation::reputation(&W1, Role::Worker), Rep::from_percent(51));
+		assert_eq!(Reputation::reputation(&W1, Role::Worker), Rep::from_percent(50));
+		assert_eq!(Reputation::reputation(&W3, Role::Worker), Rep::from_percent(50));
 		assert_eq!(Reputation::reputation(&20, Role::Evaluator), Rep::from_percent(51));
 		assert_eq!(Reputation::reputation(&SPONSOR, Role::Sponsor), Rep::from_percent(51));
 		assert_eq!(TaskRegistry::phase(task, 60), Some(Phase::Ended));
