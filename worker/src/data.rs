@@ -223,6 +223,25 @@ impl Dataset {
 }
 
 /// Errors with [`DataError::HashMismatch`] unless `bytes` hash to `expected`.
+/// The most bytes a dataset file of `samples` x `features` in `format` can reasonably take:
+/// safetensors at 8 bytes a value (the widest dtype a dataset may use) and a label each, CSV at
+/// 32 characters a value (`-1.2345678901234567e-308,` is 25) and a header of 64 characters a
+/// column; 64 KiB more for headers. The daemons download with this cap: a hostile server
+/// cannot make them store more than the declared shape implies.
+pub fn max_file_bytes(format: &DatasetFormat, samples: u32, features: u32) -> u64 {
+	let (samples, features) = (u64::from(samples), u64::from(features));
+	let body = match format {
+		DatasetFormat::Safetensors => {
+			samples.saturating_mul(features.saturating_add(1)).saturating_mul(8)
+		},
+		DatasetFormat::Csv { .. } => samples
+			.saturating_mul(features.saturating_add(1))
+			.saturating_mul(32)
+			.saturating_add(features.saturating_add(1).saturating_mul(64)),
+	};
+	body.saturating_add(64 * 1024)
+}
+
 pub fn verify_hash(bytes: &[u8], expected: &Hash256) -> Result<(), DataError> {
 	let actual = content_hash(bytes);
 	if &actual != expected {
@@ -537,5 +556,28 @@ mod tests {
 		assert_eq!(back.features, vec![-1.0, 3.25]);
 		let csv = to_csv(&back, &["a".into(), "b".into()], "label");
 		assert_eq!(Dataset::parse(&csv, &csv_layout(2, 3), None).unwrap(), back);
+	}
+
+	#[test]
+	fn a_dataset_file_fits_the_cap_its_declared_shape_implies() {
+		// The widest CSV values the writer produces, and a header.
+		let samples = 50usize;
+		let features = 7usize;
+		let data = Dataset {
+			features: vec![-1.234_567_9e-30; samples * features],
+			feature_count: features,
+			labels: Labels::Classes { ids: vec![9; samples], classes: 10 },
+		};
+		let names: Vec<String> = (0..features).map(|i| format!("feature_{i}")).collect();
+		let csv = to_csv(&data, &names, "label");
+		let format = DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() };
+		let cap = max_file_bytes(&format, samples as u32, features as u32);
+		assert!(csv.len() as u64 <= cap, "{} > {cap}", csv.len());
+		// Declaring 50 samples does not let a server send a gigabyte.
+		assert!(cap < 1 << 20);
+		assert!(
+			max_file_bytes(&DatasetFormat::Safetensors, 1_000, 784) < 7 * 1024 * 1024,
+			"MNIST-sized"
+		);
 	}
 }

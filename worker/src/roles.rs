@@ -102,6 +102,19 @@ fn blob_uri(public_url: Option<&str>, store: &ArtifactStore, hash: &Hash256) -> 
 	})
 }
 
+/// `policy` with the size cap of a weights file for `spec` ([`weights::max_file_bytes`]).
+fn for_weights(policy: FetchLimits, spec: &TaskSpec<BlockNumber>) -> FetchLimits {
+	FetchLimits { max_bytes: weights::max_file_bytes(&spec.model), ..policy }
+}
+
+/// `policy` with the size cap of a dataset file of `samples` in `spec`'s format and width
+/// ([`crate::data::max_file_bytes`]).
+fn for_data(policy: FetchLimits, spec: &TaskSpec<BlockNumber>, samples: u32) -> FetchLimits {
+	let max_bytes =
+		crate::data::max_file_bytes(&spec.dataset.format, samples, spec.dataset.shape.features);
+	FetchLimits { max_bytes, ..policy }
+}
+
 fn layout_of(spec: &TaskSpec<BlockNumber>) -> Layout {
 	Layout {
 		format: spec.dataset.format.clone(),
@@ -744,19 +757,27 @@ async fn appeal_reason(
 	}
 	let Some(test_set) = info.test_set.clone() else { return Ok(None) };
 	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
-	let test_bytes =
-		match artifacts::fetch_bytes(store, &test_uri, &test_set.hash, options.fetch).await {
-			Ok(bytes) => bytes,
-			Err(e) => {
-				tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
-				return Ok(None);
-			},
-		};
+	let test_bytes = match artifacts::fetch_bytes(
+		store,
+		&test_uri,
+		&test_set.hash,
+		for_data(options.fetch, &info.spec, info.spec.test_samples),
+	)
+	.await
+	{
+		Ok(bytes) => bytes,
+		Err(e) => {
+			tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
+			return Ok(None);
+		},
+	};
 	let mut models = Vec::new();
 	for index in &check {
 		let bytes = match chain.revealed_model(task, *index).await? {
 			Some((uri, hash)) => {
-				artifacts::fetch_bytes(store, &uri, &hash, options.fetch).await.ok()
+				artifacts::fetch_bytes(store, &uri, &hash, for_weights(options.fetch, &info.spec))
+					.await
+					.ok()
 			},
 			None => None,
 		};
@@ -858,7 +879,13 @@ async fn train_for(
 	let spec = info.spec.clone();
 	let uri = String::from_utf8_lossy(&spec.dataset.uri).into_owned();
 	tracing::info!(task = task.0, %uri, "downloading the training data");
-	let path = artifacts::fetch(store, &uri, &spec.dataset.hash, options.fetch).await?;
+	let path = artifacts::fetch(
+		store,
+		&uri,
+		&spec.dataset.hash,
+		for_data(options.fetch, &spec, spec.dataset.shape.samples),
+	)
+	.await?;
 	let bytes = std::fs::read(&path)?;
 	let parent = match (info.parent_model, spec.parent) {
 		(Some(hash), Some(parent_task)) => {
@@ -870,7 +897,9 @@ async fn train_for(
 				.winner
 				.ok_or_else(|| anyhow!("parent task {} has no winner", parent_task.0))?;
 			let uri = String::from_utf8_lossy(&winner.model_uri).into_owned();
-			let path = artifacts::fetch(store, &uri, &hash, options.fetch).await?;
+			// The parent's weights fit the parent's spec.
+			let policy = for_weights(options.fetch, &parent_info.spec);
+			let path = artifacts::fetch(store, &uri, &hash, policy).await?;
 			Some(std::fs::read(path)?)
 		},
 		_ => None,
@@ -1149,7 +1178,14 @@ async fn score_all(
 	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
 	// The sponsor's fault, not a worker's: reported as the verdict *unusable* (late in the
 	// window, so a network hiccup is retried first).
-	let test_path = match artifacts::fetch(store, &test_uri, &test_set.hash, options.fetch).await {
+	let test_path = match artifacts::fetch(
+		store,
+		&test_uri,
+		&test_set.hash,
+		for_data(options.fetch, &info.spec, info.spec.test_samples),
+	)
+	.await
+	{
 		Ok(path) => path,
 		Err(e) => return Ok(Scoring::TestSetUnusable(format!("fetching the test set: {e:#}"))),
 	};
@@ -1160,12 +1196,20 @@ async fn score_all(
 			continue;
 		}
 		let fetched = match chain.revealed_model(task, submission.index).await? {
-			Some((uri, hash)) => match artifacts::fetch(store, &uri, &hash, options.fetch).await {
-				Ok(path) => Some(std::fs::read(path)?),
-				Err(e) => {
-					tracing::warn!(task = task.0, submission = submission.index.0, "invalid: {e}");
-					None
-				},
+			Some((uri, hash)) => {
+				match artifacts::fetch(store, &uri, &hash, for_weights(options.fetch, &info.spec))
+					.await
+				{
+					Ok(path) => Some(std::fs::read(path)?),
+					Err(e) => {
+						tracing::warn!(
+							task = task.0,
+							submission = submission.index.0,
+							"invalid: {e}"
+						);
+						None
+					},
+				}
 			},
 			None => None,
 		};

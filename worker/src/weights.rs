@@ -62,6 +62,15 @@ pub enum WeightsError {
 }
 
 /// Serialises `network` to safetensors bytes in PyTorch layout.
+/// The most bytes a weights file for `spec` can take: every parameter as `F32` and a header
+/// (tensor names, shapes and offsets; a few hundred bytes a tensor) within 64 KiB. The
+/// daemons download a submission's weights with this cap, not a generic one: a hostile server
+/// cannot make them store or read more than the spec implies.
+pub fn max_file_bytes(spec: &pouw_primitives::ModelSpec) -> u64 {
+	let parameters = spec.validate().unwrap_or(pouw_primitives::MAX_PARAMETERS);
+	parameters.saturating_mul(4).saturating_add(64 * 1024)
+}
+
 pub fn to_bytes(network: &Network) -> Result<Vec<u8>, WeightsError> {
 	let mut store = SafetensorsStore::from_bytes(None)
 		.clear_metadata()
@@ -196,5 +205,23 @@ mod tests {
 			load(&mlp, &mlp_bytes[..mlp_bytes.len() - 1], &device).unwrap_err(),
 			WeightsError::Malformed(_)
 		));
+	}
+
+	#[test]
+	fn weights_fit_their_cap_and_the_cap_follows_the_spec() {
+		let spec = ModelSpec::Mlp {
+			inputs: 64,
+			hidden: vec![64, 32].try_into().unwrap(),
+			outputs: 10,
+			activation: pouw_primitives::Activation::Relu,
+		};
+		let device = burn::tensor::Device::flex();
+		let bytes = to_bytes(&Network::new(&spec, &device).unwrap()).unwrap();
+		let cap = max_file_bytes(&spec);
+		assert!(bytes.len() as u64 <= cap, "{} > {cap}", bytes.len());
+		// The demo's model: 6,570 parameters, so a weights file above ~90 KiB is refused
+		// rather than the generic 512 MiB.
+		assert_eq!(cap, spec.validate().unwrap() * 4 + 64 * 1024);
+		assert!(cap < 100 * 1024);
 	}
 }
