@@ -44,7 +44,7 @@ pub use ids::{SubmissionIndex, TaskId};
 pub use model::{Activation, ConvLayer, ModelSpec, ModelSpecError};
 pub use protocol::{QuorumError, QuorumManager, SeedSource, TaskInspector, Verdict};
 pub use reputation::{Outcome, ReputationProvider, ReputationRecorder, Role};
-pub use score::{Metric, Score, ScoreError};
+pub use score::{median, Metric, Score, ScoreError};
 pub use sp_arithmetic::Permill;
 pub use spec::{DataShape, DatasetFormat, DatasetRef, SpecError, TaskSpec, Windows};
 

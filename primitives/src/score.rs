@@ -136,9 +136,36 @@ impl Score {
 	}
 }
 
+/// The median of ascending `values` (`None` when empty); with an even count, the floor of the
+/// mean of the two middle values, without overflow. The one rule the verification pallet
+/// aggregates scores with, the registry ranks models by, and a worker checks a finding with.
+pub fn median(sorted: &[u64]) -> Option<u64> {
+	let mid = sorted.len().checked_div(2)?;
+	let upper = *sorted.get(mid)?;
+	if sorted.len() % 2 == 1 {
+		return Some(upper);
+	}
+	let lower = *sorted.get(mid.checked_sub(1)?)?;
+	Some(
+		(lower / 2)
+			.saturating_add(upper / 2)
+			.saturating_add((lower % 2).saturating_add(upper % 2) / 2),
+	)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn median_rule() {
+		assert_eq!(median(&[5]), Some(5));
+		assert_eq!(median(&[1, 5, 9]), Some(5));
+		assert_eq!(median(&[1, 4]), Some(2));
+		assert_eq!(median(&[3, 5]), Some(4));
+		assert_eq!(median(&[u64::MAX, u64::MAX]), Some(u64::MAX));
+		assert_eq!(median(&[]), None);
+	}
 
 	#[test]
 	fn rounding_rule() {

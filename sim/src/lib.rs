@@ -891,13 +891,7 @@ fn first_finding(
 	let majority = members.len() / 2 + 1;
 	let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
 	valid.sort_unstable();
-	let median = match valid.len() {
-		0 => None,
-		n if n % 2 == 1 => Some(valid[n / 2]),
-		n => Some(
-			valid[n / 2 - 1] / 2 + valid[n / 2] / 2 + (valid[n / 2 - 1] % 2 + valid[n / 2] % 2) / 2,
-		),
-	};
+	let median = pouw_primitives::median(&valid);
 	let agreeing = entries
 		.iter()
 		.flatten()

@@ -16,18 +16,6 @@ pub enum Finding {
 	Nothing,
 }
 
-/// Median of sorted values; with an even count, the floor of the mean of the two middle ones
-/// (the pallet's rule).
-fn median(sorted: &[u64]) -> Option<u64> {
-	let n = sorted.len();
-	let upper = *sorted.get(n / 2)?;
-	if n % 2 == 1 {
-		return Some(upper);
-	}
-	let lower = *sorted.get(n / 2 - 1)?;
-	Some(lower / 2 + upper / 2 + (lower % 2 + upper % 2) / 2)
-}
-
 /// The finding on each of `submissions` (ascending) from the scores the `members` drawn
 /// revealed (`revealed`, one list per revealer), as the verification pallet aggregates them:
 /// two thirds of the drawn members must have revealed, then a strict majority of the drawn
@@ -52,7 +40,7 @@ pub fn findings(
 				.collect();
 			let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
 			valid.sort_unstable();
-			let median = median(&valid);
+			let median = pouw_primitives::median(&valid);
 			let agreeing = entries
 				.iter()
 				.flatten()

@@ -783,45 +783,19 @@ async fn appeal_reason(
 		};
 		models.push((*index, bytes));
 	}
-	let spec = info.spec.clone();
-	let backend = options.backend;
-	let truths = tokio::task::spawn_blocking(move || -> Result<Option<Vec<_>>> {
-		let layout = layout_of(&spec);
-		let test = match Dataset::parse(&test_bytes, &layout, Some(spec.test_samples)) {
-			Ok(test) if !test.is_empty() => test,
-			_ => return Ok(None),
-		};
-		let device = backend.device()?;
-		let mut truths = Vec::new();
-		for (index, bytes) in models {
-			let truth = match bytes {
-				None => None,
-				Some(bytes) => {
-					let budget = inference::DEFAULT_MEMORY_BUDGET;
-					match inference::evaluate(
-						&spec.model,
-						spec.metric,
-						&bytes,
-						&test,
-						&device,
-						budget,
-					)? {
-						Evaluation::Valid { score, .. } => Some(score),
-						Evaluation::Invalid(_) => None,
-					}
-				},
-			};
-			truths.push((index, truth));
-		}
-		Ok(Some(truths))
-	})
-	.await
-	.map_err(|e| anyhow!("evaluation thread: {e}"))??;
-	let Some(truths) = truths else {
-		tracing::info!(task = task.0, "test set does not parse here either: not appealing");
-		return Ok(None);
+	let models = models.into_iter().map(|(index, bytes)| (index.0, bytes)).collect();
+	let budget = inference::DEFAULT_MEMORY_BUDGET;
+	let scored =
+		score_models(task, info.spec.clone(), test_bytes, models, options.backend, budget).await?;
+	let truths = match scored {
+		Ok(truths) => truths,
+		Err(reason) => {
+			tracing::info!(task = task.0, %reason, "test set unusable here too: not appealing");
+			return Ok(None);
+		},
 	};
 	for (index, truth) in truths {
+		let index = SubmissionIndex(index);
 		let finding = found
 			.iter()
 			.find(|(i, _)| *i == index)
@@ -1215,16 +1189,42 @@ async fn score_all(
 		};
 		models.push((submission.index.0, fetched));
 	}
-	let spec = info.spec.clone();
-	let backend = options.backend;
-	let budget = options.memory_budget;
-	tokio::task::spawn_blocking(move || -> Result<Scoring> {
+	let scored = score_models(
+		task,
+		info.spec.clone(),
+		test_bytes,
+		models,
+		options.backend,
+		options.memory_budget,
+	)
+	.await?;
+	Ok(match scored {
+		Ok(scores) => {
+			Scoring::Scores(scores.into_iter().map(|(i, s)| (i, s.map(|s| s.0))).collect())
+		},
+		Err(reason) => Scoring::TestSetUnusable(reason),
+	})
+}
+
+/// Scores `models` (submission index, and its weights, or `None` where they could not be
+/// fetched: invalid) on the test set `test_bytes`, off the async runtime, each forward pass
+/// within `budget` bytes. `Ok(Err(reason))` when the test set cannot be used: it does not
+/// parse with the task's shape, has another size than `test_samples`, or is empty.
+async fn score_models(
+	task: TaskId,
+	spec: TaskSpec<BlockNumber>,
+	test_bytes: Vec<u8>,
+	models: Vec<(u32, Option<Vec<u8>>)>,
+	backend: Backend,
+	budget: u64,
+) -> Result<std::result::Result<Vec<(u32, Option<Score>)>, String>> {
+	tokio::task::spawn_blocking(move || {
 		let layout = layout_of(&spec);
 		// A test set of another size than the sponsor committed to is unusable too.
 		let test = match Dataset::parse(&test_bytes, &layout, Some(spec.test_samples)) {
 			Ok(test) if !test.is_empty() => test,
-			Ok(_) => return Ok(Scoring::TestSetUnusable("the test set has no samples".into())),
-			Err(e) => return Ok(Scoring::TestSetUnusable(format!("parsing the test set: {e:#}"))),
+			Ok(_) => return Ok(Err("the test set has no samples".into())),
+			Err(e) => return Ok(Err(format!("parsing the test set: {e:#}"))),
 		};
 		let device = backend.device()?;
 		let mut scores = Vec::new();
@@ -1242,7 +1242,7 @@ async fn score_all(
 					)? {
 						Evaluation::Valid { score, value } => {
 							tracing::info!(task = task.0, submission = index, value, "scored");
-							Some(score.0)
+							Some(score)
 						},
 						Evaluation::Invalid(reason) => {
 							tracing::warn!(task = task.0, submission = index, %reason, "invalid model");
@@ -1253,7 +1253,7 @@ async fn score_all(
 			};
 			scores.push((index, score));
 		}
-		Ok(Scoring::Scores(scores))
+		Ok(Ok(scores))
 	})
 	.await
 	.map_err(|e| anyhow!("evaluation thread: {e}"))?

@@ -17,22 +17,6 @@ use pouw_primitives::{
 const LOG_TARGET: &str = "runtime::task-registry";
 
 impl<T: Config> Pallet<T> {
-	/// Median of a sorted slice; with an even count, the floor of the mean of the two middle
-	/// values (the verification pallet's rule).
-	fn median_of(sorted: &[u64]) -> Option<u64> {
-		let mid = sorted.len().checked_div(2)?;
-		let upper = *sorted.get(mid)?;
-		if sorted.len() % 2 == 1 {
-			return Some(upper);
-		}
-		let lower = *sorted.get(mid.checked_sub(1)?)?;
-		Some(
-			(lower / 2)
-				.saturating_add(upper / 2)
-				.saturating_add((lower % 2).saturating_add(upper % 2) / 2),
-		)
-	}
-
 	/// Every submission of a task, ascending.
 	pub(crate) fn all_submissions(task: TaskId) -> Vec<(SubmissionIndex, Submission<T>)> {
 		let mut all: Vec<_> = Submissions::<T>::iter_prefix(task).collect();
@@ -339,7 +323,7 @@ impl<T: Config> Pallet<T> {
 		// it, one point per sybil per task.
 		let mut sorted: Vec<u64> = valid.iter().map(|(_, _, score)| score.0).collect();
 		sorted.sort_unstable();
-		let median = Self::median_of(&sorted).map(Score);
+		let median = pouw_primitives::median(&sorted).map(Score);
 		let mut gained: Vec<SubmissionIndex> = Vec::new();
 		let mut winner: Option<(SubmissionIndex, Submission<T>, Score)> = None;
 		for (index, s, score) in &valid {

@@ -200,24 +200,6 @@ impl<T: Config> Pallet<T> {
 		u128::from_le_bytes(bytes)
 	}
 
-	/// Median of a non-empty sorted slice; with an even count, the floor of the mean of the two
-	/// middle values.
-	pub(crate) fn median(sorted: &[u64]) -> Option<u64> {
-		let len = sorted.len();
-		let mid = len.checked_div(2)?;
-		let upper = *sorted.get(mid)?;
-		if len % 2 == 1 {
-			return Some(upper);
-		}
-		let lower = *sorted.get(mid.checked_sub(1)?)?;
-		// floor((a + b) / 2) without overflow.
-		Some(
-			(lower / 2)
-				.saturating_add(upper / 2)
-				.saturating_add((lower % 2).saturating_add(upper % 2) / 2),
-		)
-	}
-
 	/// Per submission, the median of the revealed scores; `None` when some submission has no
 	/// agreeing strict majority of the `members` drawn. A score agrees when it lies within
 	/// [`Config::ScoreTolerance`] of the median; a submission is invalid only when a strict
@@ -239,7 +221,7 @@ impl<T: Config> Pallet<T> {
 				.collect();
 			let mut valid: Vec<u64> = entries.iter().flatten().map(|s| s.0).collect();
 			valid.sort_unstable();
-			let median = Self::median(&valid).map(Score);
+			let median = pouw_primitives::median(&valid).map(Score);
 			let agreeing = entries
 				.iter()
 				.flatten()

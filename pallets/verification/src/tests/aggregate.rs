@@ -1,7 +1,7 @@
 //! Medians, outliers and penalties.
 
 use super::*;
-use crate::{Event, Pallet, PenaltyReason};
+use crate::{Event, PenaltyReason};
 use pallet_escrow::Escrow as _;
 use pouw_primitives::{QuorumManager, ReputationProvider, Role};
 
@@ -27,16 +27,6 @@ fn run(
 	run_to_block(21);
 	MockTasks::close(T1);
 	Verification::conclude(T1, &(0..subs).map(SubmissionIndex).collect::<Vec<_>>())
-}
-
-#[test]
-fn median_rule() {
-	assert_eq!(Pallet::<Test>::median(&[5]), Some(5));
-	assert_eq!(Pallet::<Test>::median(&[1, 5, 9]), Some(5));
-	assert_eq!(Pallet::<Test>::median(&[1, 4]), Some(2));
-	assert_eq!(Pallet::<Test>::median(&[3, 5]), Some(4));
-	assert_eq!(Pallet::<Test>::median(&[u64::MAX, u64::MAX]), Some(u64::MAX));
-	assert_eq!(Pallet::<Test>::median(&[]), None);
 }
 
 #[test]
