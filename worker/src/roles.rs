@@ -755,33 +755,17 @@ async fn appeal_reason(
 			check.push(leader);
 		}
 	}
-	let Some(test_set) = info.test_set.clone() else { return Ok(None) };
-	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
-	let test_bytes = match artifacts::fetch_bytes(
-		store,
-		&test_uri,
-		&test_set.hash,
-		for_data(options.fetch, &info.spec, info.spec.test_samples),
-	)
-	.await
-	{
+	let Some(test_set) = &info.test_set else { return Ok(None) };
+	let test_bytes = match fetch_test_set(store, info, test_set, options.fetch).await? {
 		Ok(bytes) => bytes,
-		Err(e) => {
-			tracing::info!(task = task.0, "test set unusable here too ({e}): not appealing");
+		Err(reason) => {
+			tracing::info!(task = task.0, %reason, "test set unusable here too: not appealing");
 			return Ok(None);
 		},
 	};
 	let mut models = Vec::new();
 	for index in &check {
-		let bytes = match chain.revealed_model(task, *index).await? {
-			Some((uri, hash)) => {
-				artifacts::fetch_bytes(store, &uri, &hash, for_weights(options.fetch, &info.spec))
-					.await
-					.ok()
-			},
-			None => None,
-		};
-		models.push((*index, bytes));
+		models.push((*index, fetch_model(chain, store, task, info, *index, options.fetch).await?));
 	}
 	let models = models.into_iter().map(|(index, bytes)| (index.0, bytes)).collect();
 	let budget = inference::DEFAULT_MEMORY_BUDGET;
@@ -1138,6 +1122,42 @@ async fn evaluator_task(
 	}
 }
 
+/// The revealed test set's bytes, within the cap its declared size implies; `Ok(Err(reason))`
+/// when it cannot be fetched (unreachable, refused, too large, a hash mismatch).
+async fn fetch_test_set(
+	store: &ArtifactStore,
+	info: &chain::TaskInfo,
+	test_set: &chain::TestSet,
+	policy: FetchLimits,
+) -> Result<std::result::Result<Vec<u8>, String>> {
+	let uri = String::from_utf8_lossy(&test_set.uri).into_owned();
+	let limits = for_data(policy, &info.spec, info.spec.test_samples);
+	match artifacts::fetch(store, &uri, &test_set.hash, limits).await {
+		Ok(path) => Ok(Ok(std::fs::read(path)?)),
+		Err(e) => Ok(Err(format!("fetching the test set: {e:#}"))),
+	}
+}
+
+/// A revealed model's weights, within the cap the spec implies; `None` (invalid) when it was
+/// not revealed or cannot be fetched.
+async fn fetch_model(
+	chain: &Chain,
+	store: &ArtifactStore,
+	task: TaskId,
+	info: &chain::TaskInfo,
+	index: SubmissionIndex,
+	policy: FetchLimits,
+) -> Result<Option<Vec<u8>>> {
+	let Some((uri, hash)) = chain.revealed_model(task, index).await? else { return Ok(None) };
+	match artifacts::fetch(store, &uri, &hash, for_weights(policy, &info.spec)).await {
+		Ok(path) => Ok(Some(std::fs::read(path)?)),
+		Err(e) => {
+			tracing::warn!(task = task.0, submission = index.0, "invalid: {e}");
+			Ok(None)
+		},
+	}
+}
+
 /// Fetches the test set and every revealed model, and scores each (`None`: invalid); or says
 /// why the test set cannot be used.
 async fn score_all(
@@ -1149,44 +1169,19 @@ async fn score_all(
 ) -> Result<Scoring> {
 	let test_set =
 		info.test_set.clone().ok_or_else(|| anyhow!("task {} has no test set yet", task.0))?;
-	let test_uri = String::from_utf8_lossy(&test_set.uri).into_owned();
 	// The sponsor's fault, not a worker's: reported as the verdict *unusable* (late in the
 	// window, so a network hiccup is retried first).
-	let test_path = match artifacts::fetch(
-		store,
-		&test_uri,
-		&test_set.hash,
-		for_data(options.fetch, &info.spec, info.spec.test_samples),
-	)
-	.await
-	{
-		Ok(path) => path,
-		Err(e) => return Ok(Scoring::TestSetUnusable(format!("fetching the test set: {e:#}"))),
+	let test_bytes = match fetch_test_set(store, info, &test_set, options.fetch).await? {
+		Ok(bytes) => bytes,
+		Err(reason) => return Ok(Scoring::TestSetUnusable(reason)),
 	};
-	let test_bytes = std::fs::read(test_path)?;
 	let mut models = Vec::new();
 	for submission in chain.submissions(task).await? {
 		if submission.model_hash.is_none() {
 			continue;
 		}
-		let fetched = match chain.revealed_model(task, submission.index).await? {
-			Some((uri, hash)) => {
-				match artifacts::fetch(store, &uri, &hash, for_weights(options.fetch, &info.spec))
-					.await
-				{
-					Ok(path) => Some(std::fs::read(path)?),
-					Err(e) => {
-						tracing::warn!(
-							task = task.0,
-							submission = submission.index.0,
-							"invalid: {e}"
-						);
-						None
-					},
-				}
-			},
-			None => None,
-		};
+		let fetched =
+			fetch_model(chain, store, task, info, submission.index, options.fetch).await?;
 		models.push((submission.index.0, fetched));
 	}
 	let scored = score_models(

@@ -268,17 +268,24 @@ fn a_late_reveal_does_not_shorten_the_score_window() {
 	});
 }
 
+/// A task whose only worker, W1, revealed and whose sponsor kept its test set, at the block
+/// after the test-reveal window (settled there: `SponsorDidNotReveal`).
+fn withheld_with_one_worker() -> TaskId {
+	let task = create();
+	commit(task, W1);
+	run_to_block(SUBMISSION_END + 1);
+	assert_ok!(reveal(task, W1));
+	run_to_block(TEST_REVEAL_END + 1);
+	task
+}
+
 #[test]
 fn withholding_the_test_set_costs_a_sponsor_with_a_sybil_worker_what_revealing_it_would() {
 	// The reputation farmer's saving: with its own sybil as the only worker, an honest ending
 	// pays the evaluators and the treasury 20 % of the bounty; keeping the test set paid them
 	// nothing and handed the whole bounty to the sybil.
 	ExtBuilder::default().build_and_execute(|| {
-		let task = create();
-		commit(task, W1);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		run_to_block(TEST_REVEAL_END + 1);
+		let task = withheld_with_one_worker();
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
 		let kept = free(SPONSOR) + free(W1);
 		// What the pair keeps when the sponsor reveals and a quorum crowns W1: the winner's
@@ -291,11 +298,7 @@ fn withholding_the_test_set_costs_a_sponsor_with_a_sybil_worker_what_revealing_i
 #[test]
 fn a_sponsor_who_keeps_the_test_set_is_settled_at_the_draw() {
 	ExtBuilder::default().build_and_execute(|| {
-		let task = create();
-		commit(task, W1);
-		run_to_block(SUBMISSION_END + 1);
-		assert_ok!(reveal(task, W1));
-		run_to_block(TEST_REVEAL_END + 1);
+		let task = withheld_with_one_worker();
 		// Nobody had to call `finalize_task`: the hook settled it at the draw.
 		assert_eq!(status(task), TaskStatus::Failed(FailureReason::SponsorDidNotReveal));
 		assert_eq!(free(W1), INITIAL + BOUNTY * 80 / 100);
