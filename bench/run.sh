@@ -39,7 +39,7 @@ else
 	POUW="$CARGO_TARGET_DIR/release/pouw"
 fi
 DATA_DIR="$POUW_CACHE/data/digits"
-[ -f "$DATA_DIR/train.csv" ] || POUW_BIN="$POUW" "$ROOT/scripts/prepare-demo-data.sh" "$DATA_DIR" >/dev/null
+[ -f "$DATA_DIR/train.csv" ] || POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA_DIR" >/dev/null
 
 VENV="$POUW_CACHE/bench-venv"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import torch, numpy' 2>/dev/null; then

@@ -9,8 +9,8 @@
 #                                               real wasm; nothing in the tree changes
 #
 # frame-omni-bencher is installed from crates.io on first use, at the version that matches our
-# polkadot-sdk release, into $POUW_CACHE/tools (reused afterwards; the cold build is long, see the
-# README). The wasm is built with the `runtime-benchmarks` feature (WASM_BUILD_TYPE=release).
+# polkadot-sdk release, into $POUW_CACHE/tools (reused afterwards; the cold build is long, see
+# docs/measurements.md). The wasm is built with the `runtime-benchmarks` feature (WASM_BUILD_TYPE=release).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -75,7 +75,7 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 TOOLS="$POUW_CACHE/tools"
 BENCHER="$TOOLS/bin/frame-omni-bencher"
 
-"$ROOT/scripts/install-tool.sh" frame-omni-bencher "$BENCHER_VERSION" "a cold build takes over an hour on 2 cores"
+"$ROOT/scripts/lib/install-tool.sh" frame-omni-bencher "$BENCHER_VERSION" "a cold build takes over an hour on 2 cores"
 "$BENCHER" --version
 
 t0=$(date +%s)

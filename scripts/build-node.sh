@@ -1,8 +1,29 @@
 #!/usr/bin/env bash
 # Builds pouw-node (with the runtime's wasm inside) if it is missing or stale, and says how long
-# that took. A cold build of the node takes a long time on 2 cores (see the README).
+# that took. A cold build of the node takes a long time on 2 cores (docs/measurements.md).
+#
+#   ./scripts/build-node.sh [--release] [--timings]
+#
+#   --release  the operators' build (`[profile.release]`), in $CARGO_TARGET_DIR/release
+#   --timings  also writes cargo's HTML build report under $CARGO_TARGET_DIR/cargo-timings
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+profile=debug
+extra=()
+for arg in "$@"; do
+	case "$arg" in
+	--release) profile=release extra+=(--release) ;;
+	--timings) extra+=(--timings) ;;
+	-h | --help)
+		sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "build-node.sh: unknown argument '$arg' (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
 "$ROOT/scripts/setup.sh" >/dev/null 2>&1 || "$ROOT/scripts/setup.sh"
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
@@ -10,6 +31,6 @@ export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 # The runtime inside the node is always an optimised wasm (test.sh builds the same one).
 export WASM_BUILD_TYPE=release
 started=$(date +%s)
-echo "[build-node] cargo build -p pouw-node (target dir $CARGO_TARGET_DIR)"
-(cd "$ROOT" && cargo build --locked -p pouw-node)
-echo "[build-node] pouw-node ready in $(($(date +%s) - started)) s: $CARGO_TARGET_DIR/debug/pouw-node"
+echo "[build-node] cargo build -p pouw-node ${extra[*]:-} (target dir $CARGO_TARGET_DIR)"
+(cd "$ROOT" && cargo build --locked -p pouw-node "${extra[@]}")
+echo "[build-node] pouw-node ready in $(($(date +%s) - started)) s: $CARGO_TARGET_DIR/$profile/pouw-node"

@@ -23,7 +23,13 @@
 #   POUW_DEMO_URL=ws://host:port ...   run the task on a chain that is already running (for
 #                                      example a zombienet collator: scripts/zombienet.sh --demo)
 #                                      instead of starting a dev node
+#   POUW_DEMO_PHASES=15,8,8,8,8 ...    the task's phase lengths in blocks (open, reveal, test reveal,
+#                                      score commit, score reveal)
+#   POUW_DEMO_RPC_PORT=9944 ...        the dev node's RPC port (default: a free one)
 set -euo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/lib/help.sh"
+help_and_exit_if_asked "$0" "$@"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=$(date +%s)
@@ -44,7 +50,7 @@ if [ -n "${POUW_DEMO_URL:-}" ] && [ -n "${POUW_DEMO_FAULT:-}" ]; then
 fi
 if [ -z "${POUW_DEMO_URL:-}" ]; then
 	if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
-		echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (see README)"
+		echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (docs/measurements.md)"
 	fi
 	"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
 fi
@@ -58,7 +64,7 @@ POUW="$CARGO_TARGET_DIR/release/pouw"
 
 # --- data -----------------------------------------------------------------------------------
 DATA="$POUW_CACHE/data/digits"
-POUW_BIN="$POUW" "$ROOT/scripts/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
+POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
 echo "[demo] data: $(tr -d '\n' <"$LOGS/data.json" | cut -c1-160)…"
 
 # --- processes ------------------------------------------------------------------------------

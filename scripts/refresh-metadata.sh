@@ -3,6 +3,9 @@
 # client's types are generated from (subxt). Run it after changing the runtime's calls, events,
 # storage or types; runtime/tests/metadata.rs fails in the test suite while the file is stale.
 set -euo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/lib/help.sh"
+help_and_exit_if_asked "$0" "$@"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh" >/dev/null 2>&1 || "$ROOT/scripts/setup.sh"
 # shellcheck disable=SC1090,SC1091

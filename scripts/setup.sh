@@ -11,6 +11,9 @@
 # What it chose is written to one env file ($POUW_ENV_FILE, default ~/.cache/pouw/env) that every
 # other script sources; the file is printed at the end.
 set -euo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/lib/help.sh"
+help_and_exit_if_asked "$0" "$@"
 
 started=$(date +%s)
 POUW_CACHE="${POUW_CACHE:-$HOME/.cache/pouw}"

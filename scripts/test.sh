@@ -23,10 +23,10 @@ for arg in "$@"; do
 		exit 0
 		;;
 	--node)
-		exec "$ROOT/scripts/node-smoke.sh"
+		exec "$ROOT/scripts/lib/node-smoke.sh"
 		;;
 	--e2e)
-		exec "$ROOT/scripts/e2e.sh"
+		exec "$ROOT/scripts/lib/e2e.sh"
 		;;
 	--zombienet)
 		exec "$ROOT/scripts/zombienet.sh" --smoke
@@ -71,7 +71,7 @@ step fmt cargo fmt --all -- --check
 step worker-fmt cargo fmt "${WORKER[@]}" --all -- --check
 step zombienet-fmt cargo fmt --manifest-path "$ROOT/zombienet/Cargo.toml" --all -- --check
 step relay-fmt cargo fmt --manifest-path "$ROOT/relay/Cargo.toml" --all -- --check
-step relay-lock python3 "$ROOT/scripts/check-relay-lock.py"
+step relay-lock python3 "$ROOT/scripts/lib/check-relay-lock.py"
 # The runtime's wasm is built once, by its own step below; the other steps skip it.
 step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets -- -D warnings
 step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets \

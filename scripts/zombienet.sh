@@ -17,7 +17,7 @@
 # The relay chain node (polkadot, polkadot-prepare-worker, polkadot-execute-worker) is relay/:
 # polkadot-cli 42.0.0 from crates.io, the polkadot-sdk release pouw-node is built on, with the
 # rococo-local chain spec. It is built once into the shared CARGO_TARGET_DIR (outside the clone,
-# reused on the next run); the README gives the cold build time.
+# reused on the next run); docs/measurements.md gives the cold build time.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=$(date +%s)

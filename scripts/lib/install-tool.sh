@@ -2,7 +2,7 @@
 # Installs a crate's binaries from crates.io into $POUW_CACHE/tools (default ~/.cache/pouw/tools)
 # unless that exact version is there already, and says how long the build took.
 #
-#   scripts/install-tool.sh <crate> <version> "<what the cold build costs>" [cargo install flags...]
+#   scripts/lib/install-tool.sh <crate> <version> "<what the cold build costs>" [cargo install flags...]
 #
 # The build has its own target dir under the tools folder, so an interrupted build resumes where
 # it stopped; it is removed once the binaries are installed. Expects the env file sourced.

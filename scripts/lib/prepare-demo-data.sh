@@ -5,12 +5,12 @@
 # (`p0..p63,label`, pixels scaled from 0..16 to 0..1), then `pouw dataset split` makes the
 # public training file and the sponsor's held-out test file.
 #
-#   ./scripts/prepare-demo-data.sh [OUT_DIR]     default: ~/.cache/pouw/data/digits
+#   ./scripts/lib/prepare-demo-data.sh [OUT_DIR]     default: ~/.cache/pouw/data/digits
 #
 # Prints the split's summary (files, blake2-256 hashes, sample counts). Idempotent: a second run
 # reuses the wheel and gives the same files and hashes.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 POUW_CACHE="${POUW_CACHE:-$HOME/.cache/pouw}"
 OUT="${1:-$POUW_CACHE/data/digits}"
 SKLEARN_VERSION="1.9.1"

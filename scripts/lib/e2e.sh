@@ -10,7 +10,7 @@
 #     example (scripts/js/sponsor-task.mjs), so the same assertions cover that client too. Then
 #     the node is stopped and started again on the same chain: every daemon must reconnect.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 passed=0

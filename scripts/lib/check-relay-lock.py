@@ -10,7 +10,7 @@ import pathlib
 import sys
 import tomllib
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parent.parent.parent
 
 
 def versions(path):

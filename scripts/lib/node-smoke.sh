@@ -4,7 +4,7 @@
 # created as Alice and read back), stop it, start it again on the same base path and check the
 # chain is still there (same genesis, the task still stored, blocks continue).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 "$ROOT/scripts/build-node.sh"
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
