@@ -12,6 +12,10 @@
 # before and after, blocks and seconds per phase. It stops everything it started.
 #
 #   ./scripts/demo.sh                  run it (logs in ~/.cache/pouw/demo/<time>/logs)
+#   ./scripts/demo.sh --task fashion   the same loop on Fashion-MNIST (60,000 training and 10,000
+#                                      test images from Debian's dataset-fashion-mnist) with a CNN
+#                                      (cnn:1x28x28:16k3p2,32k3p2:relu); the workers train for
+#                                      minutes, so the task's first window is longer
 #   POUW_DEMO_DIR=/path ./scripts/demo.sh   keep the run's chain, data and logs there
 #   POUW_DEMO_KEEP_NODE=1 ...          leave the dev node running at the end (for polkadot.js)
 #   POUW_DEMO_SPONSOR=js ...           the sponsor is the @polkadot/api dApp example
@@ -30,6 +34,30 @@ set -euo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "${BASH_SOURCE[0]}")/lib/help.sh"
 help_and_exit_if_asked "$0" "$@"
+TASK=digits
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--task)
+		TASK="${2:-}"
+		shift 2 || true
+		;;
+	--task=*)
+		TASK="${1#--task=}"
+		shift
+		;;
+	*)
+		echo "demo.sh: unknown argument '$1' (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+case "$TASK" in
+digits | fashion) ;;
+*)
+	echo "demo.sh: --task is digits or fashion, not '$TASK'" >&2
+	exit 2
+	;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=$(date +%s)
@@ -63,8 +91,26 @@ NODE="$CARGO_TARGET_DIR/debug/pouw-node"
 POUW="$CARGO_TARGET_DIR/release/pouw"
 
 # --- data -----------------------------------------------------------------------------------
-DATA="$POUW_CACHE/data/digits"
-POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
+if [ "$TASK" = fashion ]; then
+	DATA="$POUW_CACHE/data/fashion"
+	"$ROOT/scripts/lib/prepare-fashion-data.sh" "$DATA" >"$LOGS/data.json"
+	TRAIN="$DATA/train.safetensors"
+	TEST="$DATA/test.safetensors"
+	MODEL="cnn:1x28x28:16k3p2,32k3p2:relu"
+	# //Bob: a few epochs at Adam's usual rate; //Charlie: one epoch at a small rate.
+	BOB_HYPER=(--epochs 4 --batch-size 64 --lr 0.001 --validation-fraction 0.05 --patience 2)
+	CHARLIE_HYPER=(--epochs 1 --batch-size 64 --lr 0.0002 --validation-fraction 0.05)
+	DEFAULT_PHASES="${POUW_FASHION_OPEN_BLOCKS:-1500},20,20,60,30"
+else
+	DATA="$POUW_CACHE/data/digits"
+	POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
+	TRAIN="$DATA/train.csv"
+	TEST="$DATA/test.csv"
+	MODEL="mlp:64,32:relu"
+	BOB_HYPER=()
+	CHARLIE_HYPER=(--epochs 2 --lr 0.0005)
+	DEFAULT_PHASES="15,8,8,8,8"
+fi
 echo "[demo] data: $(tr -d '\n' <"$LOGS/data.json" | cut -c1-160)…"
 
 # --- processes ------------------------------------------------------------------------------
@@ -154,20 +200,24 @@ BOB_PORT=$(free_port)
 CHARLIE_PORT=$(free_port)
 SPONSOR_PORT=$(free_port)
 BOB=("$POUW" worker run --suri //Bob --data-dir "$RUN/Bob" --listen "127.0.0.1:$BOB_PORT" --tasks 1
-	--allow-private-hosts)
+	--allow-private-hosts "${BOB_HYPER[@]}")
 spawn worker-Bob "${BOB[@]}"
 spawn worker-Charlie "$POUW" worker run --suri //Charlie --data-dir "$RUN/Charlie" \
-	--listen "127.0.0.1:$CHARLIE_PORT" --epochs 2 --lr 0.0005 --tasks 1 --allow-private-hosts
-PHASES="${POUW_DEMO_PHASES:-15,8,8,8,8}"
+	--listen "127.0.0.1:$CHARLIE_PORT" "${CHARLIE_HYPER[@]}" --tasks 1 --allow-private-hosts
+PHASES="${POUW_DEMO_PHASES:-$DEFAULT_PHASES}"
+if [ "${POUW_DEMO_SPONSOR:-pouw}" = js ] && [ "$TASK" != digits ]; then
+	echo "[demo] the JavaScript sponsor posts CSV tasks only: use it with --task digits" >&2
+	exit 2
+fi
 if [ "${POUW_DEMO_SPONSOR:-pouw}" = js ]; then
 	[ -d "$ROOT/scripts/js/node_modules" ] || (cd "$ROOT/scripts/js" && npm ci --no-audit --no-fund >/dev/null)
 	spawn sponsor-Alice node "$ROOT/scripts/js/sponsor-task.mjs" --url "$POUW_URL" --suri //Alice \
-		--port "$SPONSOR_PORT" --train "$DATA/train.csv" --test "$DATA/test.csv" --classes 10 \
+		--port "$SPONSOR_PORT" --train "$TRAIN" --test "$TEST" --classes 10 \
 		--bounty 100 --phase-blocks "$PHASES"
 else
 	spawn sponsor-Alice "$POUW" sponsor create --suri //Alice --data-dir "$RUN/Alice" \
-		--listen "127.0.0.1:$SPONSOR_PORT" --train "$DATA/train.csv" --test "$DATA/test.csv" \
-		--classes 10 --model mlp:64,32:relu --metric accuracy --bounty 100 --quorum 3 \
+		--listen "127.0.0.1:$SPONSOR_PORT" --train "$TRAIN" --test "$TEST" \
+		--classes 10 --model "$MODEL" --metric accuracy --bounty 100 --quorum 3 \
 		--phase-blocks "$PHASES" --watch
 fi
 
@@ -209,7 +259,11 @@ if [ -n "${POUW_DEMO_FAULT:-}" ]; then
 	mv "$LOGS/node.log" "$LOGS/node-before-restart.log"
 	start_node
 fi
-"$POUW" status "$task" --wait 900 --before "$RUN/before.json" | tee "$RUN/result.txt"
+# The task's blocks (a block a second on the dev chain), its appeal window and room to spare.
+IFS=',' read -r -a phase_blocks <<<"$PHASES"
+wait_s=600
+for b in "${phase_blocks[@]}"; do wait_s=$((wait_s + b)); done
+"$POUW" status "$task" --wait "$wait_s" --before "$RUN/before.json" | tee "$RUN/result.txt"
 "$POUW" status "$task" --json --before "$RUN/before.json" >"$RUN/result.json"
 
 # Every role exits by itself once the task has ended (--tasks 1 / --watch).

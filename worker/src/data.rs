@@ -116,11 +116,78 @@ pub enum Labels {
 	Targets(Vec<f32>),
 }
 
+/// Feature values, `samples * feature_count` of them, row-major.
+///
+/// Images stay bytes in memory (a quarter of `f32`: 60,000 Fashion-MNIST images are 47 MB, not
+/// 188 MB) and each batch converts its own rows ([`Features::extend_row`]). A byte `v` reads as
+/// `v / 255`, as torchvision's `ToTensor` reads pixel intensities, for the worker and every
+/// evaluator alike.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Features {
+	/// Values as read (CSV, or a safetensors `features` tensor of a float or integer dtype).
+	F32(Vec<f32>),
+	/// Pixel intensities (a safetensors `features` tensor of dtype `U8`).
+	U8(Vec<u8>),
+}
+
+impl Features {
+	/// Number of values.
+	pub fn len(&self) -> usize {
+		match self {
+			Features::F32(v) => v.len(),
+			Features::U8(v) => v.len(),
+		}
+	}
+
+	/// Whether there are none.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+
+	/// Bytes the values take in memory.
+	pub fn memory_bytes(&self) -> usize {
+		match self {
+			Features::F32(v) => v.len().saturating_mul(4),
+			Features::U8(v) => v.len(),
+		}
+	}
+
+	/// Appends row `row` (of `width` values) to `out` as `f32`.
+	pub fn extend_row(&self, row: usize, width: usize, out: &mut Vec<f32>) {
+		let range = row * width..(row + 1) * width;
+		match self {
+			Features::F32(v) => out.extend_from_slice(&v[range]),
+			Features::U8(v) => out.extend(v[range].iter().map(|&b| f32::from(b) / 255.0)),
+		}
+	}
+
+	/// The rows at `rows` (of `width` values each), in that order.
+	fn select(&self, rows: &[usize], width: usize) -> Self {
+		fn pick<T: Copy>(v: &[T], rows: &[usize], width: usize) -> Vec<T> {
+			let mut out = Vec::with_capacity(rows.len() * width);
+			for &r in rows {
+				out.extend_from_slice(&v[r * width..(r + 1) * width]);
+			}
+			out
+		}
+		match self {
+			Features::F32(v) => Features::F32(pick(v, rows, width)),
+			Features::U8(v) => Features::U8(pick(v, rows, width)),
+		}
+	}
+}
+
+impl From<Vec<f32>> for Features {
+	fn from(v: Vec<f32>) -> Self {
+		Features::F32(v)
+	}
+}
+
 /// A parsed, validated dataset held in memory: row-major features and one label per sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
 	/// `samples * feature_count` values, row-major.
-	pub features: Vec<f32>,
+	pub features: Features,
 	/// Features per sample.
 	pub feature_count: usize,
 	/// One label per sample.
@@ -172,7 +239,7 @@ impl Dataset {
 				let name = String::from_utf8_lossy(label_column).into_owned();
 				parse_csv(bytes, &name, layout.classes)?
 			},
-			DatasetFormat::Safetensors => parse_safetensors(bytes, layout.classes)?,
+			DatasetFormat::Safetensors => parse_safetensors(bytes, layout, samples)?,
 		};
 		if data.is_empty() {
 			return Err(DataError::Empty);
@@ -207,10 +274,7 @@ impl Dataset {
 	/// The rows at `indices`, as a new dataset (for splits).
 	pub fn select(&self, indices: &[usize]) -> Self {
 		let f = self.feature_count;
-		let mut features = Vec::with_capacity(indices.len() * f);
-		for &i in indices {
-			features.extend_from_slice(&self.features[i * f..(i + 1) * f]);
-		}
+		let features = self.features.select(indices, f);
 		let labels = match &self.labels {
 			Labels::Classes { ids, classes } => Labels::Classes {
 				ids: indices.iter().map(|&i| ids[i]).collect(),
@@ -318,7 +382,7 @@ fn parse_csv(bytes: &[u8], label_column: &str, classes: u32) -> Result<Dataset, 
 	}
 	let labels =
 		if classes > 0 { Labels::Classes { ids, classes } } else { Labels::Targets(targets) };
-	Ok(Dataset { features, feature_count, labels })
+	Ok(Dataset { features: Features::F32(features), feature_count, labels })
 }
 
 fn tensor<'a>(st: &'a SafeTensors<'a>, name: &'static str) -> Result<TensorView<'a>, DataError> {
@@ -352,13 +416,21 @@ fn elements(view: &TensorView<'_>, name: &'static str) -> Result<Vec<f64>, DataE
 	})
 }
 
-fn parse_safetensors(bytes: &[u8], classes: u32) -> Result<Dataset, DataError> {
+/// Reads a `features` and a `labels` tensor. The shapes in the header are checked against
+/// `layout` and `samples` before any value is converted, so a file of the wrong shape costs no
+/// more than its header; `U8` features stay bytes ([`Features::U8`]).
+fn parse_safetensors(
+	bytes: &[u8],
+	layout: &Layout,
+	samples: Option<u32>,
+) -> Result<Dataset, DataError> {
+	let classes = layout.classes;
 	let st = SafeTensors::deserialize(bytes)
 		.map_err(|e| DataError::MalformedSafetensors(e.to_string()))?;
 	let features = tensor(&st, "features")?;
 	let labels = tensor(&st, "labels")?;
 	let shape = features.shape();
-	let Some((&samples, rest)) = shape.split_first() else {
+	let Some((&rows, rest)) = shape.split_first() else {
 		return Err(DataError::BadTensor { name: "features", reason: "a scalar".into() });
 	};
 	if rest.is_empty() {
@@ -370,24 +442,44 @@ fn parse_safetensors(bytes: &[u8], classes: u32) -> Result<Dataset, DataError> {
 	let feature_count: usize = rest.iter().product();
 	let label_shape = labels.shape();
 	let label_ok = match label_shape {
-		[n] => *n == samples,
-		[n, 1] => *n == samples && classes == 0,
+		[n] => *n == rows,
+		[n, 1] => *n == rows && classes == 0,
 		_ => false,
 	};
 	if !label_ok {
 		return Err(DataError::BadTensor {
 			name: "labels",
-			reason: format!("shape {label_shape:?} does not fit {samples} samples"),
+			reason: format!("shape {label_shape:?} does not fit {rows} samples"),
 		});
 	}
-	let values = elements(&features, "features")?;
-	let mut out = Vec::with_capacity(values.len());
-	for (i, v) in values.into_iter().enumerate() {
-		if !v.is_finite() {
-			return Err(DataError::NotFinite { sample: i / feature_count.max(1) });
-		}
-		out.push(v as f32);
+	if rows == 0 {
+		return Err(DataError::Empty);
 	}
+	if feature_count != layout.features as usize {
+		return Err(DataError::FeatureCountMismatch {
+			expected: layout.features,
+			found: feature_count,
+		});
+	}
+	if let Some(expected) = samples {
+		if rows != expected as usize {
+			return Err(DataError::SampleCountMismatch { expected, found: rows });
+		}
+	}
+	let out = match features.dtype() {
+		Dtype::U8 => Features::U8(features.data().to_vec()),
+		_ => {
+			let values = elements(&features, "features")?;
+			let mut out = Vec::with_capacity(values.len());
+			for (i, v) in values.into_iter().enumerate() {
+				if !v.is_finite() {
+					return Err(DataError::NotFinite { sample: i / feature_count.max(1) });
+				}
+				out.push(v as f32);
+			}
+			Features::F32(out)
+		},
+	};
 	let raw = elements(&labels, "labels")?;
 	let labels = if classes > 0 {
 		let mut ids = Vec::with_capacity(raw.len());
@@ -420,8 +512,11 @@ pub fn to_csv(data: &Dataset, feature_names: &[String], label_column: &str) -> V
 	}
 	out.push_str(label_column);
 	out.push('\n');
+	let mut row = Vec::with_capacity(data.feature_count);
 	for i in 0..data.len() {
-		for v in &data.features[i * data.feature_count..(i + 1) * data.feature_count] {
+		row.clear();
+		data.features.extend_row(i, data.feature_count, &mut row);
+		for v in &row {
 			out.push_str(&v.to_string());
 			out.push(',');
 		}
@@ -451,12 +546,12 @@ mod tests {
 	#[test]
 	fn parses_a_good_csv() {
 		let d = Dataset::parse(GOOD.as_bytes(), &csv_layout(2, 3), Some(2)).unwrap();
-		assert_eq!(d.features, vec![0.5, 1.0, -1.0, 3.25]);
+		assert_eq!(d.features, Features::F32(vec![0.5, 1.0, -1.0, 3.25]));
 		assert_eq!(d.labels, Labels::Classes { ids: vec![2, 0], classes: 3 });
 		// The label column may sit anywhere; regression keeps the values.
 		let r = Dataset::parse(b"label,x\n1.5,2\n", &csv_layout(1, 0), None).unwrap();
 		assert_eq!(r.labels, Labels::Targets(vec![1.5]));
-		assert_eq!(r.features, vec![2.0]);
+		assert_eq!(r.features, Features::F32(vec![2.0]));
 	}
 
 	#[test]
@@ -521,6 +616,42 @@ mod tests {
 	}
 
 	#[test]
+	fn images_stay_bytes_and_read_as_intensities() {
+		let layout = Layout { format: DatasetFormat::Safetensors, features: 4, classes: 2 };
+		let pixels = [0u8, 51, 255, 102, 1, 2, 3, 4];
+		let labels: Vec<u8> = vec![1, 0];
+		let f = TensorView::new(Dtype::U8, vec![2, 1, 2, 2], &pixels).unwrap();
+		let l = TensorView::new(Dtype::U8, vec![2], &labels).unwrap();
+		let bytes = safetensors::serialize([("features", f), ("labels", l)], None).unwrap();
+		let d = Dataset::parse(&bytes, &layout, Some(2)).unwrap();
+		assert_eq!(d.features, Features::U8(pixels.to_vec()));
+		assert_eq!(d.features.memory_bytes(), 8);
+		let mut row = Vec::new();
+		d.features.extend_row(0, 4, &mut row);
+		assert_eq!(row, vec![0.0, 0.2, 1.0, 0.4]);
+		// Splits keep the bytes.
+		assert_eq!(d.select(&[1]).features, Features::U8(vec![1, 2, 3, 4]));
+	}
+
+	#[test]
+	fn a_safetensors_file_of_the_wrong_shape_is_refused_before_its_values_are_read() {
+		let layout = Layout { format: DatasetFormat::Safetensors, features: 4, classes: 2 };
+		// The values are NaN: had they been converted, the error would be NotFinite.
+		let bytes = st_bytes((&[f32::NAN; 12], vec![3, 4]), (&[1, 0, 1], vec![3]));
+		assert_eq!(
+			Dataset::parse(&bytes, &layout, Some(2)).unwrap_err(),
+			DataError::SampleCountMismatch { expected: 2, found: 3 }
+		);
+		let wide = Layout { features: 6, ..layout.clone() };
+		assert_eq!(
+			Dataset::parse(&bytes, &wide, None).unwrap_err(),
+			DataError::FeatureCountMismatch { expected: 6, found: 4 }
+		);
+		let empty = st_bytes((&[], vec![0, 4]), (&[], vec![0]));
+		assert_eq!(Dataset::parse(&empty, &layout, None).unwrap_err(), DataError::Empty);
+	}
+
+	#[test]
 	fn refuses_bad_safetensors() {
 		let layout = Layout { format: DatasetFormat::Safetensors, features: 4, classes: 2 };
 		let bytes = st_bytes((&[0.0; 8], vec![2, 4]), (&[1, 0], vec![2]));
@@ -553,7 +684,7 @@ mod tests {
 	fn select_and_csv_round_trip() {
 		let d = Dataset::parse(GOOD.as_bytes(), &csv_layout(2, 3), None).unwrap();
 		let back = d.select(&[1]);
-		assert_eq!(back.features, vec![-1.0, 3.25]);
+		assert_eq!(back.features, Features::F32(vec![-1.0, 3.25]));
 		let csv = to_csv(&back, &["a".into(), "b".into()], "label");
 		assert_eq!(Dataset::parse(&csv, &csv_layout(2, 3), None).unwrap(), back);
 	}
@@ -564,7 +695,7 @@ mod tests {
 		let samples = 50usize;
 		let features = 7usize;
 		let data = Dataset {
-			features: vec![-1.234_567_9e-30; samples * features],
+			features: Features::F32(vec![-1.234_567_9e-30; samples * features]),
 			feature_count: features,
 			labels: Labels::Classes { ids: vec![9; samples], classes: 10 },
 		};

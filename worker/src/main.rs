@@ -10,7 +10,7 @@ use pouw_worker::{
 	data::{self, Dataset, Labels, Layout},
 	inference::{self, Evaluation},
 	spec_text,
-	training::{self, OptimizerKind, SplitMix64, TrainingConfig},
+	training::{self, LrSchedule, OptimizerKind, SplitMix64, TrainingConfig},
 	weights,
 };
 mod commands;
@@ -171,6 +171,12 @@ pub(crate) struct HyperArgs {
 	/// Seed.
 	#[arg(long, default_value_t = 42)]
 	seed: u64,
+	/// Learning-rate schedule over the configured epochs.
+	#[arg(long, value_enum, default_value_t = LrSchedule::Constant)]
+	lr_schedule: LrSchedule,
+	/// Clip each parameter's gradient to this L2 norm before a step; 0 for none.
+	#[arg(long, default_value_t = 0.0)]
+	grad_clip_norm: f64,
 }
 
 impl HyperArgs {
@@ -184,6 +190,8 @@ impl HyperArgs {
 			.with_validation_fraction(self.validation_fraction)
 			.with_patience(self.patience)
 			.with_seed(self.seed)
+			.with_lr_schedule(self.lr_schedule)
+			.with_grad_clip_norm(self.grad_clip_norm)
 	}
 }
 
@@ -300,7 +308,7 @@ fn bench_score(args: BenchScoreArgs) -> Result<()> {
 		(state % 256) as f32 / 255.0
 	};
 	let data = Dataset {
-		features: (0..args.samples * features).map(|_| next()).collect(),
+		features: (0..args.samples * features).map(|_| next()).collect::<Vec<f32>>().into(),
 		feature_count: features,
 		labels: Labels::Classes {
 			ids: (0..args.samples).map(|i| (i % 2) as u32).collect(),
@@ -321,7 +329,7 @@ fn bench_score(args: BenchScoreArgs) -> Result<()> {
 			"rows_per_pass": inference::rows_per_pass(&spec, budget),
 			"valid": matches!(outcome, Evaluation::Valid { .. }),
 			"seconds": started.elapsed().as_secs_f64(),
-			"data_mib": (data.features.len() * 4) >> 20,
+			"data_mib": data.features.memory_bytes() >> 20,
 			"peak_rss_kib_before_scoring": before,
 			"peak_rss_kib": peak_rss_kib(),
 		})

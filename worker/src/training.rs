@@ -20,6 +20,7 @@ use burn::{
 	config::Config,
 	module::{Module, ModuleVisitor, Param},
 	nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction},
+	grad_clipping::GradientClippingConfig,
 	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, SgdConfig},
 	tensor::{Device, Int, Tensor, TensorData},
 };
@@ -62,6 +63,29 @@ pub enum OptimizerKind {
 	Sgd,
 }
 
+/// How the learning rate moves over a run.
+#[derive(Config, Debug, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LrSchedule {
+	/// The configured rate at every step.
+	Constant,
+	/// Cosine annealing from the configured rate at the first step to zero after the last
+	/// configured epoch (early stopping may end sooner).
+	Cosine,
+}
+
+impl LrSchedule {
+	/// The rate of step `step` (0-based) of `total`, from the configured `rate`.
+	pub fn rate(self, rate: f64, step: usize, total: usize) -> f64 {
+		match self {
+			LrSchedule::Constant => rate,
+			LrSchedule::Cosine => {
+				let progress = step as f64 / total.max(1) as f64;
+				rate * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos())
+			},
+		}
+	}
+}
+
 /// A worker's own hyperparameters. With the defaults a 64-64-32-10 MLP reaches about 94 % test
 /// accuracy on the UCI digits, a 64-128-10 one about 96 % (see the README).
 #[derive(Config, Debug)]
@@ -91,6 +115,13 @@ pub struct TrainingConfig {
 	/// Seed of everything random.
 	#[config(default = 42)]
 	pub seed: u64,
+	/// How the learning rate moves over the run.
+	#[config(default = "LrSchedule::Constant")]
+	pub lr_schedule: LrSchedule,
+	/// Each parameter's gradient is scaled down to at most this L2 norm before a step; `0`
+	/// for none.
+	#[config(default = 0.0)]
+	pub grad_clip_norm: f64,
 }
 
 /// Why training could not run.
@@ -199,7 +230,7 @@ pub(crate) fn batch(data: &Dataset, rows: &[usize], device: &Device) -> (Tensor<
 	let f = data.feature_count;
 	let mut x = Vec::with_capacity(rows.len() * f);
 	for &r in rows {
-		x.extend_from_slice(&data.features[r * f..(r + 1) * f]);
+		data.features.extend_row(r, f, &mut x);
 	}
 	let x = Tensor::<2>::from_data(TensorData::new(x, [rows.len(), f]), device);
 	let y = match &data.labels {
@@ -294,6 +325,9 @@ pub fn train(
 	if !(config.weight_decay.is_finite() && config.weight_decay >= 0.0) {
 		return Err(TrainError::BadConfig("weight_decay must be a non-negative number"));
 	}
+	if !(config.grad_clip_norm.is_finite() && config.grad_clip_norm >= 0.0) {
+		return Err(TrainError::BadConfig("grad_clip_norm must be a non-negative number"));
+	}
 
 	let mut rng = SplitMix64::new(config.seed);
 	let mut order: Vec<usize> = (0..data.len()).collect();
@@ -321,9 +355,15 @@ pub fn train(
 	};
 	let decay =
 		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+	let clip = (config.grad_clip_norm > 0.0)
+		.then(|| GradientClippingConfig::Norm(config.grad_clip_norm as f32));
 	let mut optimizer = match config.optimizer {
-		OptimizerKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
-		OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(decay).init(),
+		OptimizerKind::Adam => {
+			AdamConfig::new().with_weight_decay(decay).with_grad_clipping(clip).init()
+		},
+		OptimizerKind::Sgd => {
+			SgdConfig::new().with_weight_decay(decay).with_gradient_clipping(clip).init()
+		},
 	};
 
 	let steps = train_rows.len().div_ceil(config.batch_size);
@@ -346,6 +386,8 @@ pub fn train(
 	let mut epochs_run = 0;
 	let mut train_loss = f64::NAN;
 	let mut trained_samples = 0usize;
+	let total_steps = config.epochs.saturating_mul(steps);
+	let mut step = 0usize;
 	for epoch in 1..=config.epochs {
 		epochs_run = epoch;
 		rng.shuffle(&mut train_rows);
@@ -355,7 +397,9 @@ pub fn train(
 			let l = loss(&network, x, y, &ad);
 			let grads = GradientsParams::from_grads(l.backward(), &network);
 			sum += f64::from(l.into_scalar::<f32>()) * rows.len() as f64;
-			network = optimizer.step(config.learning_rate, network, grads);
+			let rate = config.lr_schedule.rate(config.learning_rate, step, total_steps);
+			network = optimizer.step(rate, network, grads);
+			step += 1;
 			trained_samples += rows.len();
 			bar.inc(1);
 		}
@@ -410,4 +454,23 @@ pub fn train(
 			samples_per_second: trained_samples as f64 / seconds.max(1e-9),
 		},
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn cosine_anneals_from_the_rate_to_zero() {
+		let r = |s, step| LrSchedule::rate(s, 0.1, step, 100);
+		assert_eq!(r(LrSchedule::Constant, 0), 0.1);
+		assert_eq!(r(LrSchedule::Constant, 99), 0.1);
+		assert_eq!(r(LrSchedule::Cosine, 0), 0.1);
+		assert!((r(LrSchedule::Cosine, 50) - 0.05).abs() < 1e-12);
+		assert!(r(LrSchedule::Cosine, 99) < 1e-4);
+		assert!(r(LrSchedule::Cosine, 99) > 0.0);
+		// Past the planned steps it stays at zero rather than rising again.
+		assert!(r(LrSchedule::Cosine, 150).abs() < 1e-12);
+		assert!((1..100).all(|s| r(LrSchedule::Cosine, s) < r(LrSchedule::Cosine, s - 1)));
+	}
 }

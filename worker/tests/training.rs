@@ -7,7 +7,8 @@ use burn::tensor::Device;
 use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
 use pouw_worker::{
 	inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
-	training::{train, OptimizerKind, TrainError, TrainingConfig},
+	data::{Dataset, Features, Labels},
+	training::{train, LrSchedule, OptimizerKind, SplitMix64, TrainError, TrainingConfig},
 	weights,
 };
 
@@ -207,6 +208,10 @@ fn refuses_what_it_cannot_train() {
 		err(&mlp(4, 4, 3), &quick().with_validation_fraction(1.0)),
 		Some(TrainError::BadConfig(_))
 	));
+	assert!(matches!(
+		err(&mlp(4, 4, 3), &quick().with_grad_clip_norm(-1.0)),
+		Some(TrainError::BadConfig(_))
+	));
 	let huge = mlp(4, 5_000_000, 3);
 	assert!(matches!(err(&huge, &quick()), Some(TrainError::Model(_))));
 }
@@ -229,4 +234,58 @@ fn weights_of_the_wrong_shape_are_an_invalid_submission() {
 	let e = evaluate(&small, Metric::Accuracy, b"\x01\x02", &data, &device, DEFAULT_MEMORY_BUDGET)
 		.unwrap();
 	assert!(matches!(e, Evaluation::Invalid(_)), "{e:?}");
+}
+
+/// 8 x 8 byte images of two classes: class 0 bright on the left half, class 1 on the right,
+/// with noise everywhere.
+fn byte_images(seed: u64, per_class: usize) -> Dataset {
+	let mut rng = SplitMix64::new(seed);
+	let mut pixels = Vec::new();
+	let mut ids = Vec::new();
+	for i in 0..2 * per_class {
+		let class = (i % 2) as u32;
+		for p in 0..64 {
+			let bright = (p % 8 < 4) == (class == 0);
+			let noise = (rng.next_u64() % 96) as u8;
+			pixels.push(if bright { 150 + noise } else { noise });
+		}
+		ids.push(class);
+	}
+	Dataset {
+		features: Features::U8(pixels),
+		feature_count: 64,
+		labels: Labels::Classes { ids, classes: 2 },
+	}
+}
+
+#[test]
+fn trains_and_scores_on_byte_images() {
+	let device = Device::flex();
+	let data = byte_images(3, 60);
+	let test = byte_images(4, 30);
+	let spec = mlp(64, 16, 2);
+	let trained = train(&spec, &data, &quick(), &device, None, false).unwrap();
+	let bytes = weights::to_bytes(&trained.network).unwrap();
+	let e = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
+	let Evaluation::Valid { value, .. } = e else { panic!("{e:?}") };
+	assert!(value > 0.9, "test accuracy {value}");
+}
+
+#[test]
+fn a_cosine_schedule_and_gradient_clipping_change_the_run_and_stay_reproducible() {
+	let device = Device::flex();
+	let data = common::blobs(2, 3, 4, 40);
+	let spec = mlp(4, 16, 3);
+	let run = |c: TrainingConfig| {
+		let trained = train(&spec, &data, &c, &device, None, false).unwrap();
+		(content_hash(&weights::to_bytes(&trained.network).unwrap()), trained.report)
+	};
+	let (plain, _) = run(quick());
+	let cosine = quick().with_lr_schedule(LrSchedule::Cosine);
+	let (annealed, report) = run(cosine.clone());
+	assert!(report.validation_accuracy.unwrap() > 0.9, "{report:?}");
+	assert_ne!(annealed, plain, "the schedule moved no weight");
+	assert_eq!(run(cosine.clone()).0, annealed, "the same config gave other weights");
+	let (clipped, _) = run(cosine.with_grad_clip_norm(1e-3));
+	assert_ne!(clipped, annealed, "clipping to a tiny norm changed nothing");
 }

@@ -26,7 +26,7 @@ pub fn blobs(seed: u64, classes: u32, features: usize, per_class: usize) -> Data
 		}
 		ids.push(c);
 	}
-	Dataset { features: x, feature_count: features, labels: Labels::Classes { ids, classes } }
+	Dataset { features: x.into(), feature_count: features, labels: Labels::Classes { ids, classes } }
 }
 
 /// `y = 2 x0 - x1 + 0.5` plus a little noise.
@@ -40,5 +40,5 @@ pub fn regression(seed: u64, samples: usize) -> Dataset {
 		x.extend([a, b]);
 		y.push(2.0 * a - b + 0.5 + (uniform(&mut rng) - 0.5) * 0.01);
 	}
-	Dataset { features: x, feature_count: 2, labels: Labels::Targets(y) }
+	Dataset { features: x.into(), feature_count: 2, labels: Labels::Targets(y) }
 }
