@@ -30,6 +30,9 @@ source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 # The runtime inside the node is always an optimised wasm (test.sh builds the same one).
 export WASM_BUILD_TYPE=release
+# omni-node's `benchmark storage` command embeds a test runtime whose wasm takes about 7 minutes
+# of a cold build (docs/measurements.md); pouw's nodes never run that command.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 started=$(date +%s)
 echo "[build-node] cargo build -p pouw-node ${extra[*]:-} (target dir $CARGO_TARGET_DIR)"
 (cd "$ROOT" && cargo build --locked -p pouw-node "${extra[@]}")
