@@ -44,8 +44,8 @@ pub use ids::{SubmissionIndex, TaskId};
 pub use model::{Activation, ConvLayer, ModelSpec, ModelSpecError};
 pub use protocol::{QuorumError, QuorumManager, SeedSource, TaskInspector, Verdict};
 pub use reputation::{Outcome, ReputationProvider, ReputationRecorder, Role};
-pub use score::{median, Metric, Score, ScoreError};
-pub use sp_arithmetic::Permill;
+pub use score::{median, Metric, Score, ScoreError, ScoreTolerance};
+pub use sp_arithmetic::{Perbill, Permill};
 pub use spec::{DataShape, DatasetFormat, DatasetRef, SpecError, TaskSpec, Windows};
 
 /// A blake2-256 digest: the content address of every artifact (dataset, test set, weights).

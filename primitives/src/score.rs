@@ -83,6 +83,49 @@ impl Metric {
 )]
 pub struct Score(pub u64);
 
+/// How far apart two scores may be and still agree: `absolute` score units, or `relative` of the
+/// larger of the two, whichever allows more. The absolute part covers metrics near zero; the
+/// relative part covers large ones, whose `f32` rounding on different machines grows with their
+/// size (an MSE of 5.3e7 on unnormalised regression targets came out 1.23 apart between burn and
+/// a float64 reference: relative 2.3e-8, but far beyond any absolute tolerance that keeps
+/// accuracy meaningful). The one rule for the chain and the worker.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ScoreTolerance {
+	/// Score units (`10^9` per metric unit).
+	pub absolute: u64,
+	/// Share of the larger score.
+	pub relative: sp_arithmetic::Perbill,
+}
+
+impl ScoreTolerance {
+	/// An absolute tolerance only.
+	pub const fn absolute(units: u64) -> Self {
+		Self { absolute: units, relative: sp_arithmetic::Perbill::from_parts(0) }
+	}
+
+	/// The largest distance at which `a` and `b` agree.
+	pub fn allowed(&self, a: Score, b: Score) -> u64 {
+		self.absolute.max(self.relative.mul_floor(a.0.max(b.0)))
+	}
+
+	/// Whether `a` and `b` agree.
+	pub fn agree(&self, a: Score, b: Score) -> bool {
+		a.abs_diff(b) <= self.allowed(a, b)
+	}
+}
+
 /// Why an `f64` has no [`Score`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ScoreError {
@@ -215,5 +258,30 @@ mod tests {
 		assert!(!Metric::Accuracy.in_range(Score(Score::SCALE + 1)));
 		assert!(Metric::MeanSquaredError.in_range(Score(u64::MAX)));
 		assert!(Metric::CrossEntropy.in_range(Score(u64::MAX)));
+	}
+}
+
+#[cfg(test)]
+mod tolerance_tests {
+	use super::*;
+	use sp_arithmetic::Perbill;
+
+	#[test]
+	fn the_larger_of_the_absolute_and_the_relative_part_applies() {
+		let t = ScoreTolerance { absolute: 5_000_000, relative: Perbill::from_parts(10_000) };
+		// Near 1 (accuracy) the absolute part: 0.005.
+		assert!(t.agree(Score(900_000_000), Score(905_000_000)));
+		assert!(!t.agree(Score(900_000_000), Score(905_000_001)));
+		// At 5.3e7 (an MSE) the relative part: 1e-5 of the larger, 534 metric units.
+		let big = Score(53_443_967_240_000_000);
+		assert!(t.agree(big, Score(big.0 + 1_230_000_000)));
+		assert!(t.agree(Score(big.0 + 534_000_000_000), big));
+		assert!(!t.agree(big, Score(big.0 + 535_000_000_000)));
+		// Symmetric, and an absolute tolerance alone is what it says.
+		assert_eq!(t.allowed(Score(1), Score(2)), t.allowed(Score(2), Score(1)));
+		assert!(!ScoreTolerance::absolute(5).agree(big, Score(big.0 + 6)));
+		// No overflow at the ends.
+		assert!(t.agree(Score(u64::MAX), Score(u64::MAX - 1)));
+		assert!(!t.agree(Score(0), Score(u64::MAX)));
 	}
 }

@@ -895,7 +895,9 @@ fn first_finding(
 	let agreeing = entries
 		.iter()
 		.flatten()
-		.filter(|s| median.is_some_and(|m| s.0.abs_diff(m) <= runtime::TOLERANCE))
+		.filter(|s| {
+			median.is_some_and(|m| runtime::ScoreTolerance::get().agree(**s, Score(m)))
+		})
 		.count();
 	if agreeing >= majority {
 		return Some(median.map(Score));

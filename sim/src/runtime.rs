@@ -51,6 +51,8 @@ impl pallet_balances::Config for Sim {
 }
 
 parameter_types! {
+	pub const ScoreTolerance: pouw_primitives::ScoreTolerance =
+		pouw_primitives::ScoreTolerance::absolute(TOLERANCE);
 	pub const Treasury: AccountId = TREASURY;
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const MaxGate: Rep = Rep::from_percent(90);
@@ -88,7 +90,7 @@ impl pallet_verification::Config for Sim {
 	type MaxEvaluators = ConstU32<64>;
 	type MaxQuorum = ConstU32<16>;
 	type MaxSubmissionsPerTask = ConstU32<64>;
-	type ScoreTolerance = ConstU64<TOLERANCE>;
+	type ScoreTolerance = ScoreTolerance;
 	type OutlierSlash = OutlierSlash;
 	type UnbondingPeriod = ConstU64<100_000>;
 	type WeightInfo = ();

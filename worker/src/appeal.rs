@@ -3,7 +3,7 @@
 //! model and on the leading one with the scores it computes itself (the test set and every model
 //! are public by then). A false finding is appealed (`TaskRegistry.appeal`).
 
-use pouw_primitives::{Metric, Score, SubmissionIndex};
+use pouw_primitives::{Metric, Score, ScoreTolerance, SubmissionIndex};
 
 /// What a quorum found on one submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn findings(
 	submissions: &[SubmissionIndex],
 	revealed: &[Vec<(SubmissionIndex, Option<Score>)>],
 	members: usize,
-	tolerance: u64,
+	tolerance: ScoreTolerance,
 ) -> Vec<(SubmissionIndex, Finding)> {
 	let quorum_reached = revealed.len() * 3 >= members * 2;
 	let majority = members / 2 + 1;
@@ -44,7 +44,7 @@ pub fn findings(
 			let agreeing = entries
 				.iter()
 				.flatten()
-				.filter(|s| median.is_some_and(|m| s.0.abs_diff(m) <= tolerance))
+				.filter(|s| median.is_some_and(|m| tolerance.agree(**s, Score(m))))
 				.count();
 			let finding = match median {
 				Some(m) if agreeing >= majority => Finding::Score(Score(m)),
@@ -72,9 +72,9 @@ pub fn leader(findings: &[(SubmissionIndex, Finding)], metric: Metric) -> Option
 
 /// Whether `finding` is what a correct evaluation finds: the score `truth` within
 /// `tolerance`, or invalid where `truth` is `None`.
-pub fn is_right(finding: Finding, truth: Option<Score>, tolerance: u64) -> bool {
+pub fn is_right(finding: Finding, truth: Option<Score>, tolerance: ScoreTolerance) -> bool {
 	match (finding, truth) {
-		(Finding::Score(found), Some(truth)) => found.0.abs_diff(truth.0) <= tolerance,
+		(Finding::Score(found), Some(truth)) => tolerance.agree(found, truth),
 		(Finding::Invalid, None) => true,
 		_ => false,
 	}
@@ -87,6 +87,8 @@ mod tests {
 	fn s(x: u64) -> Option<Score> {
 		Some(Score(x))
 	}
+
+	const T5: ScoreTolerance = ScoreTolerance::absolute(5);
 
 	fn sub(i: u32) -> SubmissionIndex {
 		SubmissionIndex(i)
@@ -101,33 +103,33 @@ mod tests {
 			vec![(sub(0), s(0)), (sub(1), s(1000))],
 			vec![(sub(0), s(900)), (sub(1), s(500))],
 		];
-		let found = findings(&subs, &revealed, 3, 5);
+		let found = findings(&subs, &revealed, 3, T5);
 		assert_eq!(
 			found,
 			vec![(sub(0), Finding::Score(Score(0))), (sub(1), Finding::Score(Score(1000)))]
 		);
 		assert_eq!(leader(&found, Metric::Accuracy), Some(sub(1)));
-		assert!(!is_right(found[0].1, s(900), 5));
-		assert!(!is_right(found[1].1, s(500), 5));
+		assert!(!is_right(found[0].1, s(900), T5));
+		assert!(!is_right(found[1].1, s(500), T5));
 	}
 
 	#[test]
 	fn findings_follow_the_pallets_majority_rules() {
 		let subs = [sub(0)];
 		// One of three revealed: no quorum.
-		assert_eq!(findings(&subs, &[vec![(sub(0), s(9))]], 3, 5)[0].1, Finding::Nothing);
+		assert_eq!(findings(&subs, &[vec![(sub(0), s(9))]], 3, T5)[0].1, Finding::Nothing);
 		// Two agree within the tolerance of the median: the median (the floor of the mean).
 		let two = vec![vec![(sub(0), s(10))], vec![(sub(0), s(13))]];
-		assert_eq!(findings(&subs, &two, 3, 5)[0].1, Finding::Score(Score(11)));
+		assert_eq!(findings(&subs, &two, 3, T5)[0].1, Finding::Score(Score(11)));
 		// Two disagree: nothing.
 		let apart = vec![vec![(sub(0), s(10))], vec![(sub(0), s(30))]];
-		assert_eq!(findings(&subs, &apart, 3, 5)[0].1, Finding::Nothing);
+		assert_eq!(findings(&subs, &apart, 3, T5)[0].1, Finding::Nothing);
 		// Two call it invalid: invalid.
 		let invalid = vec![vec![(sub(0), None)], vec![(sub(0), None)], vec![(sub(0), s(3))]];
-		assert_eq!(findings(&subs, &invalid, 3, 5)[0].1, Finding::Invalid);
-		assert!(is_right(Finding::Invalid, None, 5));
-		assert!(is_right(Finding::Score(Score(11)), s(15), 5));
-		assert!(!is_right(Finding::Score(Score(11)), s(17), 5));
+		assert_eq!(findings(&subs, &invalid, 3, T5)[0].1, Finding::Invalid);
+		assert!(is_right(Finding::Invalid, None, T5));
+		assert!(is_right(Finding::Score(Score(11)), s(15), T5));
+		assert!(!is_right(Finding::Score(Score(11)), s(17), T5));
 	}
 
 	#[test]

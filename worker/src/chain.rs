@@ -11,7 +11,9 @@
 //! construction, and [`convert`] re-decodes one as the other.
 
 use codec::{Decode, DecodeAll, Encode};
-use pouw_primitives::{Hash256, Reputation, Score, SubmissionIndex, TaskId, TaskSpec};
+use pouw_primitives::{
+	Hash256, Reputation, Score, ScoreTolerance, SubmissionIndex, TaskId, TaskSpec,
+};
 use std::{str::FromStr, time::Duration};
 use subxt::{OnlineClient, PolkadotConfig};
 use subxt_signer::{sr25519::Keypair, SecretUri};
@@ -634,11 +636,13 @@ impl Chain {
 	}
 
 	/// The verification pallet's `ScoreTolerance`: how far a score may be off the median.
-	pub async fn score_tolerance(&self) -> Result<u64, ChainError> {
+	pub async fn score_tolerance(&self) -> Result<ScoreTolerance, ChainError> {
 		let at = self.at_best().await?;
-		at.constants()
+		let tolerance = at
+			.constants()
 			.entry(runtime::constants().verification().score_tolerance())
-			.map_err(rpc_any("Verification.ScoreTolerance"))
+			.map_err(rpc_any("Verification.ScoreTolerance"))?;
+		convert(&tolerance)
 	}
 
 	/// The evaluators drawn for a task's appeal round (empty when there is none).

@@ -225,7 +225,7 @@ impl<T: Config> Pallet<T> {
 			let agreeing = entries
 				.iter()
 				.flatten()
-				.filter(|score| median.is_some_and(|m| score.abs_diff(m) <= tolerance))
+				.filter(|score| median.is_some_and(|m| tolerance.agree(**score, m)))
 				.count();
 			let invalid = entries.iter().filter(|entry| entry.is_none()).count();
 			let consensus = if agreeing >= majority {
@@ -255,7 +255,7 @@ impl<T: Config> Pallet<T> {
 		let tolerance = T::ScoreTolerance::get();
 		medians.iter().enumerate().any(|(position, (submission, consensus))| {
 			match (consensus, Self::entry(scores, position, *submission)) {
-				(Some(median), Some(score)) => score.abs_diff(*median) > tolerance,
+				(Some(median), Some(score)) => !tolerance.agree(score, *median),
 				(None, None) => false,
 				_ => true,
 			}
@@ -273,7 +273,7 @@ impl<T: Config> Pallet<T> {
 					&& a.iter().zip(b.iter()).all(|((i, x), (j, y))| {
 						i == j
 							&& match (x, y) {
-								(Some(x), Some(y)) => x.abs_diff(*y) <= tolerance,
+								(Some(x), Some(y)) => tolerance.agree(*x, *y),
 								(None, None) => true,
 								_ => false,
 							}

@@ -94,8 +94,8 @@ use alloc::vec::Vec;
 use frame::{prelude::*, token::fungible};
 use pallet_escrow::Escrow;
 use pouw_primitives::{
-	Hash256, Reputation, ReputationProvider, ReputationRecorder, Salt, Score, SubmissionIndex,
-	TaskId, TaskInspector,
+	Hash256, Reputation, ReputationProvider, ReputationRecorder, Salt, Score, ScoreTolerance,
+	SubmissionIndex, TaskId, TaskInspector,
 };
 
 /// The balance type of the staked currency.
@@ -231,10 +231,11 @@ pub mod pallet {
 		/// Upper bound of submissions per task (the length of a score reveal).
 		#[pallet::constant]
 		type MaxSubmissionsPerTask: Get<u32>;
-		/// How far (in [`Score`] units, `10^9` per metric unit) a score may be off the median
-		/// before the evaluator is an outlier.
+		/// How far a score may be off the median before the evaluator is an outlier: an
+		/// absolute part (in [`Score`] units, `10^9` per metric unit) or a share of the larger
+		/// score, whichever allows more ([`ScoreTolerance`]).
 		#[pallet::constant]
-		type ScoreTolerance: Get<u64>;
+		type ScoreTolerance: Get<ScoreTolerance>;
 		/// Fraction of its stake a penalised evaluator loses to the treasury.
 		#[pallet::constant]
 		type OutlierSlash: Get<Perbill>;

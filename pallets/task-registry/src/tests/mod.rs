@@ -74,6 +74,8 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
+	pub const ScoreTolerance: pouw_primitives::ScoreTolerance =
+		pouw_primitives::ScoreTolerance::absolute(10_000_000);
 	pub const Treasury: AccountId = TREASURY;
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
 	pub const MaxGate: Rep = Rep::from_percent(90);
@@ -113,7 +115,7 @@ impl pallet_verification::Config for Test {
 	type MaxEvaluators = ConstU32<32>;
 	type MaxQuorum = ConstU32<9>;
 	type MaxSubmissionsPerTask = ConstU32<8>;
-	type ScoreTolerance = ConstU64<10_000_000>;
+	type ScoreTolerance = ScoreTolerance;
 	type OutlierSlash = OutlierSlash;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type WeightInfo = ();

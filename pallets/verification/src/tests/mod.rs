@@ -52,6 +52,10 @@ parameter_types! {
 	pub const MinEvaluatorStake: Balance = MIN_STAKE;
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
+	pub const Tolerance: pouw_primitives::ScoreTolerance = pouw_primitives::ScoreTolerance {
+		absolute: TOLERANCE,
+		relative: Perbill::from_parts(10_000),
+	};
 }
 
 impl pallet_escrow::Config for Test {
@@ -73,6 +77,8 @@ thread_local! {
 	static APPEALS: RefCell<BTreeMap<TaskId, (u64, u64)>> = const { RefCell::new(BTreeMap::new()) };
 	/// task -> the block it was posted at (unset: as if posted now)
 	static POSTED: RefCell<BTreeMap<TaskId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// task -> its metric (unset: accuracy)
+	static METRICS: RefCell<BTreeMap<TaskId, pouw_primitives::Metric>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Tasks in evaluation, as the tests set them.
@@ -93,6 +99,10 @@ impl MockTasks {
 		TASKS.with(|t| t.borrow_mut().remove(&task));
 		APPEALS.with(|a| a.borrow_mut().remove(&task));
 	}
+	/// Scores `task` with `metric` instead of accuracy.
+	pub fn set_metric(task: TaskId, metric: pouw_primitives::Metric) {
+		METRICS.with(|m| m.borrow_mut().insert(task, metric));
+	}
 	/// Opens `task`'s appeal round with these windows (its first round's windows stay).
 	pub fn open_appeal(task: TaskId, commit_end: u64, evaluation_end: u64) {
 		APPEALS.with(|a| a.borrow_mut().insert(task, (commit_end, evaluation_end)));
@@ -106,7 +116,12 @@ impl TaskInspector<u64> for MockTasks {
 		TASKS.with(|t| t.borrow().get(&task).map(|(_, _, s)| s.clone()).unwrap_or_default())
 	}
 	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
-		TASKS.with(|t| t.borrow().get(&task).map(|_| pouw_primitives::Metric::Accuracy))
+		let metric = METRICS.with(|m| m.borrow().get(&task).copied());
+		TASKS.with(|t| {
+			t.borrow()
+				.get(&task)
+				.map(|_| metric.unwrap_or(pouw_primitives::Metric::Accuracy))
+		})
 	}
 	fn posted_at(task: TaskId) -> Option<u64> {
 		POSTED.with(|p| p.borrow().get(&task).copied())
@@ -135,7 +150,7 @@ impl pallet_verification::Config for Test {
 	type MaxEvaluators = ConstU32<16>;
 	type MaxQuorum = ConstU32<7>;
 	type MaxSubmissionsPerTask = ConstU32<8>;
-	type ScoreTolerance = ConstU64<TOLERANCE>;
+	type ScoreTolerance = Tolerance;
 	type OutlierSlash = OutlierSlash;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type WeightInfo = ();
