@@ -895,9 +895,7 @@ fn first_finding(
 	let agreeing = entries
 		.iter()
 		.flatten()
-		.filter(|s| {
-			median.is_some_and(|m| runtime::ScoreTolerance::get().agree(**s, Score(m)))
-		})
+		.filter(|s| median.is_some_and(|m| runtime::ScoreTolerance::get().agree(**s, Score(m))))
 		.count();
 	if agreeing >= majority {
 		return Some(median.map(Score));

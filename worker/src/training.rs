@@ -18,9 +18,9 @@ use crate::{
 };
 use burn::{
 	config::Config,
+	grad_clipping::GradientClippingConfig,
 	module::{Module, ModuleVisitor, Param},
 	nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction},
-	grad_clipping::GradientClippingConfig,
 	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, SgdConfig},
 	tensor::{Device, Int, Tensor, TensorData},
 };

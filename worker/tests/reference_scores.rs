@@ -90,8 +90,9 @@ fn burn_scores_within_the_tolerance_of_a_float64_reference() {
 			classes: if regression { 0 } else { spec.outputs() },
 		};
 		let test_bytes = std::fs::read(dir.join(format!("{name}.test.safetensors"))).unwrap();
-		let test = Dataset::parse(&test_bytes, &layout, Some(case["samples"].as_u64().unwrap() as u32))
-			.unwrap();
+		let test =
+			Dataset::parse(&test_bytes, &layout, Some(case["samples"].as_u64().unwrap() as u32))
+				.unwrap();
 		let weights = std::fs::read(dir.join(format!("{name}.weights.safetensors"))).unwrap();
 		let metrics: &[(Metric, &str)] = if regression {
 			&[(Metric::MeanSquaredError, "mean_squared_error")]
@@ -104,8 +105,8 @@ fn burn_scores_within_the_tolerance_of_a_float64_reference() {
 		};
 		for (metric, key) in metrics {
 			let reference = case[*key].as_f64().unwrap();
-			let e = evaluate(&spec, *metric, &weights, &test, &device, DEFAULT_MEMORY_BUDGET)
-				.unwrap();
+			let e =
+				evaluate(&spec, *metric, &weights, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
 			let Evaluation::Valid { value, .. } = e else { panic!("{name} {key}: {e:?}") };
 			let diff = (value - reference).abs();
 			println!(

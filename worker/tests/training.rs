@@ -6,8 +6,8 @@ mod common;
 use burn::tensor::Device;
 use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
 use pouw_worker::{
-	inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
 	data::{Dataset, Features, Labels},
+	inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
 	training::{train, LrSchedule, OptimizerKind, SplitMix64, TrainError, TrainingConfig},
 	weights,
 };
@@ -266,7 +266,8 @@ fn trains_and_scores_on_byte_images() {
 	let spec = mlp(64, 16, 2);
 	let trained = train(&spec, &data, &quick(), &device, None, false).unwrap();
 	let bytes = weights::to_bytes(&trained.network).unwrap();
-	let e = evaluate(&spec, Metric::Accuracy, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
+	let e =
+		evaluate(&spec, Metric::Accuracy, &bytes, &test, &device, DEFAULT_MEMORY_BUDGET).unwrap();
 	let Evaluation::Valid { value, .. } = e else { panic!("{e:?}") };
 	assert!(value > 0.9, "test accuracy {value}");
 }

@@ -26,7 +26,11 @@ pub fn blobs(seed: u64, classes: u32, features: usize, per_class: usize) -> Data
 		}
 		ids.push(c);
 	}
-	Dataset { features: x.into(), feature_count: features, labels: Labels::Classes { ids, classes } }
+	Dataset {
+		features: x.into(),
+		feature_count: features,
+		labels: Labels::Classes { ids, classes },
+	}
 }
 
 /// `y = 2 x0 - x1 + 0.5` plus a little noise.

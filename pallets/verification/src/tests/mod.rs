@@ -118,9 +118,7 @@ impl TaskInspector<u64> for MockTasks {
 	fn metric(task: TaskId) -> Option<pouw_primitives::Metric> {
 		let metric = METRICS.with(|m| m.borrow().get(&task).copied());
 		TASKS.with(|t| {
-			t.borrow()
-				.get(&task)
-				.map(|_| metric.unwrap_or(pouw_primitives::Metric::Accuracy))
+			t.borrow().get(&task).map(|_| metric.unwrap_or(pouw_primitives::Metric::Accuracy))
 		})
 	}
 	fn posted_at(task: TaskId) -> Option<u64> {
