@@ -356,7 +356,7 @@ pub fn train(
 	let decay =
 		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
 	let clip = (config.grad_clip_norm > 0.0)
-		.then(|| GradientClippingConfig::Norm(config.grad_clip_norm as f32));
+		.then_some(GradientClippingConfig::Norm(config.grad_clip_norm as f32));
 	let mut optimizer = match config.optimizer {
 		OptimizerKind::Adam => {
 			AdamConfig::new().with_weight_decay(decay).with_grad_clipping(clip).init()

@@ -4,7 +4,12 @@
 //! `expected.json`). Evaluators on different machines differ from each other by less than each
 //! differs from this reference, so the tolerance has room. Where the forward pass can differ
 //! between machines, and the margins measured here: `worker/README.md`.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
 
 use burn::tensor::Device;
 use pouw_primitives::{
