@@ -162,8 +162,10 @@ start_node() {
 	echo "[demo] starting the dev node on $POUW_URL"
 	local t0
 	t0=$(date +%s)
+	# Archive: `pouw status` reads every block's events since the task began (fees, payout),
+	# and a long task (--task fashion: over 1,000 blocks) outlives the default 256 blocks.
 	spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
-		--no-prometheus --no-telemetry --name pouw-demo
+		--state-pruning archive --no-prometheus --no-telemetry --name pouw-demo
 	node_index=$((${#pids[@]} - 1))
 	wait_for_chain 600 "${pids[$node_index]}"
 	echo "[demo] node up after $(($(date +%s) - t0)) s"

@@ -197,8 +197,19 @@ pub async fn show(
 				total_issuance: chain.total_issuance().await?,
 				accounts: account_rows(chain, &accounts).await?,
 			};
-			let scan = chain.scan(b.block.saturating_add(1), block, task).await?;
-			(Some(after), Some(scan))
+			// Fees and the payout come from every block's events since `before`; a node that
+			// prunes state (the default keeps 256 blocks) has discarded the older ones.
+			let scan = match chain.scan(b.block.saturating_add(1), block, task).await {
+				Ok(scan) => Some(scan),
+				Err(e) => {
+					eprintln!(
+						"[status] fees and payout not shown: {e} (a node keeps the state of its \
+						 last 256 blocks unless started with --state-pruning archive)"
+					);
+					None
+				},
+			};
+			(Some(after), scan)
 		},
 		None => (None, None),
 	};
