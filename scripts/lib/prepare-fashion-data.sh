@@ -25,9 +25,11 @@ if [ ! -f "$SRC/train-images-idx3-ubyte.gz" ]; then
 		{ "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null; }
 fi
 mkdir -p "$OUT"
-python3 - "$SRC" "$OUT" <<'PY'
+python3 - "$SRC" "$OUT" "$(dirname "${BASH_SOURCE[0]}")" <<'PY'
 import gzip, hashlib, json, struct, sys
 src, out = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from safetensors_writer import serialize as safetensors
 
 def idx(path, magic, dims):
     raw = gzip.open(path).read()
@@ -42,19 +44,6 @@ def idx(path, magic, dims):
     if len(body) != n:
         sys.exit(f"{path}: {len(body)} bytes of values, the header says {n}")
     return shape, body
-
-def safetensors(tensors):
-    # The format: an 8-byte little-endian header length, a JSON header (keys sorted, as the
-    # Rust and Python writers sort them), padded with spaces to 8 bytes, then the data.
-    header, offset, blobs = {}, 0, []
-    for name in sorted(tensors):
-        dtype, shape, data = tensors[name]
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
 
 summary = {}
 for part, prefix in (("train", "train"), ("test", "t10k")):
