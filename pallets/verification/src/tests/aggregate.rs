@@ -15,18 +15,30 @@ fn run(
 	scores: &[(AccountId, Vec<Option<Score>>)],
 ) -> pouw_primitives::Verdict<AccountId> {
 	register(1..=n);
-	MockTasks::open(T1, 10, 20, subs);
-	Verification::draw_quorum(T1, [0; 32], n as u32, &[]).unwrap();
+	round(T1, 10, n as u32, subs, scores)
+}
+
+/// One round of `task` on the registered pool: a quorum of `n` drawn, score commit until
+/// `commit_end`, reveal for ten blocks more, then the conclusion.
+fn round(
+	task: TaskId,
+	commit_end: u64,
+	n: u32,
+	subs: u32,
+	scores: &[(AccountId, Vec<Option<Score>>)],
+) -> pouw_primitives::Verdict<AccountId> {
+	MockTasks::open(task, commit_end, commit_end + 10, subs);
+	Verification::draw_quorum(task, [task.0 as u8; 32], n, &[]).unwrap();
 	for (who, s) in scores {
-		commit(T1, *who, s);
+		commit(task, *who, s);
 	}
-	run_to_block(11);
+	run_to_block(commit_end + 1);
 	for (who, s) in scores {
-		assert_ok!(reveal(T1, *who, s));
+		assert_ok!(reveal(task, *who, s));
 	}
-	run_to_block(21);
-	MockTasks::close(T1);
-	Verification::conclude(T1, &(0..subs).map(SubmissionIndex).collect::<Vec<_>>())
+	run_to_block(commit_end + 11);
+	MockTasks::close(task);
+	Verification::conclude(task, &(0..subs).map(SubmissionIndex).collect::<Vec<_>>())
 }
 
 #[test]
@@ -76,30 +88,19 @@ fn honest_scores_of_a_large_metric_agree_within_the_relative_tolerance() {
 		assert_eq!(verdict.medians, vec![(SubmissionIndex(0), score(53_443_967.24))]);
 		assert!(verdict.penalised.is_empty(), "{:?}", verdict.penalised);
 		// A real disagreement at that scale is still one: 1 % off is an outlier.
-		let verdict = run_again(&[
-			(1, vec![score(53_443_967.24)]),
-			(2, vec![score(53_443_968.48)]),
-			(3, vec![score(52_900_000.0)]),
-		]);
+		let verdict = round(
+			TaskId(2),
+			30,
+			3,
+			1,
+			&[
+				(1, vec![score(53_443_967.24)]),
+				(2, vec![score(53_443_968.48)]),
+				(3, vec![score(52_900_000.0)]),
+			],
+		);
 		assert_eq!(verdict.penalised, vec![3]);
 	});
-}
-
-/// [`run`] for a second task (T2) on the pool [`run`] registered.
-fn run_again(scores: &[(AccountId, Vec<Option<Score>>)]) -> pouw_primitives::Verdict<AccountId> {
-	const T2: TaskId = TaskId(2);
-	MockTasks::open(T2, 30, 40, 1);
-	Verification::draw_quorum(T2, [1; 32], 3, &[]).unwrap();
-	for (who, s) in scores {
-		commit(T2, *who, s);
-	}
-	run_to_block(31);
-	for (who, s) in scores {
-		assert_ok!(reveal(T2, *who, s));
-	}
-	run_to_block(41);
-	MockTasks::close(T2);
-	Verification::conclude(T2, &[SubmissionIndex(0)])
 }
 
 #[test]
