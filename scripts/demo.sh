@@ -100,7 +100,7 @@ if [ "$TASK" = fashion ]; then
 	# //Bob: a few epochs at Adam's usual rate; //Charlie: one epoch at a small rate.
 	BOB_HYPER=(--epochs 3 --batch-size 64 --lr 0.001 --lr-schedule cosine --validation-fraction 0.05)
 	CHARLIE_HYPER=(--epochs 1 --batch-size 64 --lr 0.0002 --validation-fraction 0.05)
-	DEFAULT_PHASES="900,20,20,60,30"
+	DEFAULT_PHASES="600,20,20,60,30"
 else
 	DATA="$POUW_CACHE/data/digits"
 	POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"
