@@ -241,20 +241,8 @@ impl Dataset {
 			},
 			DatasetFormat::Safetensors => parse_safetensors(bytes, layout, samples)?,
 		};
-		if data.is_empty() {
-			return Err(DataError::Empty);
-		}
-		if data.feature_count != layout.features as usize {
-			return Err(DataError::FeatureCountMismatch {
-				expected: layout.features,
-				found: data.feature_count,
-			});
-		}
-		if let Some(expected) = samples {
-			if data.len() != expected as usize {
-				return Err(DataError::SampleCountMismatch { expected, found: data.len() });
-			}
-		}
+		// Safetensors checked its header's shape before reading values; CSV can only now.
+		check_shape(data.len(), data.feature_count, layout, samples)?;
 		Ok(data)
 	}
 
@@ -416,6 +404,28 @@ fn elements(view: &TensorView<'_>, name: &'static str) -> Result<Vec<f64>, DataE
 	})
 }
 
+/// Errors unless a dataset of `rows` samples of `features` values is what `layout` (and
+/// `samples`, when given) declare, and not empty.
+fn check_shape(
+	rows: usize,
+	features: usize,
+	layout: &Layout,
+	samples: Option<u32>,
+) -> Result<(), DataError> {
+	if rows == 0 {
+		return Err(DataError::Empty);
+	}
+	if features != layout.features as usize {
+		return Err(DataError::FeatureCountMismatch { expected: layout.features, found: features });
+	}
+	match samples {
+		Some(expected) if rows != expected as usize => {
+			Err(DataError::SampleCountMismatch { expected, found: rows })
+		},
+		_ => Ok(()),
+	}
+}
+
 /// Reads a `features` and a `labels` tensor. The shapes in the header are checked against
 /// `layout` and `samples` before any value is converted, so a file of the wrong shape costs no
 /// more than its header; `U8` features stay bytes ([`Features::U8`]).
@@ -452,20 +462,7 @@ fn parse_safetensors(
 			reason: format!("shape {label_shape:?} does not fit {rows} samples"),
 		});
 	}
-	if rows == 0 {
-		return Err(DataError::Empty);
-	}
-	if feature_count != layout.features as usize {
-		return Err(DataError::FeatureCountMismatch {
-			expected: layout.features,
-			found: feature_count,
-		});
-	}
-	if let Some(expected) = samples {
-		if rows != expected as usize {
-			return Err(DataError::SampleCountMismatch { expected, found: rows });
-		}
-	}
+	check_shape(rows, feature_count, layout, samples)?;
 	let out = match features.dtype() {
 		Dtype::U8 => Features::U8(features.data().to_vec()),
 		_ => {
