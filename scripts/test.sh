@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test command (README, and what .ci/run calls): set-up, formatting, clippy, the no_std wasm
-# check of every runtime crate, then every crate's tests, ending with one summary line.
+# check of every runtime crate, the dashboard's bundle, then every crate's tests and the
+# dashboard's view tests, ending with one summary line.
 #
 #   ./scripts/test.sh            the full suite (what CI runs)
 #   ./scripts/test.sh --node     the node's smoke test and the @polkadot/api check (builds
 #                                pouw-node: long when cold)
-#   ./scripts/test.sh --e2e      end-to-end: the demo's task with exact payouts, and the fault test
+#   ./scripts/test.sh --e2e      end-to-end: the demo's task with exact payouts, the dashboard in
+#                                a real browser (Debian's chromium) on its chain, and the fault test
 #   ./scripts/test.sh --zombienet  the zombienet smoke test: relay chain + two collators, the
 #                                demo's task over them (builds pouw-node and relay/: hours when cold)
 #
@@ -72,6 +74,8 @@ step worker-fmt cargo fmt "${WORKER[@]}" --all -- --check
 step zombienet-fmt cargo fmt --manifest-path "$ROOT/zombienet/Cargo.toml" --all -- --check
 step relay-fmt cargo fmt --manifest-path "$ROOT/relay/Cargo.toml" --all -- --check
 step relay-lock python3 "$ROOT/scripts/lib/check-relay-lock.py"
+# The web dashboard's bundle (npm ci from its lockfile, then esbuild): a broken import fails here.
+step dashboard-build "$ROOT/scripts/dashboard.sh" --build
 # The runtime's wasm is built once, by its own step below; the other steps skip it.
 step clippy env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets -- -D warnings
 step clippy-features env SKIP_WASM_BUILD=1 cargo clippy --locked "${WORKSPACE[@]}" --all-targets \
@@ -108,14 +112,22 @@ echo "[test] == worker tests: cargo test --release ${WORKER[*]}"
 cargo test --locked --release "${WORKER[@]}" 2>&1 | tee -a "$log"
 worker_status=${PIPESTATUS[0]}
 [ "$worker_status" -eq 0 ] || status=$worker_status
-set -e
 echo "[test] == worker tests: exit $worker_status in $(($(date +%s) - t0)) s"
+# The dashboard's view logic (node's test runner; its browser test needs a node: --e2e).
+echo "[test] == dashboard tests: node --test dashboard/test/view.test.mjs"
+node_log="$(mktemp)"
+node --test "$ROOT/dashboard/test/view.test.mjs" 2>&1 | tee "$node_log" | grep -E '^(not ok|# (pass|fail))'
+dashboard_status=${PIPESTATUS[0]}
+[ "$dashboard_status" -eq 0 ] || status=$dashboard_status
+set -e
+read -r node_passed node_failed < <(awk '/^# pass/ { p = $3 } /^# fail/ { f = $3 } END { print p + 0, f + 0 }' "$node_log")
+rm -f "$node_log"
 
 read -r passed failed < <(awk '/^test result:/ {
 	for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
 } END { print p + 0, f + 0 }' "$log")
-passed=${passed:-0}
-failed=${failed:-0}
+passed=$((${passed:-0} + node_passed))
+failed=$((${failed:-0} + node_failed))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "[test] whole suite: $(($(date +%s) - suite_started)) s"
 echo "summary: $passed passed, $failed failed"

@@ -9,10 +9,15 @@
 #     and started again; it must still reveal, and win. Its sponsor is the @polkadot/api dApp
 #     example (scripts/js/sponsor-task.mjs), so the same assertions cover that client too. Then
 #     the node is stopped and started again on the same chain: every daemon must reconnect.
+#  Between the two, the web dashboard in Debian's chromium (dashboard/test/browser.mjs) against
+#  the main job's node, kept running for it: the task list, the task page's winner and 80/15/5
+#  split, an account, the evaluators, and the post-a-task form (a refused and a created task);
+#  screenshots of each page in ~/.cache/pouw/e2e/<time>/dashboard.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+# The main job's node is kept for the dashboard check: stopped on any exit.
+trap 'pkill -f -- "--base-path $WORK/demo/" 2>/dev/null; rm -rf "$WORK"' EXIT
 passed=0
 failed=0
 
@@ -66,12 +71,31 @@ PY
 	then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The dashboard's browser test against the node at $1, whose task $2 has ended.
+dashboard_check() {
+	local url=$1 task=$2 shots
+	shots="$HOME/.cache/pouw/e2e/$(date +%Y%m%d-%H%M%S)/dashboard"
+	if ! command -v chromium >/dev/null; then
+		echo "[e2e] installing Debian's chromium for the dashboard's browser test"
+		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null
+	fi
+	"$ROOT/scripts/dashboard.sh" --build >/dev/null &&
+		(cd "$ROOT/dashboard" && node test/browser.mjs "$url" "$task" "$shots")
+}
+
 echo "[e2e] 1/2: the main job"
-if POUW_DEMO_DIR="$WORK/demo" "$ROOT/scripts/demo.sh"; then
+port=$(free_port)
+if POUW_DEMO_KEEP_NODE=1 POUW_DEMO_RPC_PORT=$port POUW_DEMO_DIR="$WORK/demo" "$ROOT/scripts/demo.sh"; then
 	check_run "$WORK/demo" demo
+	echo "[e2e] the web dashboard on the main job's chain"
+	task=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["task"])' "$WORK/demo/result.json")
+	if dashboard_check "ws://127.0.0.1:$port" "$task"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 else
 	failed=$((failed + 1))
 fi
+pkill -f -- "--base-path $WORK/demo/" 2>/dev/null || true
 
 echo "[e2e] 2/2: fault test (worker killed after its commit, restarted), JS dApp sponsor"
 if POUW_DEMO_FAULT=1 POUW_DEMO_SPONSOR=js POUW_DEMO_DIR="$WORK/fault" "$ROOT/scripts/demo.sh"; then
