@@ -106,21 +106,27 @@ async function start() {
     // The block time as it is: wall-clock time over the blocks seen since the page connected.
     state.seen ??= { at: Date.now(), block };
     if (block - state.seen.block >= 3) state.info.blockMs = (Date.now() - state.seen.at) / (block - state.seen.block);
-    $('#best').textContent = `block #${state.best} · ${(state.info.blockMs / 1000).toFixed(1)} s a block`;
-    if (!location.hash.startsWith('#/post')) render();
+    $('#best').textContent = `block #${state.best}${state.seen && block - state.seen.block >= 3 ? ` · ${(state.info.blockMs / 1000).toFixed(1)} s a block` : ''}`;
+    if (!location.hash.startsWith('#/post')) render({ fromBlock: true });
   });
   setStatus(`connected to ${state.info.name} (${state.info.dev ? 'dev chain: dev accounts can sign' : 'sign with the browser extension'})`);
   render();
 }
 
-/** Renders the page of the current hash; a render asked for during one runs once after it. */
-async function render() {
+/**
+ * Renders the page of the current hash; a render asked for during one runs once after it. A new
+ * block does not re-render while the user is typing in the page, and opened <details> stay open.
+ */
+async function render({ fromBlock = false } = {}) {
   if (!state.api) return;
+  const focus = document.activeElement;
+  if (fromBlock && focus && main().contains(focus) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(focus.tagName) && focus.type !== 'radio') return;
   if (state.rendering) {
     state.again = true;
     return;
   }
   state.rendering = true;
+  const open = [...document.querySelectorAll('details[open] > summary')].map((el) => el.textContent);
   try {
     const [, page, arg] = (location.hash || '#/tasks').split('/');
     for (const a of document.querySelectorAll('nav a')) a.classList.toggle('current', a.getAttribute('href') === `#/${page}`);
@@ -129,6 +135,7 @@ async function render() {
     else if (page === 'evaluators') await evaluatorsPage();
     else if (page === 'post') await postPage();
     else await tasksPage();
+    for (const el of document.querySelectorAll('details > summary')) if (open.includes(el.textContent)) el.parentElement.open = true;
   } catch (e) {
     main().innerHTML = `<p class="error">${esc(e.message ?? e)}</p>`;
   } finally {
@@ -378,9 +385,23 @@ function bindLookup() {
 // ---------------------------------------------------------------------------------------------
 // Evaluators
 
+/** Blocks back the evaluators page reads for recent penalties (then follows new blocks). */
+const PENALTY_BLOCKS = 600;
+
 async function evaluatorsPage() {
   const pool = await chain.loadEvaluators(state.api);
-  const penalties = state.live.filter((e) => e.method === 'EvaluatorPenalised');
+  if (!state.recent) {
+    main().innerHTML = '<h1>Evaluators</h1><p id="scan">reading recent events…</p>';
+    const to = state.best;
+    const from = Math.max(1, to - PENALTY_BLOCKS + 1);
+    const scan = await chain.scanEvents(state.api, from, to, (done, all) => {
+      const el = $('#scan');
+      if (el) el.textContent = `reading events: ${done} of ${all} blocks`;
+    });
+    state.recent = { from, to, events: scan.events, missing: scan.missing };
+  }
+  const recent = [...state.recent.events, ...state.live.filter((e) => e.block > state.recent.to)];
+  const penalties = recent.filter((e) => e.method === 'EvaluatorPenalised').reverse();
   const rows = pool
     .map((e) => {
       const seats = v.seats(e.stake, state.info.minEvaluatorStake, e.assignments);
@@ -395,7 +416,8 @@ async function evaluatorsPage() {
       each seat is backed by ${amount(state.info.minEvaluatorStake)} of stake.</p>
     <div class="scroll"><table id="evaluators"><thead><tr><th>evaluator</th><th>status</th><th>stake</th><th>seats in use</th><th>appeal rounds</th><th>reputation</th><th>eligible now</th></tr></thead>
     <tbody>${rows || '<tr><td colspan="7">The pool is empty.</td></tr>'}</tbody></table></div>
-    <section><h2>Recent penalties</h2>${penalties.length ? `<ul class="events">${penalties.map((e) => eventLine(e, 'Accuracy')).join('')}</ul>` : '<p>None since this page opened. A task\'s page lists the penalties of that task.</p>'}</section>`;
+    <section><h2>Recent penalties</h2><p><small>Since block #${state.recent.from}${state.recent.missing ? ` (${state.recent.missing} blocks' events pruned on this node)` : ''}; each task's page lists its own.</small></p>
+      ${penalties.length ? `<ul class="events" id="penalties">${penalties.map((e) => `${eventLine(e, 'Accuracy').replace('<li>', `<li>task ${taskLink(Number(e.data.task.toString()))} `)}`).join('')}</ul>` : '<p id="penalties">None.</p>'}</section>`;
 }
 
 // ---------------------------------------------------------------------------------------------

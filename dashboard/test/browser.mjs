@@ -75,6 +75,8 @@ try {
   check('the randomness source of the draw is named', body.includes('quorum randomness') && /dev fallback|relay-chain randomness/.test(body));
   check('the task\'s events are listed (TaskFinalized)', body.includes('taskRegistry.TaskFinalized'));
   await shot('task');
+  // The README's picture (docs/dashboard.png): the top of the task page.
+  await page.screenshot({ path: join(shots, 'task-top.png'), clip: { x: 0, y: 0, width: 1280, height: 1180 } });
 
   // Accounts: Alice's balance, holds by reason, reputation per role.
   await page.goto(`${base}#/account/${ALICE}`);
