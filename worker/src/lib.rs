@@ -10,6 +10,7 @@
 //! - [`spec_text`]: the command line's short model syntax (`mlp:64,32:relu`).
 //! - [`chain`]: the subxt client (types generated from the runtime's metadata).
 //! - [`roles`]: the sponsor, the worker daemon and the evaluator daemon.
+//! - [`jobs`]: the daemons' long steps as background jobs with retries.
 //! - [`status`]: tasks and accounts as tables or JSON.
 //! - [`keys`], [`state`]: key files and the roles' durable state.
 //!
@@ -27,6 +28,7 @@ pub mod backend;
 pub mod chain;
 pub mod data;
 pub mod inference;
+pub mod jobs;
 pub mod keys;
 pub mod model;
 pub mod roles;

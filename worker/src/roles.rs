@@ -22,6 +22,7 @@ use crate::{
 	chain::{self, account_of, calls, AccountId, Balance, BlockNumber, Chain, ChainError, Phase},
 	data::{Dataset, Layout},
 	inference::{self, Evaluation},
+	jobs::{Backoff, Jobs, Poll},
 	keys::random_bytes,
 	state::{hex32, StateDir},
 	training::{self, TrainingConfig},
@@ -546,9 +547,13 @@ pub async fn worker_run(common: &Common, signer: &Keypair, options: &WorkerOptio
 	}
 	options.backend.device()?;
 	tracing::info!(account = %me, backend = %options.backend, "worker started");
-	let mut daemon = WorkerDaemon { signer, me, store, state, options };
+	let training = Jobs::new(Backoff::DEFAULT);
+	let mut daemon = WorkerDaemon { signer, me, store, state, options, training };
 	run_daemon(common, options.tasks, &mut daemon).await
 }
+
+/// A training's result: the weights' bytes and the training report.
+type Trained = (Vec<u8>, serde_json::Value);
 
 struct WorkerDaemon<'a> {
 	signer: &'a Keypair,
@@ -556,14 +561,18 @@ struct WorkerDaemon<'a> {
 	store: ArtifactStore,
 	state: StateDir,
 	options: &'a WorkerOptions,
+	/// Downloads and trainings in the background, one per task.
+	training: Jobs<Trained>,
 }
 
 impl Daemon for WorkerDaemon<'_> {
 	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
-		if !worker_task(chain, signer, me, store, state, self.options, task).await? {
+		let jobs = &mut self.training;
+		if !worker_task(chain, signer, me, store, state, self.options, jobs, task).await? {
 			return Ok(Progress::Pending);
 		}
+		self.training.forget(task.0);
 		let took_part = matches!(
 			state.load::<WorkerState>(&task_name(task))?,
 			Some(WorkerState { step: WorkerStep::Revealed, .. })
@@ -572,7 +581,9 @@ impl Daemon for WorkerDaemon<'_> {
 	}
 }
 
-/// One task's next step for the worker. Returns whether the worker is done with it.
+/// One task's next step for the worker. Returns whether the worker is done with it. Training
+/// runs in `jobs`, in the background: this step never waits for it.
+#[allow(clippy::too_many_arguments)]
 async fn worker_task(
 	chain: &Chain,
 	signer: &Keypair,
@@ -580,11 +591,20 @@ async fn worker_task(
 	store: &ArtifactStore,
 	state: &StateDir,
 	options: &WorkerOptions,
+	jobs: &mut Jobs<Trained>,
 	task: TaskId,
 ) -> Result<bool> {
 	let name = task_name(task);
 	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
 	let record: Option<WorkerState> = state.load(&name)?;
+	if phase != Phase::Open && jobs.is_running(task.0) {
+		tracing::warn!(
+			task = task.0,
+			?phase,
+			"the training did not end before the commit window closed"
+		);
+		jobs.forget(task.0);
+	}
 	let mine = |subs: &[chain::SubmissionView]| subs.iter().any(|s| s.worker == me.0);
 	match (phase, record) {
 		(Phase::Ended, Some(mut r)) => {
@@ -605,32 +625,29 @@ async fn worker_task(
 		(Phase::Ended, None) => Ok(true),
 		(_, Some(WorkerState { step: WorkerStep::Done { .. }, .. })) => Ok(false),
 		(Phase::Open, None) => {
-			if info.sponsor == me.0 {
-				return Ok(true);
+			if !jobs.is_running(task.0) {
+				if info.sponsor == me.0 {
+					return Ok(true);
+				}
+				let rep = chain.reputation(me).await?;
+				if rep.worker < info.spec.min_worker_reputation {
+					tracing::info!(task = task.0, "reputation below the task's minimum; skipping");
+					return Ok(true);
+				}
 			}
-			let rep = chain.reputation(me).await?;
-			if rep.worker < info.spec.min_worker_reputation {
-				tracing::info!(task = task.0, "reputation below the task's minimum; skipping");
-				return Ok(true);
-			}
-			let record = match train_for(chain, store, options, task, &info).await {
-				Ok((bytes, report)) => {
-					let model_hash = store.put(&bytes)?;
-					let salt = random_bytes()?;
-					let commitment = model_commitment(&model_hash, &salt, &me.0);
-					let model_uri = blob_uri(options.public_url.as_deref(), store, &model_hash)?;
-					WorkerState {
-						task: task.0,
-						step: WorkerStep::Committing,
-						model_hash,
-						salt,
-						commitment,
-						model_uri,
-						report,
-						appeal_checked: false,
-					}
+			let (c, s, o, i) = (chain.clone(), store.clone(), options.clone(), info.clone());
+			let job = move || async move { train_for(&c, &s, &o, task, &i).await };
+			let (bytes, report) = match jobs.poll(task.0, job).await {
+				Poll::Started => {
+					tracing::info!(task = task.0, "downloading and training in the background");
+					return Ok(false);
 				},
-				Err(e) => {
+				Poll::Running | Poll::Waiting(_) => return Ok(false),
+				Poll::Ready(Err(e)) => {
+					tracing::warn!(task = task.0, "cannot train yet (retrying): {e:#}");
+					return Ok(false);
+				},
+				Poll::GaveUp(e) => {
 					tracing::warn!(task = task.0, "cannot train: {e:#}");
 					let r = WorkerState {
 						task: task.0,
@@ -645,6 +662,21 @@ async fn worker_task(
 					state.save(&name, &r)?;
 					return Ok(false);
 				},
+				Poll::Ready(Ok(trained)) => trained,
+			};
+			let model_hash = store.put(&bytes)?;
+			let salt = random_bytes()?;
+			let commitment = model_commitment(&model_hash, &salt, &me.0);
+			let model_uri = blob_uri(options.public_url.as_deref(), store, &model_hash)?;
+			let record = WorkerState {
+				task: task.0,
+				step: WorkerStep::Committing,
+				model_hash,
+				salt,
+				commitment,
+				model_uri,
+				report,
+				appeal_checked: false,
 			};
 			state.save(&name, &record)?;
 			commit(chain, signer, state, task, record).await?;
@@ -959,7 +991,10 @@ pub async fn evaluator_run(
 	let state = StateDir::open(&common.data_dir)?;
 	let me = account_of(signer);
 	options.backend.device()?;
-	let mut daemon = EvaluatorDaemon { signer, me, store, state, options, registered: false };
+	// Never given up: an evaluator silent in its window is penalised, so it tries to the end.
+	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT });
+	let mut daemon =
+		EvaluatorDaemon { signer, me, store, state, options, registered: false, scoring };
 	run_daemon(common, options.tasks, &mut daemon).await
 }
 
@@ -970,6 +1005,8 @@ struct EvaluatorDaemon<'a> {
 	state: StateDir,
 	options: &'a EvaluatorOptions,
 	registered: bool,
+	/// Downloads and scoring in the background, one per task.
+	scoring: Jobs<Scoring>,
 }
 
 impl Daemon for EvaluatorDaemon<'_> {
@@ -990,9 +1027,11 @@ impl Daemon for EvaluatorDaemon<'_> {
 
 	async fn task(&mut self, chain: &Chain, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
-		if !evaluator_task(chain, signer, me, store, state, self.options, task).await? {
+		let jobs = &mut self.scoring;
+		if !evaluator_task(chain, signer, me, store, state, self.options, jobs, task).await? {
 			return Ok(Progress::Pending);
 		}
+		self.scoring.forget(task.0);
 		let took_part = matches!(
 			state.load::<EvaluatorState>(&task_name(task))?,
 			Some(EvaluatorState { step: EvaluatorStep::Revealed, .. })
@@ -1001,6 +1040,9 @@ impl Daemon for EvaluatorDaemon<'_> {
 	}
 }
 
+/// One task's next step for the evaluator. Returns whether the evaluator is done with it.
+/// Downloads and scoring run in `jobs`, in the background: this step never waits for them.
+#[allow(clippy::too_many_arguments)]
 async fn evaluator_task(
 	chain: &Chain,
 	signer: &Keypair,
@@ -1008,12 +1050,22 @@ async fn evaluator_task(
 	store: &ArtifactStore,
 	state: &StateDir,
 	options: &EvaluatorOptions,
+	jobs: &mut Jobs<Scoring>,
 	task: TaskId,
 ) -> Result<bool> {
 	let name = task_name(task);
 	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
 	let record: Option<EvaluatorState> = state.load(&name)?;
 	let appeal_round = matches!(phase, Phase::AppealScoreCommit | Phase::AppealScoreReveal);
+	let committing = matches!(phase, Phase::ScoreCommit | Phase::AppealScoreCommit);
+	if !committing && jobs.is_running(task.0) {
+		tracing::warn!(
+			task = task.0,
+			?phase,
+			"scoring did not end before the commit window closed"
+		);
+		jobs.forget(task.0);
+	}
 	match (phase, record) {
 		(Phase::Ended, _) => Ok(true),
 		(
@@ -1036,11 +1088,25 @@ async fn evaluator_task(
 			} else {
 				info.spec.windows.score_commit_end
 			};
-			let (scores, unusable) = match score_all(chain, store, options, task, &info).await? {
+			let (c, s, o, i) = (chain.clone(), store.clone(), options.clone(), info.clone());
+			let job = move || async move { score_all(&c, &s, &o, task, &i).await };
+			let scoring = match jobs.poll(task.0, job).await {
+				Poll::Started => {
+					tracing::info!(task = task.0, "downloading and scoring in the background");
+					return Ok(false);
+				},
+				Poll::Running | Poll::Waiting(_) => return Ok(false),
+				// An error of the node or of this machine, not of the sponsor's test set: the
+				// job runs again after its backoff, as long as the window lasts.
+				Poll::Ready(Err(e)) | Poll::GaveUp(e) => bail!("task {}: scoring: {e:#}", task.0),
+				Poll::Ready(Ok(scoring)) => scoring,
+			};
+			let (scores, unusable) = match scoring {
 				Scoring::Scores(scores) => (scores, None),
 				Scoring::TestSetUnusable(reason) => {
 					let now = chain.block_number().await?;
 					if !report_unusable_now(now, end) {
+						// Fetched again at a later look (the network may be at fault).
 						bail!("task {}: {reason}; retrying until block {end} - {UNUSABLE_MARGIN_BLOCKS}", task.0);
 					}
 					tracing::warn!(task = task.0, %reason, "reporting the test set unusable");

@@ -408,13 +408,15 @@ pub fn train(
 			bar.abandon();
 			return Err(TrainError::Diverged(epoch));
 		}
+		// Progress in the logs too: a daemon trains without a terminal.
 		if val_rows.is_empty() {
+			tracing::info!(epoch, of = config.epochs, train_loss, "epoch done");
 			bar.set_message(format!("epoch {epoch} loss {train_loss:.4}"));
 			continue;
 		}
 		let frozen = network.valid();
 		let (val_loss, val_acc) = validate(&frozen, data, &val_rows, device);
-		tracing::debug!(epoch, train_loss, val_loss, ?val_acc, "epoch done");
+		tracing::info!(epoch, of = config.epochs, train_loss, val_loss, ?val_acc, "epoch done");
 		bar.set_message(format!(
 			"epoch {epoch} loss {train_loss:.4} val {val_loss:.4}{}",
 			val_acc.map(|a| format!(" acc {:.2}%", a * 100.0)).unwrap_or_default()

@@ -1,0 +1,261 @@
+//! The daemons' long steps (a worker's download and training, an evaluator's downloads and
+//! scoring) as background jobs, one per task, so that a task whose step takes minutes never holds
+//! back another task's commit or reveal: the poll loop starts a job and moves on, and picks up
+//! the result at a later look. A job that fails is started again after a backoff that doubles,
+//! up to a number of attempts; then the failure is final and the caller records its reason.
+
+use anyhow::{anyhow, Result};
+use std::{
+	collections::HashMap,
+	future::Future,
+	time::{Duration, Instant},
+};
+use tokio::task::JoinHandle;
+
+/// How failed jobs are retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+	/// The wait after the first failure; each further failure doubles it.
+	pub first: Duration,
+	/// The longest wait.
+	pub max: Duration,
+	/// Attempts in all, the first included; after the last failure the error is final.
+	pub attempts: u32,
+}
+
+impl Backoff {
+	/// The daemons' default: 5 s, 10 s, 20 s, 40 s between five attempts (a network hiccup or a
+	/// restarting server is retried; a file that does not parse is given up in about a minute).
+	pub const DEFAULT: Self =
+		Self { first: Duration::from_secs(5), max: Duration::from_secs(60), attempts: 5 };
+
+	/// The wait after the `failures`-th failure (1-based).
+	pub fn delay(&self, failures: u32) -> Duration {
+		let doubling = failures.saturating_sub(1).min(16);
+		self.first.saturating_mul(1u32 << doubling).min(self.max)
+	}
+}
+
+/// Where a task's job stands at a look.
+#[derive(Debug)]
+pub enum Poll<T> {
+	/// No job was running: one was started now.
+	Started,
+	/// The job is still running.
+	Running,
+	/// The job failed before and waits out its backoff until then.
+	Waiting(Instant),
+	/// The job ended with this (a failure is already counted for the next attempt).
+	Ready(Result<T>),
+	/// The job failed `attempts` times: this was its last error.
+	GaveUp(anyhow::Error),
+}
+
+struct Failures {
+	count: u32,
+	next_try: Instant,
+	last: String,
+}
+
+/// One background job per task id, with retries.
+pub struct Jobs<T> {
+	backoff: Backoff,
+	running: HashMap<u64, JoinHandle<Result<T>>>,
+	failures: HashMap<u64, Failures>,
+}
+
+impl<T: Send + 'static> Jobs<T> {
+	/// No jobs yet.
+	pub fn new(backoff: Backoff) -> Self {
+		Self { backoff, running: HashMap::new(), failures: HashMap::new() }
+	}
+
+	/// The job of `key`: its result once it has ended, else starts it with `start` (unless it
+	/// waits out a backoff or has used its attempts). Never waits for a running job.
+	pub async fn poll<F, Fut>(&mut self, key: u64, start: F) -> Poll<T>
+	where
+		F: FnOnce() -> Fut,
+		Fut: Future<Output = Result<T>> + Send + 'static,
+	{
+		if let Some(handle) = self.running.remove(&key) {
+			if !handle.is_finished() {
+				self.running.insert(key, handle);
+				return Poll::Running;
+			}
+			let result =
+				handle.await.map_err(|e| anyhow!("job of task {key}: {e}")).and_then(|r| r);
+			return match result {
+				Ok(value) => {
+					self.failures.remove(&key);
+					Poll::Ready(Ok(value))
+				},
+				Err(e) => {
+					let count = self.failures.get(&key).map_or(0, |f| f.count).saturating_add(1);
+					let next_try = Instant::now() + self.backoff.delay(count);
+					self.failures.insert(key, Failures { count, next_try, last: format!("{e:#}") });
+					if count >= self.backoff.attempts {
+						Poll::GaveUp(e)
+					} else {
+						Poll::Ready(Err(e))
+					}
+				},
+			};
+		}
+		if let Some(f) = self.failures.get(&key) {
+			if f.count >= self.backoff.attempts {
+				return Poll::GaveUp(anyhow!("{} (after {} attempts)", f.last, f.count));
+			}
+			if Instant::now() < f.next_try {
+				return Poll::Waiting(f.next_try);
+			}
+		}
+		self.running.insert(key, tokio::spawn(start()));
+		Poll::Started
+	}
+
+	/// Whether a job of `key` is running now.
+	pub fn is_running(&self, key: u64) -> bool {
+		self.running.contains_key(&key)
+	}
+
+	/// Forgets `key`: aborts its running job (a task that is over), drops its failures.
+	pub fn forget(&mut self, key: u64) {
+		if let Some(handle) = self.running.remove(&key) {
+			handle.abort();
+		}
+		self.failures.remove(&key);
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	};
+	use tokio::sync::oneshot;
+
+	const FAST: Backoff =
+		Backoff { first: Duration::from_millis(40), max: Duration::from_millis(80), attempts: 3 };
+
+	#[test]
+	fn the_backoff_doubles_up_to_its_maximum() {
+		let b = Backoff::DEFAULT;
+		let waits: Vec<u64> = (1..=6).map(|n| b.delay(n).as_secs()).collect();
+		assert_eq!(waits, [5, 10, 20, 40, 60, 60]);
+		assert_eq!(b.delay(u32::MAX), b.max);
+	}
+
+	#[tokio::test]
+	async fn a_long_job_never_holds_back_the_look_at_another_task() {
+		// Before, a daemon trained inside its look at a task: a task whose training took longer
+		// than another task's reveal window cost that other task its reveal (and the bond).
+		let mut jobs: Jobs<&'static str> = Jobs::new(FAST);
+		let (release, wait) = oneshot::channel::<()>();
+		let slow = async move {
+			wait.await.map_err(|_| anyhow!("dropped"))?;
+			Ok("trained")
+		};
+		assert!(matches!(jobs.poll(1, || slow).await, Poll::Started));
+		let look = tokio::time::timeout(Duration::from_secs(1), async {
+			// Task 1 is still training: its look returns at once...
+			assert!(matches!(jobs.poll(1, || async { Ok("never started") }).await, Poll::Running));
+			// ... and task 2's quick step runs and ends meanwhile.
+			assert!(matches!(jobs.poll(2, || async { Ok("revealed") }).await, Poll::Started));
+			loop {
+				match jobs.poll(2, || async { Ok("never started") }).await {
+					Poll::Running => tokio::time::sleep(Duration::from_millis(5)).await,
+					Poll::Ready(Ok(v)) => break v,
+					other => panic!("task 2: {other:?}"),
+				}
+			}
+		})
+		.await
+		.expect("a look at another task waited for the long job");
+		assert_eq!(look, "revealed");
+		assert!(jobs.is_running(1));
+		release.send(()).unwrap();
+		let result = loop {
+			match jobs.poll(1, || async { Ok("never started") }).await {
+				Poll::Running => tokio::time::sleep(Duration::from_millis(5)).await,
+				Poll::Ready(r) => break r.unwrap(),
+				other => panic!("task 1: {other:?}"),
+			}
+		};
+		assert_eq!(result, "trained");
+		assert!(!jobs.is_running(1));
+	}
+
+	async fn settle<T: Send + 'static + std::fmt::Debug>(jobs: &mut Jobs<T>, key: u64) -> Poll<T> {
+		loop {
+			match jobs.poll(key, || async { Err(anyhow!("not started")) }).await {
+				Poll::Running => tokio::time::sleep(Duration::from_millis(2)).await,
+				other => return other,
+			}
+		}
+	}
+
+	#[tokio::test]
+	async fn a_failed_job_is_retried_after_its_backoff_then_given_up() {
+		// Before, any error while training (a download that timed out once) marked the task
+		// done for good: the worker never tried again.
+		let mut jobs: Jobs<()> = Jobs::new(FAST);
+		let tries = Arc::new(AtomicU32::new(0));
+		let failing = |tries: Arc<AtomicU32>| {
+			move || async move {
+				tries.fetch_add(1, Ordering::SeqCst);
+				Err::<(), _>(anyhow!("connection reset"))
+			}
+		};
+		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
+		assert!(matches!(settle(&mut jobs, 7).await, Poll::Ready(Err(_))));
+		// Within the backoff nothing starts.
+		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Waiting(_)));
+		assert_eq!(tries.load(Ordering::SeqCst), 1);
+		tokio::time::sleep(FAST.delay(1)).await;
+		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
+		assert!(matches!(settle(&mut jobs, 7).await, Poll::Ready(Err(_))));
+		tokio::time::sleep(FAST.delay(2)).await;
+		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
+		// The third failure is the last attempt: final, with its reason.
+		match settle(&mut jobs, 7).await {
+			Poll::GaveUp(e) => assert!(e.to_string().contains("connection reset")),
+			other => panic!("{other:?}"),
+		}
+		tokio::time::sleep(FAST.max).await;
+		match jobs.poll(7, failing(tries.clone())).await {
+			Poll::GaveUp(e) => assert!(e.to_string().contains("after 3 attempts"), "{e}"),
+			other => panic!("{other:?}"),
+		}
+		assert_eq!(tries.load(Ordering::SeqCst), 3);
+	}
+
+	#[tokio::test]
+	async fn a_success_after_a_failure_clears_the_count_and_forget_aborts() {
+		let mut jobs: Jobs<u32> = Jobs::new(FAST);
+		jobs.poll(3, || async { Err(anyhow!("timeout")) }).await;
+		assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Err(_))));
+		tokio::time::sleep(FAST.delay(1)).await;
+		jobs.poll(3, || async { Ok(42) }).await;
+		assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Ok(42))));
+		// Two more failures do not give up: the earlier one was cleared by the success.
+		for _ in 0..2 {
+			tokio::time::sleep(FAST.max).await;
+			jobs.poll(3, || async { Err(anyhow!("timeout")) }).await;
+			assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Err(_))));
+		}
+		// A task that is over: its job is aborted and forgotten.
+		let (_keep, wait) = oneshot::channel::<()>();
+		tokio::time::sleep(FAST.max).await;
+		jobs.poll(4, || async move {
+			let _ = wait.await;
+			Ok(1)
+		})
+		.await;
+		assert!(jobs.is_running(4));
+		jobs.forget(4);
+		assert!(!jobs.is_running(4));
+		assert!(matches!(jobs.poll(4, || async { Ok(2) }).await, Poll::Started));
+	}
+}
