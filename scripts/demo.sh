@@ -121,14 +121,17 @@ pids=()
 names=()
 cleanup() {
 	local code=$?
+	local stopped=()
 	for i in "${!pids[@]}"; do
 		if [ "${names[$i]}" = node ] && [ -n "${POUW_DEMO_KEEP_NODE:-}" ] && [ "$code" -eq 0 ]; then
 			echo "[demo] the dev node keeps running on $POUW_URL (pid ${pids[$i]})"
 			continue
 		fi
 		kill "${pids[$i]}" 2>/dev/null || true
+		stopped+=("${pids[$i]}")
 	done
-	wait 2>/dev/null || true
+	# Only the processes stopped here: a plain `wait` would wait for the node kept running.
+	[ "${#stopped[@]}" -eq 0 ] || wait "${stopped[@]}" 2>/dev/null || true
 	echo "[demo] logs: $LOGS"
 	exit "$code"
 }

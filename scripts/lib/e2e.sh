@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
 # The main job's node is kept for the dashboard check: stopped on any exit.
-trap 'pkill -f -- "--base-path $WORK/demo/" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'pkill -f -- "--base-path $WORK/demo/" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 passed=0
 failed=0
 
