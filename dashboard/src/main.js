@@ -71,15 +71,19 @@ async function start() {
   });
   window.addEventListener('hashchange', () => render());
   await cryptoWaitReady();
-  setStatus(`connecting to ${endpoint()}…`);
-  try {
-    state.api = await chain.connect(endpoint());
-    state.info = await chain.chainInfo(state.api);
-  } catch (e) {
-    setStatus(`cannot connect to ${endpoint()}: ${e.message}`, 'error');
-    main().innerHTML = `<p class="error">No node answers at <code>${esc(endpoint())}</code>. Start one
-      (<code>./scripts/dev-node.sh</code>) or enter another endpoint above.</p>`;
-    return;
+  // A page opened before its node is up keeps trying (a dev node takes a minute to start).
+  for (let attempt = 1; ; attempt += 1) {
+    setStatus(`connecting to ${endpoint()}…`);
+    try {
+      state.api = await chain.connect(endpoint());
+      state.info = await chain.chainInfo(state.api);
+      break;
+    } catch (e) {
+      setStatus(`cannot connect to ${endpoint()}: ${e.message}; trying again in 5 s`, 'error');
+      main().innerHTML = `<p class="error">No node answers at <code>${esc(endpoint())}</code> (attempt ${attempt}). Start one
+        (<code>./scripts/dev-node.sh</code>) or enter another endpoint above; this page tries again every 5 s.</p>`;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
   }
   state.best = state.info.best;
   if (state.info.dev) {
