@@ -329,6 +329,22 @@ pub async fn fetch(
 	outcome
 }
 
+/// [`fetch`] of each request, `at_once` at a time (at least one), results in the requests' order:
+/// a few stalling servers cost one timeout, not one each (an evaluator fetching 64 revealed
+/// models one after another from servers that stall could spend hours on them).
+pub async fn fetch_many(
+	store: &ArtifactStore,
+	requests: Vec<(String, Hash256, FetchLimits)>,
+	at_once: usize,
+) -> Vec<Result<PathBuf, FetchError>> {
+	use futures_util::stream::{self, StreamExt};
+	stream::iter(requests)
+		.map(|(uri, hash, limits)| async move { fetch(store, &uri, &hash, limits).await })
+		.buffered(at_once.max(1))
+		.collect()
+		.await
+}
+
 /// Like [`fetch`], returning the verified bytes.
 pub async fn fetch_bytes(
 	store: &ArtifactStore,

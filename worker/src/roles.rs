@@ -1224,7 +1224,10 @@ async fn fetch_model(
 	}
 }
 
-/// Fetches the test set and every revealed model, and scores each (`None`: invalid); or says
+/// Revealed models an evaluator downloads at once.
+const MODEL_FETCHES_AT_ONCE: usize = 8;
+
+/// Fetches the test set and every revealed model (several at once), and scores each (`None`: invalid); or says
 /// why the test set cannot be used.
 async fn score_all(
 	chain: &Chain,
@@ -1241,14 +1244,27 @@ async fn score_all(
 		Ok(bytes) => bytes,
 		Err(reason) => return Ok(Scoring::TestSetUnusable(reason)),
 	};
-	let mut models = Vec::new();
+	let mut revealed = Vec::new();
 	for submission in chain.submissions(task).await? {
-		if submission.model_hash.is_none() {
-			continue;
+		if let Some((uri, hash)) = chain.revealed_model(task, submission.index).await? {
+			revealed.push((submission.index.0, uri, hash));
 		}
-		let fetched =
-			fetch_model(chain, store, task, info, submission.index, options.fetch).await?;
-		models.push((submission.index.0, fetched));
+	}
+	let requests = revealed
+		.iter()
+		.map(|(_, uri, hash)| (uri.clone(), *hash, for_weights(options.fetch, &info.spec)))
+		.collect();
+	let fetched = artifacts::fetch_many(store, requests, MODEL_FETCHES_AT_ONCE).await;
+	let mut models = Vec::new();
+	for ((index, _, _), result) in revealed.into_iter().zip(fetched) {
+		let bytes = match result {
+			Ok(path) => Some(std::fs::read(path)?),
+			Err(e) => {
+				tracing::warn!(task = task.0, submission = index, "invalid: {e}");
+				None
+			},
+		};
+		models.push((index, bytes));
 	}
 	let scored = score_models(
 		task,

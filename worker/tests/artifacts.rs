@@ -141,6 +141,39 @@ async fn a_server_that_stalls_times_out() {
 	assert_eq!(leftovers(dir.path()), 0);
 }
 
+#[tokio::test]
+async fn many_stalling_servers_are_waited_for_together_within_the_bound() {
+	// A listener that accepts, counts and never answers: 16 models "served" by it.
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let addr = listener.local_addr().unwrap();
+	let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+	let count = accepted.clone();
+	tokio::spawn(async move {
+		let mut held = Vec::new();
+		while let Ok((s, _)) = listener.accept().await {
+			count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+			held.push(s);
+		}
+	});
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	let quick = FetchLimits { timeout: Duration::from_millis(800), ..limits() };
+	let requests: Vec<_> =
+		(0u8..16).map(|i| (format!("http://{addr}/blob/{i:02x}"), [i; 32], quick)).collect();
+	let fetching = tokio::spawn({
+		let store = store.clone();
+		async move { artifacts::fetch_many(&store, requests, 8).await }
+	});
+	// Before, one fetch after another: a single connection at a time, 16 timeouts in a row.
+	tokio::time::sleep(Duration::from_millis(400)).await;
+	assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 8, "8 fetches at once, no more");
+	let results = fetching.await.unwrap();
+	assert_eq!(results.len(), 16);
+	assert!(results.iter().all(|r| matches!(r, Err(FetchError::Timeout { .. }))));
+	assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 16);
+	assert_eq!(leftovers(dir.path()), 0);
+}
+
 /// A server on `host` that answers `GET /to?where=URL` with a 302 to `URL` and `GET /blob` with
 /// `bytes`, counting every request it gets.
 async fn redirecting_server(
