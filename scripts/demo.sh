@@ -14,7 +14,7 @@
 #   ./scripts/demo.sh                  run it (logs in ~/.cache/pouw/demo/<time>/logs)
 #   ./scripts/demo.sh --task fashion   the same loop on Fashion-MNIST (60,000 training and 10,000
 #                                      test images from Debian's dataset-fashion-mnist) with a CNN
-#                                      (cnn:1x28x28:16k3p2,32k3p2:relu); the workers train for
+#                                      (cnn:1x28x28:16k3p2,32k3p2:128:relu); the workers train for
 #                                      minutes, so the task's first window is longer
 #   POUW_DEMO_DIR=/path ./scripts/demo.sh   keep the run's chain, data and logs there
 #   POUW_DEMO_KEEP_NODE=1 ...          leave the dev node running at the end (for polkadot.js)
@@ -96,11 +96,13 @@ if [ "$TASK" = fashion ]; then
 	"$ROOT/scripts/lib/prepare-fashion-data.sh" "$DATA" >"$LOGS/data.json"
 	TRAIN="$DATA/train.safetensors"
 	TEST="$DATA/test.safetensors"
-	MODEL="cnn:1x28x28:16k3p2,32k3p2:relu"
-	# //Bob: a few epochs at Adam's usual rate; //Charlie: one epoch at a small rate.
-	BOB_HYPER=(--epochs 3 --batch-size 64 --lr 0.001 --lr-schedule cosine --validation-fraction 0.05)
+	# Two convolutions, a dense layer of 128, ten outputs: 206,922 parameters.
+	MODEL="cnn:1x28x28:16k3p2,32k3p2:128:relu"
+	# //Bob: eight epochs at Adam's usual rate, cosine schedule (90.56 % on the test set, 6 min
+	# 15 s of training alone on 2 cores); //Charlie: one epoch at a small rate.
+	BOB_HYPER=(--epochs 8 --batch-size 64 --lr 0.001 --lr-schedule cosine --validation-fraction 0.05)
 	CHARLIE_HYPER=(--epochs 1 --batch-size 64 --lr 0.0002 --validation-fraction 0.05)
-	DEFAULT_PHASES="600,20,20,60,30"
+	DEFAULT_PHASES="900,20,20,60,30"
 else
 	DATA="$POUW_CACHE/data/digits"
 	POUW_BIN="$POUW" "$ROOT/scripts/lib/prepare-demo-data.sh" "$DATA" >"$LOGS/data.json"

@@ -200,7 +200,8 @@ export function modelText(model) {
   if (model.Cnn) {
     const c = model.Cnn;
     const conv = c.conv.map((l) => `${l.outChannels}k${l.kernel}p${l.pool}`).join(',');
-    return `cnn:${c.channels}x${c.height}x${c.width}:${conv}:${c.activation.toLowerCase()}`;
+    const dense = c.hidden?.length ? `${c.hidden.join(',')}:` : '';
+    return `cnn:${c.channels}x${c.height}x${c.width}:${conv}:${dense}${c.activation.toLowerCase()}`;
   }
   return JSON.stringify(model);
 }
@@ -215,7 +216,8 @@ export function modelWords(model) {
   if (model.Cnn) {
     const c = model.Cnn;
     const layers = c.conv.map((l) => `${l.outChannels} channels ${l.kernel}x${l.kernel}${l.pool > 1 ? `, pool ${l.pool}` : ''}`);
-    return `a CNN on ${c.channels}x${c.height}x${c.width} images: ${layers.join('; ')}; ${c.activation.toLowerCase()}; ${c.outputs} outputs`;
+    const dense = c.hidden?.length ? `; dense ${c.hidden.join(' → ')}` : '';
+    return `a CNN on ${c.channels}x${c.height}x${c.width} images: ${layers.join('; ')}${dense}; ${c.activation.toLowerCase()}; ${c.outputs} outputs`;
   }
   return JSON.stringify(model);
 }
@@ -283,7 +285,7 @@ export function safeHref(uri) {
 }
 
 /**
- * A model in the short syntax (`linear`, `mlp:64,32:relu`, `cnn:1x28x28:16k3p2,32k3p2:relu`) as
+ * A model in the short syntax (`linear`, `mlp:64,32:relu`, `cnn:1x28x28:16k3p2,32k3p2:128:relu`) as
  * the `ModelSpec` value the chain takes, for `inputs` features and `outputs` outputs (as
  * `pouw sponsor create --model` parses it; the chain checks the bounds and names what fails).
  */
@@ -303,7 +305,7 @@ export function parseModel(text, inputs, outputs) {
   if (parts.length === 3 && parts[0] === 'mlp') {
     return { Mlp: { inputs, hidden: parts[1].split(',').map(number), outputs, activation: activation(parts[2]) } };
   }
-  if (parts.length === 4 && parts[0] === 'cnn') {
+  if ((parts.length === 4 || parts.length === 5) && parts[0] === 'cnn') {
     const dims = parts[1].split('x').map(number);
     if (dims.length !== 3) throw bad('the image is CxHxW');
     const [channels, height, width] = dims;
@@ -313,9 +315,10 @@ export function parseModel(text, inputs, outputs) {
       if (!m) throw bad('a layer is <out>k<kernel>p<pool>');
       return { outChannels: Number(m[1]), kernel: Number(m[2]), pool: Number(m[3]) };
     });
-    return { Cnn: { channels, height, width, conv, outputs, activation: activation(parts[3]) } };
+    const hidden = parts.length === 5 ? parts[3].split(',').map(number) : [];
+    return { Cnn: { channels, height, width, conv, hidden, outputs, activation: activation(parts[parts.length - 1]) } };
   }
-  throw bad('use linear, mlp:<widths>:<activation> or cnn:<C>x<H>x<W>:<out>k<kernel>p<pool>,...:<activation>');
+  throw bad('use linear, mlp:<widths>:<activation> or cnn:<C>x<H>x<W>:<out>k<kernel>p<pool>,...[:<dense widths>]:<activation>');
 }
 
 /**

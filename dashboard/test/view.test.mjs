@@ -140,8 +140,12 @@ test('model specs print in the CLI syntax and in words, and parse back', () => {
     { outChannels: 32, kernel: 3, pool: 2 },
   ]);
   assert.equal(v.modelText(cnn), 'cnn:1x28x28:16k3p2,32k3p2:relu');
+  const dense = v.parseModel('cnn:1x28x28:16k3p2,32k3p2:128:relu', 784, 10);
+  assert.deepEqual(dense.Cnn.hidden, [128]);
+  assert.equal(v.modelText(dense), 'cnn:1x28x28:16k3p2,32k3p2:128:relu');
+  assert.match(v.modelWords(dense), /dense 128; relu; 10 outputs/);
   assert.deepEqual(v.parseModel('linear', 8, 1), { Linear: { inputs: 8, outputs: 1 } });
-  for (const bad of ['mlp:64:softmax', 'cnn:1x28x27:16k3p2:relu', 'cnn:1x28x28:16k3:relu', 'transformer', 'mlp:a:relu']) {
+  for (const bad of ['cnn:1x28x28:16k3p2:x:relu', 'mlp:64:softmax', 'cnn:1x28x27:16k3p2:relu', 'cnn:1x28x28:16k3:relu', 'transformer', 'mlp:a:relu']) {
     assert.throws(() => v.parseModel(bad, 784, 10), (e) => e.name === 'BadModel', bad);
   }
 });

@@ -78,8 +78,8 @@ pub enum ModelSpec {
 		/// Activation after every hidden layer.
 		activation: Activation,
 	},
-	/// A small convolutional network over `channels x height x width` images, ending in one
-	/// affine layer over the flattened features.
+	/// A small convolutional network over `channels x height x width` images, then dense layers
+	/// over the flattened features (the `hidden` ones, then the outputs).
 	Cnn {
 		/// Input channels.
 		channels: u32,
@@ -89,6 +89,9 @@ pub enum ModelSpec {
 		width: u32,
 		/// Convolution blocks, in order; at least one.
 		conv: BoundedVec<ConvLayer, ConstU32<MAX_CONV_LAYERS>>,
+		/// Widths of the dense layers between the flattened features and the outputs, each
+		/// followed by the activation; empty: the features go straight to the outputs.
+		hidden: BoundedVec<u32, ConstU32<MAX_HIDDEN_LAYERS>>,
 		/// Outputs (classes).
 		outputs: u32,
 		/// Activation after every convolution.
@@ -177,7 +180,7 @@ impl ModelSpec {
 				}
 				total
 			},
-			Self::Cnn { channels, height, width, conv, outputs, .. } => {
+			Self::Cnn { channels, height, width, conv, hidden, outputs, .. } => {
 				check_width(*channels)?;
 				check_width(*height)?;
 				check_width(*width)?;
@@ -213,11 +216,19 @@ impl ModelSpec {
 					.checked_mul(u64::from(h))
 					.and_then(|x| x.checked_mul(u64::from(w)))
 					.ok_or(too_many)?;
-				let head = flat
-					.checked_mul(u64::from(*outputs))
-					.and_then(|x| x.checked_add(u64::from(*outputs)))
-					.ok_or(too_many)?;
-				total.checked_add(head).ok_or(too_many)?
+				// The dense layers: `flat` is no layer width (it may exceed MAX_LAYER_WIDTH),
+				// every other size is.
+				let mut previous = flat;
+				for &width in hidden.iter().chain(core::iter::once(outputs)) {
+					check_width(width)?;
+					let layer = previous
+						.checked_mul(u64::from(width))
+						.and_then(|x| x.checked_add(u64::from(width)))
+						.ok_or(too_many)?;
+					total = total.checked_add(layer).ok_or(too_many)?;
+					previous = u64::from(width);
+				}
+				total
 			},
 		};
 		if params > MAX_PARAMETERS {
@@ -239,7 +250,7 @@ impl ModelSpec {
 				.iter()
 				.chain(core::iter::once(outputs))
 				.try_fold(u64::from(*inputs), |sum, width| sum.checked_add(u64::from(*width))),
-			Self::Cnn { channels, height, width, conv, outputs, .. } => {
+			Self::Cnn { channels, height, width, conv, hidden, outputs, .. } => {
 				let (mut h, mut w) = (u64::from(*height), u64::from(*width));
 				let mut total = u64::from(*channels).checked_mul(h)?.checked_mul(w)?;
 				for layer in conv.iter() {
@@ -251,7 +262,10 @@ impl ModelSpec {
 						total = total.checked_add(out.checked_mul(h)?.checked_mul(w)?)?;
 					}
 				}
-				total.checked_add(u64::from(*outputs))
+				hidden
+					.iter()
+					.chain(core::iter::once(outputs))
+					.try_fold(total, |sum, width| sum.checked_add(u64::from(*width)))
 			},
 		}
 	}
@@ -276,6 +290,7 @@ mod tests {
 		// 64*128+128 + 128*64+64 + 64*10+10
 		assert_eq!(mlp(64, &[128, 64], 10).validate(), Ok(8320 + 8256 + 650));
 		let cnn = ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels: 1,
 			height: 8,
 			width: 8,
@@ -290,6 +305,30 @@ mod tests {
 	}
 
 	#[test]
+	fn a_cnn_with_dense_layers_counts_and_bounds_them() {
+		let with = |hidden: &[u32]| {
+			let mut spec = cnn(1, 8, &[ConvLayer { out_channels: 8, kernel: 3, pool: 2 }]);
+			if let ModelSpec::Cnn { hidden: h, .. } = &mut spec {
+				*h = hidden.to_vec().try_into().unwrap();
+			}
+			spec
+		};
+		// conv 80; dense 128*32+32 = 4128; out 32*10+10 = 330
+		assert_eq!(with(&[32]).validate(), Ok(80 + 4128 + 330));
+		// Activations: 64 in, 8*8*8 conv, 8*4*4 pooled, 32 dense, 10 out.
+		assert_eq!(with(&[32]).activations(), Some(64 + 512 + 128 + 32 + 10));
+		assert_eq!(with(&[0]).validate(), Err(ModelSpecError::ZeroSize));
+		assert_eq!(with(&[MAX_LAYER_WIDTH + 1]).validate(), Err(ModelSpecError::LayerTooWide));
+		// A dense layer over a large flattened map counts toward the parameter bound.
+		let wide = cnn(1, 1024, &[ConvLayer { out_channels: 16, kernel: 3, pool: 4 }]);
+		let mut wide_dense = wide.clone();
+		if let ModelSpec::Cnn { hidden, .. } = &mut wide_dense {
+			*hidden = vec![4096].try_into().unwrap();
+		}
+		assert_eq!(wide_dense.validate(), Err(ModelSpecError::TooManyParameters));
+	}
+
+	#[test]
 	fn refuses_bad_specs() {
 		assert_eq!(
 			ModelSpec::Linear { inputs: 0, outputs: 3 }.validate(),
@@ -301,6 +340,7 @@ mod tests {
 		// 4096 * 4096 is above the 16 M bound.
 		assert_eq!(mlp(4096, &[4096], 10).validate(), Err(ModelSpecError::TooManyParameters));
 		let bad_kernel = ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels: 1,
 			height: 8,
 			width: 8,
@@ -310,6 +350,7 @@ mod tests {
 		};
 		assert_eq!(bad_kernel.validate(), Err(ModelSpecError::BadConvolution));
 		let shrinks = ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels: 1,
 			height: 2,
 			width: 2,
@@ -327,6 +368,7 @@ mod tests {
 
 	fn cnn(channels: u32, side: u32, conv: &[ConvLayer]) -> ModelSpec {
 		ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels,
 			height: side,
 			width: side,

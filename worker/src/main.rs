@@ -120,7 +120,8 @@ struct DataModelArgs {
 	data: PathBuf,
 	#[command(flatten)]
 	layout: LayoutArgs,
-	/// Model: `linear`, `mlp:64,32:relu`, `cnn:1x8x8:16k3p2:relu`.
+	/// Model: `linear`, `mlp:64,32:relu`, `cnn:1x8x8:16k3p2:relu`, `cnn:1x28x28:16k3p2,32k3p2:128:relu`
+	/// (convolutions, then dense layers of 128, then the outputs).
 	#[arg(long)]
 	model: String,
 }
@@ -285,6 +286,7 @@ struct BenchScoreArgs {
 fn bench_score(args: BenchScoreArgs) -> Result<()> {
 	use pouw_primitives::{Activation, ConvLayer};
 	let spec = ModelSpec::Cnn {
+		hidden: Default::default(),
 		channels: 1,
 		height: 1024,
 		width: 1024,

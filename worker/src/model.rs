@@ -79,10 +79,8 @@ pub fn expected_tensors(spec: &ModelSpec) -> Result<Vec<(String, Vec<usize>)>, M
 /// Widths of the dense layers, the output layer last.
 fn dense_widths(spec: &ModelSpec) -> Vec<usize> {
 	match spec {
-		ModelSpec::Linear { outputs, .. } | ModelSpec::Cnn { outputs, .. } => {
-			vec![*outputs as usize]
-		},
-		ModelSpec::Mlp { hidden, outputs, .. } => {
+		ModelSpec::Linear { outputs, .. } => vec![*outputs as usize],
+		ModelSpec::Mlp { hidden, outputs, .. } | ModelSpec::Cnn { hidden, outputs, .. } => {
 			hidden.iter().chain(core::iter::once(outputs)).map(|w| *w as usize).collect()
 		},
 	}
@@ -186,6 +184,7 @@ mod tests {
 			ModelSpec::Linear { inputs: 8, outputs: 3 },
 			mlp(),
 			ModelSpec::Cnn {
+				hidden: Default::default(),
 				channels: 1,
 				height: 8,
 				width: 8,
@@ -195,6 +194,16 @@ mod tests {
 				]
 				.try_into()
 				.unwrap(),
+				outputs: 10,
+				activation: Activation::Relu,
+			},
+			// A dense layer between the convolutions and the outputs.
+			ModelSpec::Cnn {
+				hidden: vec![12].try_into().unwrap(),
+				channels: 1,
+				height: 8,
+				width: 8,
+				conv: vec![ConvLayer { out_channels: 4, kernel: 3, pool: 2 }].try_into().unwrap(),
 				outputs: 10,
 				activation: Activation::Relu,
 			},

@@ -57,7 +57,16 @@ pub fn parse(text: &str, inputs: u32, outputs: u32) -> Result<ModelSpec, SpecTex
 				activation: act(a)?,
 			}
 		},
-		["cnn", image, layers, a] => {
+		["cnn", image, layers, rest @ ..] if matches!(rest.len(), 1 | 2) => {
+			// `cnn:<image>:<conv layers>[:<dense widths>]:<activation>`
+			let (dense, a) = match rest {
+				[dense, a] => (Some(*dense), *a),
+				_ => (None, rest[rest.len() - 1]),
+			};
+			let hidden: Vec<u32> = match dense {
+				Some(widths) => widths.split(',').map(number).collect::<Result<_, _>>()?,
+				None => Vec::new(),
+			};
 			let dims: Vec<u32> = image.split('x').map(number).collect::<Result<_, _>>()?;
 			let [channels, height, width] = dims[..] else {
 				return Err(err("the image is CxHxW"));
@@ -78,6 +87,7 @@ pub fn parse(text: &str, inputs: u32, outputs: u32) -> Result<ModelSpec, SpecTex
 				});
 			}
 			ModelSpec::Cnn {
+				hidden: hidden.try_into().map_err(|_| err("too many dense layers"))?,
 				channels,
 				height,
 				width,
@@ -101,12 +111,17 @@ pub fn format(spec: &ModelSpec) -> String {
 			hidden.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
 			activation_name(*activation)
 		),
-		ModelSpec::Cnn { channels, height, width, conv, activation, .. } => format!(
-			"cnn:{channels}x{height}x{width}:{}:{}",
+		ModelSpec::Cnn { channels, height, width, conv, hidden, activation, .. } => format!(
+			"cnn:{channels}x{height}x{width}:{}:{}{}",
 			conv.iter()
 				.map(|c| format!("{}k{}p{}", c.out_channels, c.kernel, c.pool))
 				.collect::<Vec<_>>()
 				.join(","),
+			if hidden.is_empty() {
+				String::new()
+			} else {
+				format!("{}:", hidden.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+			},
 			activation_name(*activation)
 		),
 	}
@@ -118,7 +133,13 @@ mod tests {
 
 	#[test]
 	fn round_trips() {
-		for text in ["linear", "mlp:64,32:relu", "mlp:8:gelu", "cnn:1x8x8:16k3p2,32k3p1:tanh"] {
+		for text in [
+			"linear",
+			"mlp:64,32:relu",
+			"mlp:8:gelu",
+			"cnn:1x8x8:16k3p2,32k3p1:tanh",
+			"cnn:1x8x8:8k3p2:32,16:relu",
+		] {
 			let spec = parse(text, 64, 10).unwrap();
 			assert_eq!(format(&spec), text);
 			assert_eq!(spec.input_features(), 64);
@@ -140,6 +161,10 @@ mod tests {
 			"cnn:1x8x8:4x3:relu",
 			"mlp:100000,1000:relu",
 			"mlp:1,2,3,4,5,6,7,8,9:relu",
+			"cnn:1x8x8:4k3p2::relu",
+			"cnn:1x8x8:4k3p2:0:relu",
+			"cnn:1x8x8:4k3p2:1,2,3,4,5,6,7,8,9:relu",
+			"cnn:1x8x8:4k3p2:32:16:relu",
 		] {
 			assert!(parse(text, 64, 10).is_err(), "{text:?} was accepted");
 		}

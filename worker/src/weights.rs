@@ -146,6 +146,7 @@ mod tests {
 				activation: Activation::Relu,
 			},
 			ModelSpec::Cnn {
+				hidden: Default::default(),
 				channels: 1,
 				height: 4,
 				width: 4,

@@ -57,6 +57,7 @@ fn spec(v: &Value) -> ModelSpec {
 			activation: activation(&v["activation"]),
 		},
 		"cnn" => ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels: u("channels"),
 			height: u("height"),
 			width: u("width"),

@@ -70,6 +70,7 @@ fn a_small_memory_budget_scores_row_by_row_to_the_same_score() {
 
 fn wide_cnn(out_channels: u32) -> ModelSpec {
 	ModelSpec::Cnn {
+		hidden: Default::default(),
 		channels: 1,
 		height: 1024,
 		width: 1024,

@@ -466,6 +466,7 @@ fn a_model_whose_activations_would_exhaust_evaluators_memory_is_refused() {
 		let mut s = spec();
 		s.dataset.shape.features = 1024 * 1024;
 		s.model = ModelSpec::Cnn {
+			hidden: Default::default(),
 			channels: 1,
 			height: 1024,
 			width: 1024,
