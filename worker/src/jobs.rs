@@ -163,12 +163,9 @@ mod tests {
 			assert!(matches!(jobs.poll(1, || async { Ok("never started") }).await, Poll::Running));
 			// ... and task 2's quick step runs and ends meanwhile.
 			assert!(matches!(jobs.poll(2, || async { Ok("revealed") }).await, Poll::Started));
-			loop {
-				match jobs.poll(2, || async { Ok("never started") }).await {
-					Poll::Running => tokio::time::sleep(Duration::from_millis(5)).await,
-					Poll::Ready(Ok(v)) => break v,
-					other => panic!("task 2: {other:?}"),
-				}
+			match settle(&mut jobs, 2).await {
+				Poll::Ready(Ok(v)) => v,
+				other => panic!("task 2: {other:?}"),
 			}
 		})
 		.await
@@ -176,17 +173,15 @@ mod tests {
 		assert_eq!(look, "revealed");
 		assert!(jobs.is_running(1));
 		release.send(()).unwrap();
-		let result = loop {
-			match jobs.poll(1, || async { Ok("never started") }).await {
-				Poll::Running => tokio::time::sleep(Duration::from_millis(5)).await,
-				Poll::Ready(r) => break r.unwrap(),
-				other => panic!("task 1: {other:?}"),
-			}
+		let result = match settle(&mut jobs, 1).await {
+			Poll::Ready(r) => r.unwrap(),
+			other => panic!("task 1: {other:?}"),
 		};
 		assert_eq!(result, "trained");
 		assert!(!jobs.is_running(1));
 	}
 
+	/// Looks at `key`'s job until it is no longer running (never starts one).
 	async fn settle<T: Send + 'static + std::fmt::Debug>(jobs: &mut Jobs<T>, key: u64) -> Poll<T> {
 		loop {
 			match jobs.poll(key, || async { Err(anyhow!("not started")) }).await {
