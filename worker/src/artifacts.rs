@@ -19,7 +19,7 @@ use std::{
 	sync::atomic::{AtomicU64, Ordering},
 	time::Duration,
 };
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// An incremental blake2-256, the same function as the chain's `blake2_256`.
 pub struct Hasher(blake2b_simd::State);
@@ -92,6 +92,11 @@ impl ArtifactStore {
 		self.root.join("tmp").join(format!("{}-{n}-{nanos}", std::process::id()))
 	}
 
+	/// Where the bytes of an interrupted download of `hash` wait for the next attempt.
+	fn partial_path(&self, hash: &Hash256) -> PathBuf {
+		self.root.join("tmp").join(format!("partial-{}", hex::encode(hash)))
+	}
+
 	/// Stores `bytes` and returns their hash. Atomic: a crash leaves either the whole blob or none.
 	pub fn put(&self, bytes: &[u8]) -> io::Result<Hash256> {
 		let hash = content_hash(bytes);
@@ -120,23 +125,140 @@ impl ArtifactStore {
 	}
 }
 
-async fn get_blob(State(store): State<ArtifactStore>, UrlPath(hex): UrlPath<String>) -> Response {
-	let Some(hash) = parse_hash(&hex) else {
-		return (StatusCode::BAD_REQUEST, "not a 64-digit hex blake2-256 hash\n").into_response();
+/// Bytes a blob's body is read and sent in.
+const CHUNK: usize = 64 * 1024;
+
+/// The part of a blob of `len` bytes a `Range` header asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ranged {
+	/// No usable range: the whole blob (a server may ignore a range it does not serve, such as
+	/// several ranges at once).
+	Whole,
+	/// Bytes `start..=end`.
+	Part {
+		/// First byte.
+		start: u64,
+		/// Last byte (inclusive).
+		end: u64,
+	},
+	/// A range wholly past the end: 416.
+	Unsatisfiable,
+}
+
+/// Parses a single-range `Range: bytes=...` header for a blob of `len` bytes.
+pub fn parse_range(header: Option<&str>, len: u64) -> Ranged {
+	let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+		return Ranged::Whole;
 	};
-	match tokio::fs::read(store.path(&hash)).await {
-		Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-		Err(e) if e.kind() == io::ErrorKind::NotFound => {
-			(StatusCode::NOT_FOUND, "no such blob\n").into_response()
+	if spec.contains(',') {
+		return Ranged::Whole;
+	}
+	let Some((first, last)) = spec.split_once('-') else { return Ranged::Whole };
+	let (first, last) = (first.trim(), last.trim());
+	let number = |s: &str| -> Option<u64> {
+		(!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+	};
+	match (number(first), number(last)) {
+		// The last `n` bytes.
+		(None, Some(n)) if first.is_empty() => {
+			if n == 0 || len == 0 {
+				Ranged::Unsatisfiable
+			} else {
+				Ranged::Part { start: len - n.min(len), end: len - 1 }
+			}
 		},
-		Err(e) => {
-			tracing::error!(%e, "reading blob");
-			(StatusCode::INTERNAL_SERVER_ERROR, "cannot read blob\n").into_response()
+		(Some(start), None) if last.is_empty() => {
+			if start >= len {
+				Ranged::Unsatisfiable
+			} else {
+				Ranged::Part { start, end: len - 1 }
+			}
 		},
+		(Some(start), Some(end)) if start <= end => {
+			if start >= len {
+				Ranged::Unsatisfiable
+			} else {
+				Ranged::Part { start, end: end.min(len - 1) }
+			}
+		},
+		_ => Ranged::Whole,
 	}
 }
 
-/// The HTTP routes: `GET /blob/<hex>` (200 with the bytes, 400 for a malformed hash, 404 if
+/// `length` bytes of `file` from where it stands, as a body stream in [`CHUNK`]s; the stream
+/// ends after a read error.
+fn file_stream(
+	file: tokio::fs::File,
+	length: u64,
+) -> impl futures_util::Stream<Item = io::Result<axum::body::Bytes>> {
+	let reader = Some(file.take(length));
+	futures_util::stream::unfold(reader, |reader| async move {
+		let mut reader = reader?;
+		let mut buf = vec![0u8; CHUNK];
+		match reader.read(&mut buf).await {
+			Ok(0) => None,
+			Ok(n) => {
+				buf.truncate(n);
+				Some((Ok(axum::body::Bytes::from(buf)), Some(reader)))
+			},
+			Err(e) => Some((Err(e), None)),
+		}
+	})
+}
+
+async fn get_blob(
+	State(store): State<ArtifactStore>,
+	UrlPath(hex): UrlPath<String>,
+	headers: axum::http::HeaderMap,
+) -> Response {
+	let Some(hash) = parse_hash(&hex) else {
+		return (StatusCode::BAD_REQUEST, "not a 64-digit hex blake2-256 hash\n").into_response();
+	};
+	let opened = async {
+		let mut file = tokio::fs::File::open(store.path(&hash)).await?;
+		let len = file.metadata().await?.len();
+		let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+		let ranged = parse_range(range, len);
+		if let Ranged::Part { start, .. } = ranged {
+			file.seek(io::SeekFrom::Start(start)).await?;
+		}
+		Ok::<_, io::Error>((file, len, ranged))
+	};
+	let (file, len, ranged) = match opened.await {
+		Ok(found) => found,
+		Err(e) if e.kind() == io::ErrorKind::NotFound => {
+			return (StatusCode::NOT_FOUND, "no such blob\n").into_response();
+		},
+		Err(e) => {
+			tracing::error!(%e, "reading blob");
+			return (StatusCode::INTERNAL_SERVER_ERROR, "cannot read blob\n").into_response();
+		},
+	};
+	let (status, start, length) = match ranged {
+		Ranged::Whole => (StatusCode::OK, 0, len),
+		Ranged::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
+		Ranged::Unsatisfiable => {
+			let headers = [(header::CONTENT_RANGE, format!("bytes */{len}"))];
+			return (StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response();
+		},
+	};
+	let body = axum::body::Body::from_stream(file_stream(file, length));
+	let mut response = (status, body).into_response();
+	let h = response.headers_mut();
+	h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/octet-stream"));
+	h.insert(header::ACCEPT_RANGES, header::HeaderValue::from_static("bytes"));
+	h.insert(header::CONTENT_LENGTH, header::HeaderValue::from(length));
+	if status == StatusCode::PARTIAL_CONTENT {
+		let value = format!("bytes {start}-{}/{len}", start + length - 1);
+		if let Ok(v) = header::HeaderValue::from_str(&value) {
+			h.insert(header::CONTENT_RANGE, v);
+		}
+	}
+	response
+}
+
+/// The HTTP routes: `GET /blob/<hex>` (200 with the bytes streamed from disk, 206 for a
+/// `Range: bytes=...` request, 416 for a range past the end, 400 for a malformed hash, 404 if
 /// absent) and `GET /health`.
 pub fn router(store: ArtifactStore) -> Router {
 	Router::new()
@@ -145,14 +267,91 @@ pub fn router(store: ArtifactStore) -> Router {
 		.with_state(store)
 }
 
-/// Binds `addr` and returns the bound address and the server future (port 0 picks a free port).
+/// What the artifact server allows each client: anyone may connect to a worker's server.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerLimits {
+	/// Connections served at once; further ones wait in the listen queue.
+	pub connections: usize,
+	/// Time a client has to send a request's headers.
+	pub header_timeout: Duration,
+	/// Time a connection may stay open in all (a client that reads a blob slowly, or never,
+	/// gives up its place after it).
+	pub connection_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+	fn default() -> Self {
+		Self {
+			connections: 64,
+			header_timeout: Duration::from_secs(10),
+			connection_timeout: Duration::from_secs(600),
+		}
+	}
+}
+
+/// Binds `addr` and returns the bound address and the server future (port 0 picks a free port),
+/// with [`ServerLimits::default`].
 pub async fn bind(
 	store: ArtifactStore,
 	addr: SocketAddr,
 ) -> io::Result<(SocketAddr, impl std::future::Future<Output = io::Result<()>>)> {
+	bind_with(store, addr, ServerLimits::default()).await
+}
+
+/// [`bind`] with explicit limits.
+pub async fn bind_with(
+	store: ArtifactStore,
+	addr: SocketAddr,
+	limits: ServerLimits,
+) -> io::Result<(SocketAddr, impl std::future::Future<Output = io::Result<()>>)> {
 	let listener = tokio::net::TcpListener::bind(addr).await?;
 	let bound = listener.local_addr()?;
-	Ok((bound, async move { axum::serve(listener, router(store)).await }))
+	Ok((bound, serve(listener, router(store), limits)))
+}
+
+/// Accepts connections while fewer than `limits.connections` are open, each served by hyper
+/// with a header timeout and cut after the connection timeout.
+async fn serve(
+	listener: tokio::net::TcpListener,
+	router: Router,
+	limits: ServerLimits,
+) -> io::Result<()> {
+	let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
+	loop {
+		let permit = permits.clone().acquire_owned().await.map_err(io::Error::other)?;
+		let stream = match listener.accept().await {
+			Ok((stream, _)) => stream,
+			Err(e) => {
+				// Out of file descriptors, say: wait a little rather than spin.
+				tracing::warn!(%e, "accepting a connection");
+				tokio::time::sleep(Duration::from_millis(100)).await;
+				continue;
+			},
+		};
+		let service = hyper_util::service::TowerToHyperService::new(router.clone());
+		tokio::spawn(async move {
+			let _permit = permit;
+			let mut builder = hyper::server::conn::http1::Builder::new();
+			builder
+				.timer(hyper_util::rt::TokioTimer::new())
+				.header_read_timeout(limits.header_timeout);
+			let connection =
+				builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+			match tokio::time::timeout(limits.connection_timeout, connection).await {
+				Err(_) => tracing::debug!("connection cut after its time limit"),
+				Ok(Err(e)) => tracing::debug!(%e, "connection ended"),
+				Ok(Ok(())) => {},
+			}
+		});
+	}
+}
+
+impl FetchError {
+	/// Whether the transfer was cut short (a timeout, a lost connection) rather than refused:
+	/// then its bytes so far are kept for the next attempt to continue.
+	pub fn is_interruption(&self) -> bool {
+		matches!(self, FetchError::Timeout { .. } | FetchError::Unreachable { .. })
+	}
 }
 
 /// Limits on a download.
@@ -300,7 +499,9 @@ pub enum FetchError {
 
 /// Streams `uri` into a temporary file of `store`, hashing as it goes, within `limits`; keeps it
 /// as a blob only if it hashes to `expected`, and returns the blob's path. Already-stored blobs
-/// are returned without a download.
+/// are returned without a download. A download cut short (a timeout, a lost connection) keeps
+/// its bytes, and the next fetch of the same hash asks an `http(s)` server only for the rest
+/// (`Range`); the hash is checked over the whole, so a wrong prefix costs one more download.
 pub async fn fetch(
 	store: &ArtifactStore,
 	uri: &str,
@@ -311,7 +512,9 @@ pub async fn fetch(
 		return Ok(store.path(expected));
 	}
 	let tmp = store.temp_path();
-	let result = tokio::time::timeout(limits.timeout, download(uri, &tmp, limits)).await;
+	// Taken by a rename, so two fetches of the same hash never share a file.
+	let resume = std::fs::rename(store.partial_path(expected), &tmp).is_ok();
+	let result = tokio::time::timeout(limits.timeout, download(uri, &tmp, limits, resume)).await;
 	let outcome = match result {
 		Err(_) => Err(FetchError::Timeout { uri: uri.into() }),
 		Ok(Err(e)) => Err(e),
@@ -325,7 +528,16 @@ pub async fn fetch(
 			return Ok(store.path(expected));
 		},
 	};
-	let _ = tokio::fs::remove_file(&tmp).await;
+	let kept = match &outcome {
+		Err(e) if e.is_interruption() && uri.starts_with("http") => {
+			let has_bytes = tokio::fs::metadata(&tmp).await.is_ok_and(|m| m.len() > 0);
+			has_bytes && tokio::fs::rename(&tmp, store.partial_path(expected)).await.is_ok()
+		},
+		_ => false,
+	};
+	if !kept {
+		let _ = tokio::fs::remove_file(&tmp).await;
+	}
 	outcome
 }
 
@@ -376,12 +588,49 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 	})
 }
 
-/// Copies `uri` to `dest` and returns the hash of what was written.
-async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256, FetchError> {
-	let too_large = || FetchError::TooLarge { uri: uri.into(), limit: limits.max_bytes };
-	let mut out = tokio::fs::File::create(dest).await?;
+/// `dest`'s bytes so far (a download to continue), hashed, and the file open for appending.
+async fn continue_file(dest: &Path) -> io::Result<(tokio::fs::File, Hasher, u64)> {
+	let mut file = tokio::fs::OpenOptions::new().read(true).write(true).open(dest).await?;
 	let mut hasher = Hasher::new();
-	let mut written: u64 = 0;
+	let mut length = 0u64;
+	let mut buf = vec![0u8; CHUNK];
+	loop {
+		let n = file.read(&mut buf).await?;
+		if n == 0 {
+			break;
+		}
+		hasher.update(&buf[..n]);
+		length += n as u64;
+	}
+	Ok((file, hasher, length))
+}
+
+/// Whether `response` (to a request for the bytes from `from` on) continues them: a 206 whose
+/// `Content-Range` starts there.
+fn continues_at(response: &reqwest::Response, from: u64) -> bool {
+	response.status() == reqwest::StatusCode::PARTIAL_CONTENT
+		&& response
+			.headers()
+			.get(reqwest::header::CONTENT_RANGE)
+			.and_then(|v| v.to_str().ok())
+			.and_then(|v| v.strip_prefix("bytes "))
+			.and_then(|v| v.split_once('-'))
+			.is_some_and(|(start, _)| start.trim() == from.to_string())
+}
+
+/// Copies `uri` to `dest` and returns the hash of what was written. With `resume`, `dest`
+/// holds the first bytes already and an `http(s)` server is asked for the rest.
+async fn download(
+	uri: &str,
+	dest: &Path,
+	limits: FetchLimits,
+	resume: bool,
+) -> Result<Hash256, FetchError> {
+	let too_large = || FetchError::TooLarge { uri: uri.into(), limit: limits.max_bytes };
+	let (mut out, mut hasher, mut written) = match resume {
+		true if uri.starts_with("http") => continue_file(dest).await?,
+		_ => (tokio::fs::File::create(dest).await?, Hasher::new(), 0),
+	};
 	if let Some(path) = uri.strip_prefix("file://") {
 		if !limits.allow_file {
 			return Err(FetchError::FileRefused(uri.into()));
@@ -433,7 +682,7 @@ async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256
 			.resolve_to_addrs(bare, &addrs)
 			.build()
 			.map_err(|e| unreachable(e.to_string()))?;
-		let response = client.get(uri).send().await.map_err(|e| {
+		let send_error = |e: reqwest::Error| {
 			if e.is_redirect() {
 				let reason = std::error::Error::source(&e)
 					.map_or_else(|| e.to_string(), |inner| inner.to_string());
@@ -443,11 +692,29 @@ async fn download(uri: &str, dest: &Path, limits: FetchLimits) -> Result<Hash256
 			} else {
 				FetchError::Unreachable { uri: uri.into(), reason: e.to_string() }
 			}
-		})?;
+		};
+		let mut request = client.get(uri);
+		if written > 0 {
+			request = request.header(reqwest::header::RANGE, format!("bytes={written}-"));
+		}
+		let mut response = request.send().await.map_err(send_error)?;
+		if written > 0 && !continues_at(&response, written) {
+			// The server sends the whole (it ignores ranges) or cannot continue (416: what we
+			// hold is not a prefix of what it has): start over.
+			tracing::debug!(uri, status = %response.status(), "cannot continue the download");
+			let partial = response.status() == reqwest::StatusCode::PARTIAL_CONTENT;
+			if partial || !response.status().is_success() {
+				response = client.get(uri).send().await.map_err(send_error)?;
+			}
+			out.set_len(0).await?;
+			out.seek(io::SeekFrom::Start(0)).await?;
+			hasher = Hasher::new();
+			written = 0;
+		}
 		if !response.status().is_success() {
 			return Err(FetchError::Status { uri: uri.into(), status: response.status().as_u16() });
 		}
-		if response.content_length().is_some_and(|n| n > limits.max_bytes) {
+		if response.content_length().is_some_and(|n| written.saturating_add(n) > limits.max_bytes) {
 			return Err(too_large());
 		}
 		let mut body = response.bytes_stream();

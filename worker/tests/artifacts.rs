@@ -295,3 +295,263 @@ fn only_public_addresses_are_public() {
 		assert!(public(ok), "{ok} counted as private");
 	}
 }
+
+/// One HTTP/1.1 request over a plain socket; the status, the headers (lower-case names) and
+/// the body.
+async fn raw_get(
+	addr: std::net::SocketAddr,
+	path: &str,
+	extra: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+	socket.write_all(request.as_bytes()).await.unwrap();
+	let mut raw = Vec::new();
+	socket.read_to_end(&mut raw).await.unwrap();
+	let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+	let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+	let mut lines = head.split("\r\n");
+	let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+	let headers = lines
+		.filter_map(|l| l.split_once(':'))
+		.map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+		.collect();
+	(status, headers, raw[split + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+	headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn the_server_streams_blobs_and_answers_range_requests() {
+	let served = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(served.path()).unwrap();
+	// Several body chunks long, and not a multiple of one.
+	let blob: Vec<u8> = (0..200_003u32).map(|i| (i % 253) as u8).collect();
+	let hash = store.put(&blob).unwrap();
+	let (addr, server) = artifacts::bind(store, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+	tokio::spawn(server);
+	let path = format!("/blob/{}", hex::encode(hash));
+
+	let (status, headers, body) = raw_get(addr, &path, "").await;
+	assert_eq!(status, 200);
+	assert_eq!(body, blob);
+	assert_eq!(header(&headers, "accept-ranges"), Some("bytes"));
+	assert_eq!(header(&headers, "content-length"), Some("200003"));
+
+	let cases: [(&str, std::ops::Range<usize>, &str); 4] = [
+		("bytes=10-19", 10..20, "bytes 10-19/200003"),
+		("bytes=199990-", 199_990..200_003, "bytes 199990-200002/200003"),
+		("bytes=-5", 199_998..200_003, "bytes 199998-200002/200003"),
+		// An end past the blob is cut to the blob.
+		("bytes=100000-999999", 100_000..200_003, "bytes 100000-200002/200003"),
+	];
+	for (range, expected, content_range) in cases {
+		let (status, headers, body) = raw_get(addr, &path, &format!("Range: {range}\r\n")).await;
+		assert_eq!(status, 206, "{range}");
+		assert_eq!(body, blob[expected], "{range}");
+		assert_eq!(header(&headers, "content-range"), Some(content_range), "{range}");
+	}
+	// Past the end: 416 with the blob's length; a range it does not serve: the whole blob.
+	let (status, headers, body) = raw_get(addr, &path, "Range: bytes=200003-\r\n").await;
+	assert_eq!((status, header(&headers, "content-range")), (416, Some("bytes */200003")));
+	assert!(body.is_empty());
+	let (status, _, body) = raw_get(addr, &path, "Range: bytes=0-1,5-6\r\n").await;
+	assert_eq!((status, body.len()), (200, blob.len()));
+}
+
+#[test]
+fn range_headers_parse_as_rfc_9110_says() {
+	use artifacts::{parse_range, Ranged};
+	let part = |start, end| Ranged::Part { start, end };
+	assert_eq!(parse_range(None, 10), Ranged::Whole);
+	assert_eq!(parse_range(Some("bytes=0-0"), 10), part(0, 0));
+	assert_eq!(parse_range(Some("bytes=-20"), 10), part(0, 9));
+	assert_eq!(parse_range(Some("bytes=-0"), 10), Ranged::Unsatisfiable);
+	assert_eq!(parse_range(Some("bytes=10-"), 10), Ranged::Unsatisfiable);
+	assert_eq!(parse_range(Some("bytes=0-"), 0), Ranged::Unsatisfiable);
+	for ignored in ["bytes=5-2", "bytes=a-b", "items=0-1", "bytes=-", "bytes=1-2,3-4", "bytes=+1-2"]
+	{
+		assert_eq!(parse_range(Some(ignored), 10), Ranged::Whole, "{ignored}");
+	}
+}
+
+#[tokio::test]
+async fn a_client_that_never_sends_its_request_is_cut_off() {
+	use tokio::io::AsyncReadExt;
+	let served = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(served.path()).unwrap();
+	let limits = artifacts::ServerLimits {
+		header_timeout: Duration::from_millis(200),
+		..Default::default()
+	};
+	let (addr, server) =
+		artifacts::bind_with(store, "127.0.0.1:0".parse().unwrap(), limits).await.unwrap();
+	tokio::spawn(server);
+	let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let mut buf = [0u8; 256];
+	// The server closes the connection (possibly after a 408) instead of waiting forever.
+	let closed = tokio::time::timeout(Duration::from_secs(10), async {
+		loop {
+			match idle.read(&mut buf).await {
+				Ok(0) | Err(_) => break,
+				Ok(_) => {},
+			}
+		}
+	})
+	.await;
+	assert!(closed.is_ok(), "an idle connection was kept open");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_place() {
+	let served = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(served.path()).unwrap();
+	let limits = artifacts::ServerLimits { connections: 2, ..Default::default() };
+	let (addr, server) =
+		artifacts::bind_with(store, "127.0.0.1:0".parse().unwrap(), limits).await.unwrap();
+	tokio::spawn(server);
+	// Two clients that connect and say nothing hold both places.
+	let first = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let _second = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let third = tokio::spawn(raw_get(addr, "/health", ""));
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	assert!(!third.is_finished(), "a third connection was served beside two");
+	drop(first);
+	let (status, _, body) =
+		tokio::time::timeout(Duration::from_secs(10), third).await.unwrap().unwrap();
+	assert_eq!((status, body.as_slice()), (200, b"ok\n".as_slice()));
+}
+
+#[tokio::test]
+async fn a_connection_that_reads_too_slowly_is_cut_after_its_time_limit() {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let served = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(served.path()).unwrap();
+	// Far more than the socket buffers hold: the server must wait for the client to read.
+	let blob = vec![3u8; 32 << 20];
+	let hash = store.put(&blob).unwrap();
+	let limits = artifacts::ServerLimits {
+		connection_timeout: Duration::from_millis(300),
+		..Default::default()
+	};
+	let (addr, server) =
+		artifacts::bind_with(store, "127.0.0.1:0".parse().unwrap(), limits).await.unwrap();
+	tokio::spawn(server);
+	let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+	let request = format!("GET /blob/{} HTTP/1.1\r\nHost: t\r\n\r\n", hex::encode(hash));
+	socket.write_all(request.as_bytes()).await.unwrap();
+	// The client reads nothing for a while, then everything it can.
+	tokio::time::sleep(Duration::from_secs(1)).await;
+	let mut received = Vec::new();
+	let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut received));
+	let _ = read.await.expect("the server ended the connection");
+	assert!(received.len() < blob.len(), "the whole blob went to a client past its time");
+}
+
+/// A server that answers its first request with half the body and hangs up, then answers with
+/// the rest when asked for a `Range`, and the whole otherwise; it records each request's
+/// `Range` header and counts the body bytes it sent.
+async fn flaky_server(
+	blob: Vec<u8>,
+) -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<(Vec<Option<String>>, usize)>>) {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let addr = listener.local_addr().unwrap();
+	let seen = std::sync::Arc::new(std::sync::Mutex::new((Vec::new(), 0usize)));
+	let log = seen.clone();
+	tokio::spawn(async move {
+		for n in 0.. {
+			let (mut socket, _) = listener.accept().await.unwrap();
+			let mut head = Vec::new();
+			let mut byte = [0u8; 1];
+			while !head.ends_with(b"\r\n\r\n") {
+				socket.read_exact(&mut byte).await.unwrap();
+				head.push(byte[0]);
+			}
+			let head = String::from_utf8(head).unwrap();
+			let range = head
+				.lines()
+				.find_map(|l| l.strip_prefix("range: ").or_else(|| l.strip_prefix("Range: ")))
+				.map(str::to_string);
+			let from = range
+				.as_deref()
+				.and_then(|r| r.strip_prefix("bytes="))
+				.and_then(|r| r.strip_suffix('-'))
+				.and_then(|r| r.parse::<usize>().ok());
+			let len = blob.len();
+			let (status, body, extra) = match from {
+				Some(from) => (
+					"206 Partial Content",
+					&blob[from..],
+					format!("Content-Range: bytes {from}-{}/{len}\r\n", len - 1),
+				),
+				None => ("200 OK", &blob[..], String::new()),
+			};
+			let header = format!(
+				"HTTP/1.1 {status}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+				body.len()
+			);
+			socket.write_all(header.as_bytes()).await.unwrap();
+			// The first answer stops halfway and the connection drops.
+			let sent = if n == 0 { &body[..body.len() / 2] } else { body };
+			socket.write_all(sent).await.unwrap();
+			let mut log = log.lock().unwrap();
+			log.0.push(range);
+			log.1 += sent.len();
+		}
+	});
+	(addr, seen)
+}
+
+#[tokio::test]
+async fn an_interrupted_download_continues_where_it_stopped() {
+	let blob: Vec<u8> = (0..500_000u32).map(|i| (i * 7 % 256) as u8).collect();
+	let hash = content_hash(&blob);
+	let (addr, seen) = flaky_server(blob.clone()).await;
+	let uri = format!("http://{addr}/blob/{}", hex::encode(hash));
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+
+	// Cut at half: an error, and half the bytes wait in the store's tmp folder.
+	let err = artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap_err();
+	assert!(err.is_interruption(), "{err}");
+	assert_eq!(leftovers(dir.path()), 1);
+	assert!(!store.contains(&hash));
+
+	// The next fetch asks for the rest only and verifies the whole.
+	let path = artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap();
+	assert_eq!(std::fs::read(path).unwrap(), blob);
+	assert_eq!(leftovers(dir.path()), 0);
+	let (ranges, sent) = seen.lock().unwrap().clone();
+	assert_eq!(ranges, vec![None, Some("bytes=250000-".to_string())]);
+	assert_eq!(sent, blob.len(), "no byte was sent twice");
+
+	// Once stored, never fetched again.
+	artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap();
+	assert_eq!(seen.lock().unwrap().0.len(), 2);
+}
+
+#[tokio::test]
+async fn a_kept_prefix_that_is_wrong_costs_one_download_not_a_wrong_blob() {
+	let blob: Vec<u8> = (0..300_000u32).map(|i| (i % 249) as u8).collect();
+	let hash = content_hash(&blob);
+	let (addr, seen) = flaky_server(blob.clone()).await;
+	let uri = format!("http://{addr}/blob/{}", hex::encode(hash));
+	let dir = tempfile::tempdir().unwrap();
+	let store = ArtifactStore::open(dir.path()).unwrap();
+	artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap_err();
+	// Another server (or a disk error) had put different bytes in the kept prefix.
+	let partial = std::fs::read_dir(dir.path().join("tmp")).unwrap().next().unwrap().unwrap();
+	std::fs::write(partial.path(), vec![0u8; 150_000]).unwrap();
+	// The continued download does not hash to the blob: refused, nothing kept...
+	let err = artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap_err();
+	assert!(matches!(err, FetchError::HashMismatch { .. }), "{err}");
+	assert_eq!(leftovers(dir.path()), 0);
+	// ...and the next fetch starts from the first byte.
+	let path = artifacts::fetch(&store, &uri, &hash, limits()).await.unwrap();
+	assert_eq!(std::fs::read(path).unwrap(), blob);
+	assert_eq!(seen.lock().unwrap().0.last().unwrap(), &None);
+}
