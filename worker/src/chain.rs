@@ -44,7 +44,7 @@ pub type Client = OnlineClient<PolkadotConfig>;
 pub const UNIT: Balance = 1_000_000_000_000;
 
 /// What can go wrong talking to the chain.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
 	/// No node answered at the URL.
 	#[error("cannot connect to {url}: {reason}")]
@@ -74,6 +74,15 @@ pub enum ChainError {
 		/// Why.
 		reason: String,
 	},
+	/// The extrinsic was sent but its block was not finalized in time (a stalled node or
+	/// relay chain): it may still land, so the caller checks the chain before sending again.
+	#[error("{call} was sent but not finalized within {seconds} s")]
+	NotFinalized {
+		/// `Pallet.call` that was submitted.
+		call: String,
+		/// How long it waited.
+		seconds: u64,
+	},
 	/// An RPC or decoding failure.
 	#[error("{context}: {reason}")]
 	Rpc {
@@ -91,8 +100,27 @@ impl ChainError {
 	/// Whether this error may come from the connection (the node went away, an RPC failed):
 	/// the daemons then connect afresh. A refused or failed extrinsic is not one.
 	pub fn is_connection(&self) -> bool {
-		matches!(self, ChainError::Connect { .. } | ChainError::Rpc { .. })
+		matches!(
+			self,
+			ChainError::Connect { .. } | ChainError::Rpc { .. } | ChainError::NotFinalized { .. }
+		)
 	}
+}
+
+/// How long [`Chain::submit`] waits for an extrinsic's block to be finalized. A parachain's
+/// blocks are finalized a few relay blocks after inclusion (well under a minute); a dev node's
+/// at once.
+pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `wait` (for `call`'s finality), or [`ChainError::NotFinalized`] after `limit`.
+async fn finalized_within<T>(
+	call: &str,
+	limit: Duration,
+	wait: impl std::future::Future<Output = T>,
+) -> Result<T, ChainError> {
+	tokio::time::timeout(limit, wait)
+		.await
+		.map_err(|_| ChainError::NotFinalized { call: call.into(), seconds: limit.as_secs() })
 }
 
 fn rpc_any<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> ChainError + '_ {
@@ -342,6 +370,7 @@ pub struct Scan {
 pub struct Chain {
 	client: Client,
 	url: String,
+	finality_timeout: Duration,
 }
 
 impl Chain {
@@ -350,7 +379,7 @@ impl Chain {
 		let client = Client::from_insecure_url(url)
 			.await
 			.map_err(|e| ChainError::Connect { url: url.into(), reason: e.to_string() })?;
-		Ok(Self { client, url: url.into() })
+		Ok(Self { client, url: url.into(), finality_timeout: FINALITY_TIMEOUT })
 	}
 
 	/// Connects, retrying every second until `patience` has passed.
@@ -366,6 +395,11 @@ impl Chain {
 				},
 			}
 		}
+	}
+
+	/// This connection with another finality timeout (default [`FINALITY_TIMEOUT`]).
+	pub fn with_finality_timeout(self, finality_timeout: Duration) -> Self {
+		Self { finality_timeout, ..self }
 	}
 
 	/// The node's URL.
@@ -396,8 +430,9 @@ impl Chain {
 		Ok(at.block_number() as BlockNumber)
 	}
 
-	/// Signs `tx` with `signer`, submits it, waits for its block to be finalized and returns
-	/// its events, or the dispatch error by name.
+	/// Signs `tx` with `signer`, submits it, waits for its block to be finalized (at most the
+	/// finality timeout: then [`ChainError::NotFinalized`]) and returns its events, or the
+	/// dispatch error by name.
 	pub async fn submit<Call: subxt::transactions::Payload>(
 		&self,
 		tx: &Call,
@@ -409,7 +444,8 @@ impl Chain {
 			at.transactions().sign_and_submit_then_watch_default(tx, signer).await.map_err(
 				|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() },
 			)?;
-		match progress.wait_for_finalized_success().await {
+		let finalized = progress.wait_for_finalized_success();
+		match finalized_within(&call, self.finality_timeout, finalized).await? {
 			Ok(events) => Ok(events),
 			Err(subxt::error::TransactionFinalizedSuccessError::SuccessError(
 				subxt::error::TransactionEventsError::ExtrinsicFailed(dispatch),
@@ -549,6 +585,25 @@ impl Chain {
 			.map_err(rpc_any("System.Account"))?;
 		let info = value.decode().map_err(rpc_any("System.Account"))?;
 		Ok(Balances { free: info.data.free, held: info.data.reserved })
+	}
+
+	/// The chain's recent pace: the mean time between the last (up to 20) blocks, from their
+	/// timestamps. `None` while there are too few blocks, when their state is gone, or when
+	/// the timestamps do not move (a chain sealing on demand).
+	pub async fn block_time(&self) -> Result<Option<Duration>, ChainError> {
+		let now = self.block_number().await?;
+		// Block 0's timestamp is not a block's time: the span starts at block 1 at the earliest.
+		let span = now.saturating_sub(1).min(20);
+		if span < 2 {
+			return Ok(None);
+		}
+		let (Some(a), Some(b)) =
+			(self.timestamp_at(now - span).await?, self.timestamp_at(now).await?)
+		else {
+			return Ok(None);
+		};
+		let per_block = b.saturating_sub(a) / u64::from(span);
+		Ok((per_block >= 100).then(|| Duration::from_millis(per_block)))
 	}
 
 	/// The timestamp (ms) of block `number`, if the node still has its state.
@@ -920,5 +975,25 @@ mod tests {
 		let theirs: runtime_types::pallet_task_registry::types::TaskInfo = convert(&ours).unwrap();
 		let back: TaskInfo = convert(&theirs).unwrap();
 		assert_eq!(back, ours);
+	}
+
+	#[tokio::test]
+	async fn a_finality_stall_ends_in_a_named_error_that_reconnects() {
+		// A node that never finalizes: the wait ends after the timeout, not never.
+		let started = std::time::Instant::now();
+		let stalled = std::future::pending::<()>();
+		let err = finalized_within("TaskRegistry.reveal_model", Duration::from_millis(50), stalled)
+			.await
+			.unwrap_err();
+		assert!(started.elapsed() < Duration::from_secs(5));
+		assert_eq!(
+			err,
+			ChainError::NotFinalized { call: "TaskRegistry.reveal_model".into(), seconds: 0 }
+		);
+		assert!(err.is_connection(), "the daemon connects afresh after a stall");
+		assert!(err.to_string().contains("sent but not finalized"));
+		// A wait that ends in time passes its result through.
+		let done = finalized_within("x", Duration::from_secs(5), async { 7 }).await;
+		assert_eq!(done, Ok(7));
 	}
 }

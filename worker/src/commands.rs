@@ -295,6 +295,10 @@ pub struct WorkerRunArgs {
 	tasks: Option<u32>,
 	#[command(flatten)]
 	uris: UriPolicyArgs,
+	/// Checkpoints kept per training (under `<data-dir>/checkpoints/task-<id>/`, written after
+	/// every epoch; a restarted worker resumes from the newest); 0 writes none.
+	#[arg(long, default_value_t = 2)]
+	keep_checkpoints: usize,
 }
 
 pub fn worker(cmd: WorkerCommand) -> Result<()> {
@@ -313,6 +317,8 @@ pub fn worker(cmd: WorkerCommand) -> Result<()> {
 		listen: args.role.publish.listen,
 		tasks: args.tasks,
 		fetch: args.uris.limits(),
+		checkpoints: (args.keep_checkpoints > 0).then(|| common.data_dir.join("checkpoints")),
+		keep_checkpoints: args.keep_checkpoints,
 	};
 	runtime()?.block_on(roles::worker_run(&common, &signer, &options))
 }

@@ -3,6 +3,7 @@
 //! - [`data`]: datasets (CSV, safetensors), verified against their blake2-256 before parsing.
 //! - [`model`]: the on-chain [`ModelSpec`](pouw_primitives::ModelSpec) as a burn module.
 //! - [`training`]: seeded, reproducible training with early stopping.
+//! - [`checkpoint`]: per-epoch training checkpoints a killed run resumes from.
 //! - [`inference`]: scoring weights on a test set into the on-chain `Score`.
 //! - [`weights`]: safetensors weights in PyTorch layout, checked against the spec.
 //! - [`artifacts`]: the content-addressed store, its HTTP server and a verifying client.
@@ -26,6 +27,7 @@ pub mod appeal;
 pub mod artifacts;
 pub mod backend;
 pub mod chain;
+pub mod checkpoint;
 pub mod data;
 pub mod inference;
 pub mod jobs;

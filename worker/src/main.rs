@@ -7,6 +7,7 @@ use pouw_primitives::{commitment::content_hash, DatasetFormat, Metric, ModelSpec
 use pouw_worker::{
 	artifacts::{self, ArtifactStore, FetchLimits},
 	backend::Backend,
+	checkpoint::Checkpoints,
 	data::{self, Dataset, Labels, Layout},
 	inference::{self, Evaluation},
 	spec_text,
@@ -139,6 +140,14 @@ struct TrainArgs {
 	/// Also write the training report (JSON) here.
 	#[arg(long)]
 	report: Option<PathBuf>,
+	/// Write a checkpoint into this folder after every epoch, and resume from the newest one
+	/// of the same run (same data, model, hyperparameters, parent and backend) if there is
+	/// one: a killed run ends with the same weights as one never interrupted.
+	#[arg(long)]
+	checkpoints: Option<PathBuf>,
+	/// Checkpoints kept.
+	#[arg(long, default_value_t = 2, requires = "checkpoints")]
+	keep_checkpoints: usize,
 	#[command(flatten)]
 	hyper: HyperArgs,
 	/// Backend.
@@ -502,15 +511,36 @@ fn train(args: TrainArgs) -> Result<()> {
 		"training"
 	);
 	let config = args.hyper.config();
-	let trained = training::train(&spec, &data, &config, &device, parent.as_deref(), true)?;
+	let checkpoints = match &args.checkpoints {
+		Some(dir) => {
+			let data = std::fs::read(&args.input.data)
+				.with_context(|| format!("reading {}", args.input.data.display()))?;
+			let identity = [&content_hash(&data)[..], args.backend.to_string().as_bytes()].concat();
+			Some(Checkpoints::new(dir, args.keep_checkpoints, identity))
+		},
+		None => None,
+	};
+	let trained = training::train_with(
+		&spec,
+		&data,
+		&config,
+		&device,
+		parent.as_deref(),
+		training::Run { progress: true, checkpoints: checkpoints.as_ref(), deadline: None },
+	)?;
 	let bytes = weights::to_bytes(&trained.network)?;
 	std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+	let record = training::training_record(&config, &args.backend.to_string(), &trained.report);
+	let record_path = args.out.with_extension("record.json");
+	std::fs::write(&record_path, serde_json::to_vec_pretty(&record)?)
+		.with_context(|| format!("writing {}", record_path.display()))?;
 	let report = serde_json::json!({
 		"weights": args.out,
 		"hash": format!("0x{}", hex::encode(content_hash(&bytes))),
 		"model": spec_text::format(&spec),
 		"backend": args.backend.to_string(),
-		"config": serde_json::from_str::<serde_json::Value>(&config.to_string()).unwrap_or_default(),
+		"config": record["config"],
+		"record": record_path,
 		"report": trained.report,
 	});
 	if let Some(path) = &args.report {

@@ -20,6 +20,7 @@ use crate::{
 	artifacts::{self, ArtifactStore, FetchLimits},
 	backend::Backend,
 	chain::{self, account_of, calls, AccountId, Balance, BlockNumber, Chain, ChainError, Phase},
+	checkpoint::Checkpoints,
 	data::{Dataset, Layout},
 	inference::{self, Evaluation},
 	jobs::{Backoff, Jobs, Poll},
@@ -503,6 +504,33 @@ pub struct WorkerOptions {
 	pub tasks: Option<u32>,
 	/// How URIs from the chain are fetched (private hosts and `file://` refused by default).
 	pub fetch: FetchLimits,
+	/// Where trainings write their per-epoch checkpoints (one folder per task); `None` for none.
+	pub checkpoints: Option<PathBuf>,
+	/// Checkpoints kept per training.
+	pub keep_checkpoints: usize,
+}
+
+impl WorkerOptions {
+	/// The checkpoints of `task`'s training: the data's hash and the backend name the run
+	/// (training adds the spec, hyperparameters and parent).
+	fn checkpoints(&self, task: TaskId, dataset: &Hash256) -> Option<Checkpoints> {
+		let root = self.checkpoints.as_ref()?;
+		let identity = [dataset.as_slice(), self.backend.to_string().as_bytes()].concat();
+		Some(Checkpoints::new(
+			root.join(format!("task-{}", task.0)),
+			self.keep_checkpoints,
+			identity,
+		))
+	}
+
+	/// Drops `task`'s checkpoints once its weights are in the store and its record saved.
+	fn clear_checkpoints(&self, task: TaskId) {
+		if let Some(c) = self.checkpoints(task, &[0; 32]) {
+			if let Err(e) = c.clear() {
+				tracing::warn!(task = task.0, "{e:#}");
+			}
+		}
+	}
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -635,36 +663,57 @@ async fn worker_task(
 					return Ok(true);
 				}
 			}
+			// Worked out when a training starts (the closure is used only then).
+			let deadline = if jobs.is_running(task.0) {
+				None
+			} else {
+				training_deadline(chain, &info).await?
+			};
 			let (c, s, o, i) = (chain.clone(), store.clone(), options.clone(), info.clone());
-			let job = move || async move { train_for(&c, &s, &o, task, &i).await };
+			let job = move || async move { train_for(&c, &s, &o, task, &i, deadline).await };
+			let give_up = |note: String| -> Result<()> {
+				let r = WorkerState {
+					task: task.0,
+					step: WorkerStep::Done { note },
+					model_hash: [0; 32],
+					salt: [0; 32],
+					commitment: [0; 32],
+					model_uri: String::new(),
+					report: serde_json::Value::Null,
+					appeal_checked: false,
+				};
+				state.save(&name, &r)?;
+				options.clear_checkpoints(task);
+				Ok(())
+			};
 			let (bytes, report) = match jobs.poll(task.0, job).await {
 				Poll::Started => {
 					tracing::info!(task = task.0, "downloading and training in the background");
 					return Ok(false);
 				},
 				Poll::Running | Poll::Waiting(_) => return Ok(false),
+				Poll::Ready(Err(e)) | Poll::GaveUp(e) if e.is::<CannotFinish>() => {
+					tracing::info!(task = task.0, "skipping the task: {e}");
+					jobs.forget(task.0);
+					give_up(format!("skipped: {e}"))?;
+					return Ok(false);
+				},
 				Poll::Ready(Err(e)) => {
 					tracing::warn!(task = task.0, "cannot train yet (retrying): {e:#}");
 					return Ok(false);
 				},
 				Poll::GaveUp(e) => {
 					tracing::warn!(task = task.0, "cannot train: {e:#}");
-					let r = WorkerState {
-						task: task.0,
-						step: WorkerStep::Done { note: format!("cannot train: {e:#}") },
-						model_hash: [0; 32],
-						salt: [0; 32],
-						commitment: [0; 32],
-						model_uri: String::new(),
-						report: serde_json::Value::Null,
-						appeal_checked: false,
-					};
-					state.save(&name, &r)?;
+					give_up(format!("cannot train: {e:#}"))?;
 					return Ok(false);
 				},
 				Poll::Ready(Ok(trained)) => trained,
 			};
 			let model_hash = store.put(&bytes)?;
+			// The training record beside the weights (the blob server serves hashes only).
+			let record_path = store.path(&model_hash).with_extension("json");
+			std::fs::write(&record_path, serde_json::to_vec_pretty(&report)?)
+				.with_context(|| format!("writing {}", record_path.display()))?;
 			let salt = random_bytes()?;
 			let commitment = model_commitment(&model_hash, &salt, &me.0);
 			let model_uri = blob_uri(options.public_url.as_deref(), store, &model_hash)?;
@@ -679,6 +728,7 @@ async fn worker_task(
 				appeal_checked: false,
 			};
 			state.save(&name, &record)?;
+			options.clear_checkpoints(task);
 			commit(chain, signer, state, task, record).await?;
 			Ok(false)
 		},
@@ -858,13 +908,48 @@ async fn commit(
 	}
 }
 
-/// Downloads the task's data (and parent weights), trains, returns the weights' bytes.
+/// A task whose commit window ends before this worker could train one epoch.
+#[derive(Debug, thiserror::Error)]
+#[error(
+	"it cannot be trained before its commit window closes: an epoch takes about {epoch_seconds:.0} s here, {seconds_left:.0} s are left"
+)]
+struct CannotFinish {
+	epoch_seconds: f64,
+	seconds_left: f64,
+}
+
+/// Blocks kept free after a training for the commitment to be stored, sent and finalized.
+const COMMIT_MARGIN_BLOCKS: BlockNumber = 3;
+
+/// When a training for `info` must end for its commitment to land in the commit window, at
+/// the chain's recent pace. `None` when the pace is unknown (no deadline then).
+async fn training_deadline(
+	chain: &Chain,
+	info: &chain::TaskInfo,
+) -> Result<Option<std::time::Instant>> {
+	let Some(per_block) = chain.block_time().await? else { return Ok(None) };
+	let now = chain.block_number().await?;
+	let end = info.spec.windows.submission_end;
+	Ok(Some(std::time::Instant::now() + time_to_train(per_block, now, end)))
+}
+
+/// How long from block `now` a training may take for its commitment to land by block
+/// `submission_end`, `per_block` a block.
+fn time_to_train(per_block: Duration, now: BlockNumber, submission_end: BlockNumber) -> Duration {
+	let left = submission_end.saturating_sub(now);
+	per_block.saturating_mul(left.saturating_sub(COMMIT_MARGIN_BLOCKS))
+}
+
+/// Downloads the task's data (and parent weights), trains, returns the weights' bytes. With a
+/// `deadline`, a task whose first epoch would already end after it is skipped
+/// ([`CannotFinish`]) and a training stops at the last epoch that ends before it.
 async fn train_for(
 	chain: &Chain,
 	store: &ArtifactStore,
 	options: &WorkerOptions,
 	task: TaskId,
 	info: &chain::TaskInfo,
+	deadline: Option<std::time::Instant>,
 ) -> Result<(Vec<u8>, serde_json::Value)> {
 	let spec = info.spec.clone();
 	let uri = String::from_utf8_lossy(&spec.dataset.uri).into_owned();
@@ -896,14 +981,26 @@ async fn train_for(
 	};
 	let config = options.training.clone();
 	let backend = options.backend;
+	let checkpoints = options.checkpoints(task, &spec.dataset.hash);
 	let (weights_bytes, report) = tokio::task::spawn_blocking(move || -> Result<_> {
 		let layout = layout_of(&spec);
 		let data = Dataset::parse(&bytes, &layout, Some(spec.dataset.shape.samples))?;
 		let device = backend.device()?;
+		if let Some(deadline) = deadline {
+			let seconds_left =
+				deadline.saturating_duration_since(std::time::Instant::now()).as_secs_f64();
+			let epoch_seconds =
+				training::estimate_epoch_seconds(&spec.model, &data, &config, &device)?;
+			if epoch_seconds > seconds_left {
+				return Err(CannotFinish { epoch_seconds, seconds_left }.into());
+			}
+			tracing::info!(task = task.0, epoch_seconds, seconds_left, "training fits its window");
+		}
+		let run = training::Run { progress: false, checkpoints: checkpoints.as_ref(), deadline };
 		let trained =
-			training::train(&spec.model, &data, &config, &device, parent.as_deref(), false)?;
+			training::train_with(&spec.model, &data, &config, &device, parent.as_deref(), run)?;
 		let bytes = weights::to_bytes(&trained.network)?;
-		Ok((bytes, serde_json::to_value(&trained.report)?))
+		Ok((bytes, training::training_record(&config, &backend.to_string(), &trained.report)))
 	})
 	.await
 	.map_err(|e| anyhow!("training thread: {e}"))??;
@@ -1450,6 +1547,21 @@ mod tests {
 		// The registry's own test (`an_ended_task_leaves_no_empty_per_block_lists`) checks the
 		// same blocks for its mock's appeal window.
 		assert_eq!(reserved_blocks(&w, 20), ([31, 71], [71, 91]));
+	}
+
+	#[test]
+	fn a_training_must_end_three_blocks_before_the_commit_window_closes() {
+		let six = Duration::from_secs(6);
+		assert_eq!(time_to_train(six, 10, 20), Duration::from_secs(42));
+		assert_eq!(time_to_train(Duration::from_secs(1), 0, 900), Duration::from_secs(897));
+		// Too late for any training: no time, never an underflow.
+		assert_eq!(time_to_train(six, 17, 20), Duration::ZERO);
+		assert_eq!(time_to_train(six, 30, 20), Duration::ZERO);
+		let skip = CannotFinish { epoch_seconds: 40.2, seconds_left: 12.0 };
+		assert_eq!(
+			skip.to_string(),
+			"it cannot be trained before its commit window closes: an epoch takes about 40 s here, 12 s are left"
+		);
 	}
 
 	#[test]

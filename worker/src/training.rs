@@ -12,6 +12,7 @@
 //! ([`fresh_network`]).
 
 use crate::{
+	checkpoint::{Checkpoints, Loaded, Saved, SavedBest},
 	data::{Dataset, Labels},
 	model::{ModelError, Network},
 	weights::{self, WeightsError},
@@ -19,9 +20,9 @@ use crate::{
 use burn::{
 	config::Config,
 	grad_clipping::GradientClippingConfig,
-	module::{Module, ModuleVisitor, Param},
+	module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId},
 	nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction},
-	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, SgdConfig},
+	optim::{decay::WeightDecayConfig, AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig},
 	tensor::{Device, Int, Tensor, TensorData},
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,6 +52,40 @@ struct Materialise;
 impl ModuleVisitor for Materialise {
 	fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
 		let _ = param.val();
+	}
+}
+
+/// The parameter ids of a network, in module order.
+struct CollectIds(Vec<u64>);
+
+impl ModuleVisitor for CollectIds {
+	fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+		self.0.push(param.id.val());
+	}
+}
+
+fn param_ids(network: &Network) -> Vec<u64> {
+	let mut ids = CollectIds(Vec::new());
+	network.visit(&mut ids);
+	ids.0
+}
+
+/// Gives a network's parameters the ids of a checkpoint, in module order, so the optimiser
+/// state saved under those ids applies to them again.
+struct SetIds<'a> {
+	ids: std::slice::Iter<'a, u64>,
+	mismatch: bool,
+}
+
+impl ModuleMapper for SetIds<'_> {
+	fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+		match self.ids.next() {
+			Some(id) => Param::initialized(ParamId::from(*id), param.into_value()),
+			None => {
+				self.mismatch = true;
+				param
+			},
+		}
 	}
 }
 
@@ -182,6 +217,30 @@ pub struct TrainReport {
 	pub seconds: f64,
 	/// Training throughput: samples through forward and backward per second.
 	pub samples_per_second: f64,
+	/// Training stopped before its configured epochs to end before a deadline.
+	pub stopped_for_deadline: bool,
+}
+
+/// The burn release pouw trains with: the `=` pin in `worker/Cargo.toml` (a test checks it).
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// What a weights file came from, kept beside it: the seed, every hyperparameter, the backend,
+/// the burn and pouw versions and the samples: enough to train it again to the same bytes.
+pub fn training_record(
+	config: &TrainingConfig,
+	backend: &str,
+	report: &TrainReport,
+) -> serde_json::Value {
+	serde_json::json!({
+		"seed": config.seed,
+		"config": serde_json::to_value(config).unwrap_or_default(),
+		"backend": backend,
+		"burn": BURN_VERSION,
+		"pouw": env!("CARGO_PKG_VERSION"),
+		"samples": report.train_samples + report.validation_samples,
+		"seconds": report.seconds,
+		"report": report,
+	})
 }
 
 /// A trained network and its report.
@@ -209,6 +268,11 @@ impl SplitMix64 {
 		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
 		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
 		z ^ (z >> 31)
+	}
+
+	/// The generator's state (a checkpoint checks its replay against it).
+	pub fn state(&self) -> u64 {
+		self.0
 	}
 
 	/// Fisher-Yates shuffle.
@@ -296,6 +360,46 @@ pub fn train(
 	parent: Option<&[u8]>,
 	progress: bool,
 ) -> Result<Trained, TrainError> {
+	train_with(spec, data, config, device, parent, Run { progress, ..Run::default() })
+}
+
+/// How [`train_with`] runs, beyond the hyperparameters (none of this changes the weights of a
+/// run that ends normally).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Run<'a> {
+	/// Show a progress bar on a terminal.
+	pub progress: bool,
+	/// Write a checkpoint after every epoch, and resume from the newest of the same run.
+	pub checkpoints: Option<&'a Checkpoints>,
+	/// Stop after the last epoch that ends before this instant (at the pace of the epochs so
+	/// far) and keep the best weights up to it: a worker's commit window does not wait.
+	pub deadline: Option<Instant>,
+}
+
+/// The best epoch so far: validation loss, epoch, weights, validation accuracy.
+type Best = (f64, usize, Network, Option<f64>);
+
+/// What a run resumes from: the weights, optimiser and counters of a checkpoint.
+struct Resume {
+	network: Network,
+	optimizer: ModuleOptimizer,
+	best: Option<Best>,
+	saved: Saved,
+}
+
+/// [`train`] with [`Run`]'s options. With checkpoints it writes one after every epoch and
+/// first resumes from the newest one of the same run, if any: the result is the same, byte for
+/// byte, as a run that was never interrupted. A checkpoint that cannot be used is logged and
+/// ignored.
+pub fn train_with(
+	spec: &ModelSpec,
+	data: &Dataset,
+	config: &TrainingConfig,
+	device: &Device,
+	parent: Option<&[u8]>,
+	run: Run<'_>,
+) -> Result<Trained, TrainError> {
+	let Run { progress, checkpoints, deadline } = run;
 	spec.validate().map_err(ModelError::InvalidSpec)?;
 	if data.feature_count as u64 != spec.input_features() {
 		return Err(TrainError::InputMismatch {
@@ -345,25 +449,85 @@ pub fn train(
 	}
 
 	let ad = device.clone().autodiff();
-	let mut network = match parent {
-		// Loaded on the plain device, then forked: a fresh autodiff graph whose leaves are the
-		// parent's weights.
-		Some(bytes) => {
-			weights::load(spec, bytes, device).map_err(TrainError::Parent)?.fork(&ad).train()
-		},
-		None => fresh_network(spec, &ad, config.seed)?,
-	};
 	let decay =
 		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
 	let clip = (config.grad_clip_norm > 0.0)
 		.then_some(GradientClippingConfig::Norm(config.grad_clip_norm as f32));
-	let mut optimizer = match config.optimizer {
-		OptimizerKind::Adam => {
-			AdamConfig::new().with_weight_decay(decay).with_grad_clipping(clip).init()
+	let new_optimizer = || match config.optimizer {
+		OptimizerKind::Adam => AdamConfig::new()
+			.with_weight_decay(decay.clone())
+			.with_grad_clipping(clip.clone())
+			.init(),
+		OptimizerKind::Sgd => SgdConfig::new()
+			.with_weight_decay(decay.clone())
+			.with_gradient_clipping(clip.clone())
+			.init(),
+	};
+	let fingerprint = checkpoints.map(|c| {
+		use codec::Encode;
+		c.fingerprint(&[&spec.encode(), config.to_string().as_bytes(), parent.unwrap_or_default()])
+	});
+	let resume = match (checkpoints, &fingerprint) {
+		(Some(c), Some(f)) => c.latest(f).and_then(|loaded| {
+			let epoch = loaded.saved.epoch;
+			match resume_from(spec, device, &ad, loaded, new_optimizer(), &mut rng, &mut train_rows)
+			{
+				Ok(r) => {
+					tracing::info!(epoch, dir = %c.dir().display(), "resuming from the checkpoint");
+					Some(r)
+				},
+				Err(e) => {
+					tracing::warn!(epoch, "cannot resume from the checkpoint, starting over: {e}");
+					// The replayed shuffles are undone by starting from the seed again.
+					rng = SplitMix64::new(config.seed);
+					let mut order: Vec<usize> = (0..data.len()).collect();
+					rng.shuffle(&mut order);
+					train_rows = order[..data.len() - held_out].to_vec();
+					None
+				},
+			}
+		}),
+		_ => None,
+	};
+
+	let (mut network, mut optimizer) = match &resume {
+		Some(_) => (None, None),
+		None => {
+			let network = match parent {
+				// Loaded on the plain device, then forked: a fresh autodiff graph whose leaves
+				// are the parent's weights.
+				Some(bytes) => weights::load(spec, bytes, device)
+					.map_err(TrainError::Parent)?
+					.fork(&ad)
+					.train(),
+				None => fresh_network(spec, &ad, config.seed)?,
+			};
+			(Some(network), Some(new_optimizer()))
 		},
-		OptimizerKind::Sgd => {
-			SgdConfig::new().with_weight_decay(decay).with_gradient_clipping(clip).init()
-		},
+	};
+	let mut best: Option<Best> = None;
+	let mut since_best = 0;
+	let mut epochs_run = 0;
+	let mut train_loss = f64::NAN;
+	let mut trained_samples = 0usize;
+	let mut step = 0usize;
+	let mut seconds_before = 0.0;
+	let mut stopped = false;
+	let mut deadline_stop = false;
+	if let Some(r) = resume {
+		stopped = r.saved.stopped;
+		network = Some(r.network);
+		optimizer = Some(r.optimizer);
+		best = r.best;
+		since_best = r.saved.since_best;
+		epochs_run = r.saved.epoch;
+		train_loss = f64::from_bits(r.saved.train_loss_bits);
+		trained_samples = r.saved.trained_samples;
+		step = r.saved.step;
+		seconds_before = r.saved.seconds;
+	}
+	let (Some(mut network), Some(mut optimizer)) = (network, optimizer) else {
+		return Err(TrainError::BadConfig("internal: no network to train"));
 	};
 
 	let steps = train_rows.len().div_ceil(config.batch_size);
@@ -379,16 +543,13 @@ pub fn train(
 		ProgressStyle::with_template("{bar:30} {pos}/{len} steps {elapsed} eta {eta} {msg}")
 			.unwrap_or_else(|_| ProgressStyle::default_bar()),
 	);
+	bar.set_position(step as u64);
 
 	let started = Instant::now();
-	let mut best: Option<(f64, usize, Network, Option<f64>)> = None;
-	let mut since_best = 0;
-	let mut epochs_run = 0;
-	let mut train_loss = f64::NAN;
-	let mut trained_samples = 0usize;
 	let total_steps = config.epochs.saturating_mul(steps);
-	let mut step = 0usize;
-	for epoch in 1..=config.epochs {
+	// A run that stopped early before the kill stays stopped.
+	let first = if stopped { config.epochs + 1 } else { epochs_run + 1 };
+	for epoch in first..=config.epochs {
 		epochs_run = epoch;
 		rng.shuffle(&mut train_rows);
 		let mut sum = 0.0;
@@ -408,36 +569,76 @@ pub fn train(
 			bar.abandon();
 			return Err(TrainError::Diverged(epoch));
 		}
+		let mut stop = false;
 		// Progress in the logs too: a daemon trains without a terminal.
 		if val_rows.is_empty() {
 			tracing::info!(epoch, of = config.epochs, train_loss, "epoch done");
 			bar.set_message(format!("epoch {epoch} loss {train_loss:.4}"));
-			continue;
-		}
-		let frozen = network.valid();
-		let (val_loss, val_acc) = validate(&frozen, data, &val_rows, device);
-		tracing::info!(epoch, of = config.epochs, train_loss, val_loss, ?val_acc, "epoch done");
-		bar.set_message(format!(
-			"epoch {epoch} loss {train_loss:.4} val {val_loss:.4}{}",
-			val_acc.map(|a| format!(" acc {:.2}%", a * 100.0)).unwrap_or_default()
-		));
-		if best.as_ref().is_none_or(|(b, ..)| val_loss < *b) {
-			best = Some((val_loss, epoch, frozen, val_acc));
-			since_best = 0;
 		} else {
-			since_best += 1;
-			if since_best >= config.patience {
-				tracing::info!(
+			let frozen = network.valid();
+			let (val_loss, val_acc) = validate(&frozen, data, &val_rows, device);
+			tracing::info!(epoch, of = config.epochs, train_loss, val_loss, ?val_acc, "epoch done");
+			bar.set_message(format!(
+				"epoch {epoch} loss {train_loss:.4} val {val_loss:.4}{}",
+				val_acc.map(|a| format!(" acc {:.2}%", a * 100.0)).unwrap_or_default()
+			));
+			if best.as_ref().is_none_or(|(b, ..)| val_loss < *b) {
+				best = Some((val_loss, epoch, frozen, val_acc));
+				since_best = 0;
+			} else {
+				since_best += 1;
+				stop = since_best >= config.patience;
+			}
+		}
+		if let (Some(c), Some(fingerprint)) = (checkpoints, &fingerprint) {
+			let saved = Saved {
+				version: crate::checkpoint::VERSION,
+				fingerprint: fingerprint.clone(),
+				epoch,
+				step,
+				since_best,
+				trained_samples,
+				train_loss_bits: train_loss.to_bits(),
+				seconds: seconds_before + started.elapsed().as_secs_f64(),
+				best: best.as_ref().map(|(loss, epoch, _, acc)| SavedBest {
+					epoch: *epoch,
+					loss_bits: loss.to_bits(),
+					accuracy_bits: acc.map(f64::to_bits),
+				}),
+				stopped: stop,
+				param_ids: param_ids(&network),
+				rng: rng.state(),
+			};
+			let written =
+				save_checkpoint(c, &saved, &network, best.as_ref().map(|b| &b.2), &optimizer);
+			// A full disk must not cost the training itself.
+			if let Err(e) = written {
+				tracing::warn!(epoch, dir = %c.dir().display(), "cannot write the checkpoint: {e:#}");
+			}
+		}
+		if stop {
+			tracing::info!(
+				epoch,
+				"early stop: no better validation loss for {} epochs",
+				config.patience
+			);
+			break;
+		}
+		if let Some(deadline) = deadline {
+			let per_epoch = started.elapsed() / (epoch + 1 - first).max(1) as u32;
+			if epoch < config.epochs && Instant::now() + per_epoch > deadline {
+				tracing::warn!(
 					epoch,
-					"early stop: no better validation loss for {} epochs",
-					config.patience
+					of = config.epochs,
+					"stopping: another epoch would end after the deadline; keeping the best weights so far"
 				);
+				deadline_stop = true;
 				break;
 			}
 		}
 	}
 	bar.finish_and_clear();
-	let seconds = started.elapsed().as_secs_f64();
+	let seconds = seconds_before + started.elapsed().as_secs_f64();
 	let (network, best_epoch, validation_loss, validation_accuracy) = match best {
 		Some((l, e, n, a)) => (n, e, Some(l), a),
 		None => (network.valid(), epochs_run, None, None),
@@ -454,13 +655,139 @@ pub fn train(
 			validation_samples: val_rows.len(),
 			seconds,
 			samples_per_second: trained_samples as f64 / seconds.max(1e-9),
+			stopped_for_deadline: deadline_stop,
 		},
 	})
+}
+
+/// Seconds one epoch of `config` on `data` is likely to take on `device`: a few timed steps on
+/// a throw-away copy of the network (after one untimed warm-up step), scaled to the epoch's
+/// steps plus its validation pass. Used to skip a task that cannot be finished in time.
+pub fn estimate_epoch_seconds(
+	spec: &ModelSpec,
+	data: &Dataset,
+	config: &TrainingConfig,
+	device: &Device,
+) -> Result<f64, TrainError> {
+	spec.validate().map_err(ModelError::InvalidSpec)?;
+	if data.feature_count as u64 != spec.input_features() {
+		return Err(TrainError::InputMismatch {
+			data: data.feature_count,
+			model: spec.input_features(),
+		});
+	}
+	let batch_size = config.batch_size.max(1);
+	let held_out = (data.len() as f64 * config.validation_fraction).round() as usize;
+	let train_samples = data.len().saturating_sub(held_out).max(1);
+	let steps = train_samples.div_ceil(batch_size);
+	let probe = steps.min(4);
+	let ad = device.clone().autodiff();
+	let mut network = fresh_network(spec, &ad, config.seed)?;
+	let mut optimizer = AdamConfig::new().init();
+	let rows: Vec<usize> = (0..data.len()).cycle().take(batch_size * probe).collect();
+	let mut timed = std::time::Duration::ZERO;
+	for (i, chunk) in rows.chunks(batch_size).enumerate() {
+		let t = Instant::now();
+		let (x, y) = batch(data, chunk, &ad);
+		let l = loss(&network, x, y, &ad);
+		let grads = GradientsParams::from_grads(l.backward(), &network);
+		let _ = l.into_scalar::<f32>();
+		network = optimizer.step(config.learning_rate, network, grads);
+		if i > 0 || probe == 1 {
+			timed += t.elapsed();
+		}
+	}
+	let per_step = timed.as_secs_f64() / (probe.saturating_sub(1)).max(1) as f64;
+	// A validation row costs about a third of a training row (forward only).
+	let validation = held_out as f64 / batch_size as f64 * per_step / 3.0;
+	Ok(per_step * steps as f64 + validation)
+}
+
+fn save_checkpoint(
+	checkpoints: &Checkpoints,
+	saved: &Saved,
+	network: &Network,
+	best: Option<&Network>,
+	optimizer: &ModuleOptimizer,
+) -> anyhow::Result<()> {
+	let current = weights::to_bytes(&network.valid())?;
+	let best = best.map(weights::to_bytes).transpose()?;
+	checkpoints.save(saved, &current, best.as_deref(), |path| {
+		optimizer.save(path).map_err(|e| anyhow::anyhow!("optimiser state: {e:?}"))
+	})
+}
+
+/// Rebuilds a run's state from a checkpoint: the batch order is replayed from the seed (and must
+/// end at the saved generator state), the weights get their saved parameter ids back, the
+/// optimiser its saved state.
+fn resume_from(
+	spec: &ModelSpec,
+	device: &Device,
+	ad: &Device,
+	loaded: Loaded,
+	optimizer: ModuleOptimizer,
+	rng: &mut SplitMix64,
+	train_rows: &mut [usize],
+) -> Result<Resume, String> {
+	let Loaded { saved, network, best, optimizer: optimizer_file } = loaded;
+	for _ in 0..saved.epoch {
+		rng.shuffle(train_rows);
+	}
+	if rng.state() != saved.rng {
+		return Err("the batch order does not replay to the saved state".into());
+	}
+	let network = weights::load(spec, &network, device).map_err(|e| e.to_string())?;
+	let mut set = SetIds { ids: saved.param_ids.iter(), mismatch: false };
+	let network = network.fork(ad).train().map(&mut set);
+	if set.mismatch || set.ids.next().is_some() {
+		return Err("the saved parameter ids do not fit the network".into());
+	}
+	// burn's loader expects its own files; a damaged one must not take the worker down.
+	let optimizer =
+		std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| optimizer.load(&optimizer_file)))
+			.map_err(|_| "the optimiser state is damaged".to_string())?
+			.map_err(|e| format!("optimiser state: {e:?}"))?;
+	let best = match (&saved.best, best) {
+		(Some(b), Some(bytes)) => {
+			let n = weights::load(spec, &bytes, device).map_err(|e| e.to_string())?;
+			Some((f64::from_bits(b.loss_bits), b.epoch, n, b.accuracy_bits.map(f64::from_bits)))
+		},
+		(None, _) => None,
+		(Some(_), None) => return Err("the best weights are missing".into()),
+	};
+	Ok(Resume { network, optimizer, best, saved })
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn the_recorded_burn_version_is_the_one_built_with() {
+		let manifest = include_str!("../Cargo.toml");
+		assert!(manifest.contains(&format!("burn = {{ version = \"={BURN_VERSION}\"")));
+		let record = training_record(
+			&TrainingConfig::new().with_seed(9),
+			"flex",
+			&TrainReport {
+				epochs_run: 1,
+				best_epoch: 1,
+				train_loss: 0.5,
+				validation_loss: None,
+				validation_accuracy: None,
+				train_samples: 90,
+				validation_samples: 10,
+				seconds: 1.5,
+				samples_per_second: 60.0,
+				stopped_for_deadline: false,
+			},
+		);
+		assert_eq!(record["seed"], 9);
+		assert_eq!(record["config"]["seed"], 9);
+		assert_eq!(record["samples"], 100);
+		assert_eq!(record["burn"], BURN_VERSION);
+		assert_eq!(record["backend"], "flex");
+	}
 
 	#[test]
 	fn cosine_anneals_from_the_rate_to_zero() {

@@ -291,3 +291,38 @@ fn a_cosine_schedule_and_gradient_clipping_change_the_run_and_stay_reproducible(
 	let (clipped, _) = run(cosine.with_grad_clip_norm(1e-3));
 	assert_ne!(clipped, annealed, "clipping to a tiny norm changed nothing");
 }
+
+#[test]
+fn a_deadline_stops_training_after_the_last_epoch_that_fits_and_keeps_the_best() {
+	use pouw_worker::training::{estimate_epoch_seconds, train_with, Run};
+	use std::time::{Duration, Instant};
+	let device = Device::flex();
+	let data = common::blobs(21, 3, 6, 50);
+	let spec = mlp(6, 16, 3);
+	let config = quick().with_epochs(20).with_patience(100);
+	let whole = train(&spec, &data, &config, &device, None, false).unwrap();
+	assert!(!whole.report.stopped_for_deadline);
+
+	// A deadline already past: one epoch, then it stops with what it has.
+	let run = Run { deadline: Some(Instant::now()), ..Run::default() };
+	let rushed = train_with(&spec, &data, &config, &device, None, run).unwrap();
+	assert!(rushed.report.stopped_for_deadline);
+	assert_eq!(rushed.report.epochs_run, 1);
+	assert_eq!(rushed.report.best_epoch, 1);
+	weights::check(&spec, &weights::to_bytes(&rushed.network).unwrap()).unwrap();
+
+	// A deadline far away changes nothing.
+	let run = Run { deadline: Some(Instant::now() + Duration::from_secs(3600)), ..Run::default() };
+	let relaxed = train_with(&spec, &data, &config, &device, None, run).unwrap();
+	assert!(!relaxed.report.stopped_for_deadline);
+	assert_eq!(
+		weights::to_bytes(&relaxed.network).unwrap(),
+		weights::to_bytes(&whole.network).unwrap()
+	);
+
+	// The estimate of an epoch is a time (a few timed steps on a throw-away copy).
+	let estimate = estimate_epoch_seconds(&spec, &data, &config, &device).unwrap();
+	assert!(estimate > 0.0 && estimate.is_finite(), "{estimate}");
+	// A spec that does not fit the data is an error, not an estimate.
+	assert!(estimate_epoch_seconds(&mlp(5, 16, 3), &data, &config, &device).is_err());
+}
