@@ -273,6 +273,13 @@ struct BenchArgs {
 	/// Batch size.
 	#[arg(long, default_value_t = 64)]
 	batch_size: usize,
+	/// Train on the first N samples only (all by default).
+	#[arg(long)]
+	samples: Option<usize>,
+	/// A test set (same layout): then evaluation is timed on it, the accuracy reached is
+	/// printed, and the cost of scoring it once against the training run.
+	#[arg(long)]
+	test: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -624,7 +631,11 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 fn bench(args: BenchArgs) -> Result<()> {
-	let data = load_dataset(&args.data, &args.layout)?;
+	let mut data = load_dataset(&args.data, &args.layout)?;
+	if let Some(n) = args.samples.filter(|n| *n < data.len()) {
+		data = data.select(&(0..n).collect::<Vec<_>>());
+	}
+	let test = args.test.as_ref().map(|p| load_dataset(p, &args.layout)).transpose()?;
 	let spec = spec_text::parse(&args.model, data.feature_count as u32, outputs_of(&data))?;
 	for backend in &args.backends {
 		let device = backend.device()?;
@@ -635,28 +646,45 @@ fn bench(args: BenchArgs) -> Result<()> {
 			.with_learning_rate(1e-3)
 			.with_validation_fraction(0.0);
 		// One warm-up epoch, then the measured run.
-		training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
+		let warm = training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
 		let trained = training::train(&spec, &data, &config, &device, None, false)?;
-		let rounds = 20;
+		let scored = test.as_ref().unwrap_or(&data);
+		let rounds = if test.is_some() { 5 } else { 20 };
 		let started = Instant::now();
 		for _ in 0..rounds {
 			std::hint::black_box(
-				inference::predict(&trained.network, &data, &device, inference::EVAL_BATCH)
+				inference::predict(&trained.network, scored, &device, inference::EVAL_BATCH)
 					.map_err(anyhow::Error::msg)?,
 			);
 		}
-		let eval_rate = (rounds * data.len()) as f64 / started.elapsed().as_secs_f64();
+		let eval_rate = (rounds * scored.len()) as f64 / started.elapsed().as_secs_f64();
+		let accuracy = |network| -> Result<Option<f64>> {
+			let Some(test) = &test else { return Ok(None) };
+			let bytes = weights::to_bytes(network)?;
+			let budget = inference::DEFAULT_MEMORY_BUDGET;
+			Ok(match inference::evaluate(&spec, Metric::Accuracy, &bytes, test, &device, budget)? {
+				Evaluation::Valid { value, .. } => Some(value),
+				Evaluation::Invalid(_) => None,
+			})
+		};
+		// An evaluator scores the test set once; the worker trained for the measured epochs.
+		let score_seconds = scored.len() as f64 / eval_rate;
 		println!(
 			"{}",
 			serde_json::json!({
 				"backend": backend.to_string(),
 				"model": spec_text::format(&spec),
 				"samples": data.len(),
+				"test_samples": test.as_ref().map(Dataset::len),
 				"batch_size": args.batch_size,
 				"epochs": args.epochs,
 				"train_samples_per_second": trained.report.samples_per_second,
 				"eval_samples_per_second": eval_rate,
+				"first_epoch_train_loss": warm.report.train_loss,
 				"final_train_loss": trained.report.train_loss,
+				"test_accuracy_after_one_epoch": accuracy(&warm.network)?,
+				"test_accuracy": accuracy(&trained.network)?,
+				"verification_cost": score_seconds / trained.report.seconds.max(1e-9),
 				"threads": std::env::var("RAYON_NUM_THREADS").ok(),
 				// Process-wide: run one backend per process to read one backend's peak.
 				"peak_rss_kib": peak_rss_kib(),
