@@ -646,7 +646,8 @@ fn bench(args: BenchArgs) -> Result<()> {
 			.with_learning_rate(1e-3)
 			.with_validation_fraction(0.0);
 		// One warm-up epoch, then the measured run.
-		let warm = training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
+		let warm =
+			training::train(&spec, &data, &config.clone().with_epochs(1), &device, None, false)?;
 		let trained = training::train(&spec, &data, &config, &device, None, false)?;
 		let scored = test.as_ref().unwrap_or(&data);
 		let rounds = if test.is_some() { 5 } else { 20 };

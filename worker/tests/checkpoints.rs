@@ -5,8 +5,10 @@
 
 mod common;
 
+use common::mlp;
+
 use burn::tensor::Device;
-use pouw_primitives::{commitment::content_hash, Activation, ModelSpec};
+use pouw_primitives::commitment::content_hash;
 use pouw_worker::{
 	checkpoint::Checkpoints,
 	data::Labels,
@@ -18,15 +20,6 @@ use std::{
 	process::{Command, Stdio},
 	time::{Duration, Instant},
 };
-
-fn mlp(inputs: u32, hidden: u32, outputs: u32) -> ModelSpec {
-	ModelSpec::Mlp {
-		inputs,
-		hidden: vec![hidden].try_into().unwrap(),
-		outputs,
-		activation: Activation::Relu,
-	}
-}
 
 fn run(checkpoints: &Checkpoints) -> Run<'_> {
 	Run { checkpoints: Some(checkpoints), ..Run::default() }

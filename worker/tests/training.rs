@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::mlp;
+
 use burn::tensor::Device;
 use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
 use pouw_worker::{
@@ -11,15 +13,6 @@ use pouw_worker::{
 	training::{train, LrSchedule, OptimizerKind, SplitMix64, TrainError, TrainingConfig},
 	weights,
 };
-
-fn mlp(inputs: u32, hidden: u32, outputs: u32) -> ModelSpec {
-	ModelSpec::Mlp {
-		inputs,
-		hidden: vec![hidden].try_into().unwrap(),
-		outputs,
-		activation: Activation::Relu,
-	}
-}
 
 fn quick() -> TrainingConfig {
 	TrainingConfig::new().with_epochs(15).with_batch_size(16).with_learning_rate(1e-2)

@@ -1,10 +1,21 @@
 //! Small generated data sets: no network, no files, fully determined by a seed.
 #![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use pouw_primitives::{Activation, ModelSpec};
 use pouw_worker::{
 	data::{Dataset, Labels},
 	training::SplitMix64,
 };
+
+/// An MLP with one hidden layer of `hidden` ReLU units.
+pub fn mlp(inputs: u32, hidden: u32, outputs: u32) -> ModelSpec {
+	ModelSpec::Mlp {
+		inputs,
+		hidden: vec![hidden].try_into().unwrap(),
+		outputs,
+		activation: Activation::Relu,
+	}
+}
 
 /// A uniform float in [0, 1).
 pub fn uniform(rng: &mut SplitMix64) -> f32 {
