@@ -587,11 +587,10 @@ impl Chain {
 		Ok(Balances { free: info.data.free, held: info.data.reserved })
 	}
 
-	/// The chain's recent pace: the mean time between the last (up to 20) blocks, from their
-	/// timestamps. `None` while there are too few blocks, when their state is gone, or when
-	/// the timestamps do not move (a chain sealing on demand).
-	pub async fn block_time(&self) -> Result<Option<Duration>, ChainError> {
-		let now = self.block_number().await?;
+	/// The chain's recent pace: the mean time between the (up to 20) blocks before block `now`
+	/// (the caller's latest), from their timestamps. `None` while there are too few blocks,
+	/// when their state is gone, or when the timestamps do not move (a chain sealing on demand).
+	pub async fn block_time(&self, now: BlockNumber) -> Result<Option<Duration>, ChainError> {
 		// Block 0's timestamp is not a block's time: the span starts at block 1 at the earliest.
 		let span = now.saturating_sub(1).min(20);
 		if span < 2 {

@@ -180,11 +180,12 @@ impl Checkpoints {
 		Ok(())
 	}
 
-	/// Removes every checkpoint of this run (once its result is safely stored elsewhere).
-	pub fn clear(&self) -> Result<()> {
-		match std::fs::remove_dir_all(&self.dir) {
+	/// Removes the checkpoints folder `dir` of a run (once its result is safely stored
+	/// elsewhere); a folder that is not there is fine.
+	pub fn remove(dir: &Path) -> Result<()> {
+		match std::fs::remove_dir_all(dir) {
 			Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-				Err(e).with_context(|| format!("removing {}", self.dir.display()))
+				Err(e).with_context(|| format!("removing {}", dir.display()))
 			},
 			_ => Ok(()),
 		}
@@ -273,9 +274,9 @@ mod tests {
 		assert_eq!(cp.epochs().iter().map(|e| e.0).collect::<Vec<_>>(), vec![3, 2], "keep 2");
 		// A checkpoint of another run is never resumed from.
 		assert!(cp.latest("other").is_none());
-		cp.clear().unwrap();
+		Checkpoints::remove(cp.dir()).unwrap();
 		assert!(!cp.dir().exists());
-		cp.clear().unwrap();
+		Checkpoints::remove(cp.dir()).unwrap();
 	}
 
 	#[test]

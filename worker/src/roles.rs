@@ -511,24 +511,22 @@ pub struct WorkerOptions {
 }
 
 impl WorkerOptions {
+	/// Where `task`'s training keeps its checkpoints, if it keeps any.
+	fn checkpoint_dir(&self, task: TaskId) -> Option<PathBuf> {
+		Some(self.checkpoints.as_ref()?.join(format!("task-{}", task.0)))
+	}
+
 	/// The checkpoints of `task`'s training: the data's hash and the backend name the run
 	/// (training adds the spec, hyperparameters and parent).
 	fn checkpoints(&self, task: TaskId, dataset: &Hash256) -> Option<Checkpoints> {
-		let root = self.checkpoints.as_ref()?;
 		let identity = [dataset.as_slice(), self.backend.to_string().as_bytes()].concat();
-		Some(Checkpoints::new(
-			root.join(format!("task-{}", task.0)),
-			self.keep_checkpoints,
-			identity,
-		))
+		Some(Checkpoints::new(self.checkpoint_dir(task)?, self.keep_checkpoints, identity))
 	}
 
 	/// Drops `task`'s checkpoints once its weights are in the store and its record saved.
 	fn clear_checkpoints(&self, task: TaskId) {
-		if let Some(c) = self.checkpoints(task, &[0; 32]) {
-			if let Err(e) = c.clear() {
-				tracing::warn!(task = task.0, "{e:#}");
-			}
+		if let Some(Err(e)) = self.checkpoint_dir(task).map(|d| Checkpoints::remove(&d)) {
+			tracing::warn!(task = task.0, "{e:#}");
 		}
 	}
 }
@@ -927,8 +925,8 @@ async fn training_deadline(
 	chain: &Chain,
 	info: &chain::TaskInfo,
 ) -> Result<Option<std::time::Instant>> {
-	let Some(per_block) = chain.block_time().await? else { return Ok(None) };
 	let now = chain.block_number().await?;
+	let Some(per_block) = chain.block_time(now).await? else { return Ok(None) };
 	let end = info.spec.windows.submission_end;
 	Ok(Some(std::time::Instant::now() + time_to_train(per_block, now, end)))
 }

@@ -470,19 +470,17 @@ pub fn train_with(
 	let resume = match (checkpoints, &fingerprint) {
 		(Some(c), Some(f)) => c.latest(f).and_then(|loaded| {
 			let epoch = loaded.saved.epoch;
-			match resume_from(spec, device, &ad, loaded, new_optimizer(), &mut rng, &mut train_rows)
-			{
+			// Replayed on copies: a checkpoint that cannot be used leaves the run as it was.
+			let (mut replayed, mut rows) = (SplitMix64::new(rng.state()), train_rows.clone());
+			let optimizer = new_optimizer();
+			match resume_from(spec, device, &ad, loaded, optimizer, &mut replayed, &mut rows) {
 				Ok(r) => {
 					tracing::info!(epoch, dir = %c.dir().display(), "resuming from the checkpoint");
+					(rng, train_rows) = (replayed, rows);
 					Some(r)
 				},
 				Err(e) => {
 					tracing::warn!(epoch, "cannot resume from the checkpoint, starting over: {e}");
-					// The replayed shuffles are undone by starting from the seed again.
-					rng = SplitMix64::new(config.seed);
-					let mut order: Vec<usize> = (0..data.len()).collect();
-					rng.shuffle(&mut order);
-					train_rows = order[..data.len() - held_out].to_vec();
 					None
 				},
 			}
@@ -490,8 +488,8 @@ pub fn train_with(
 		_ => None,
 	};
 
-	let (mut network, mut optimizer) = match &resume {
-		Some(_) => (None, None),
+	let (mut network, mut optimizer, mut best, saved) = match resume {
+		Some(r) => (r.network, r.optimizer, r.best, Some(r.saved)),
 		None => {
 			let network = match parent {
 				// Loaded on the plain device, then forked: a fresh autodiff graph whose leaves
@@ -502,33 +500,18 @@ pub fn train_with(
 					.train(),
 				None => fresh_network(spec, &ad, config.seed)?,
 			};
-			(Some(network), Some(new_optimizer()))
+			(network, new_optimizer(), None, None)
 		},
 	};
-	let mut best: Option<Best> = None;
-	let mut since_best = 0;
-	let mut epochs_run = 0;
-	let mut train_loss = f64::NAN;
-	let mut trained_samples = 0usize;
-	let mut step = 0usize;
-	let mut seconds_before = 0.0;
-	let mut stopped = false;
+	let mut since_best = saved.as_ref().map_or(0, |s| s.since_best);
+	let mut epochs_run = saved.as_ref().map_or(0, |s| s.epoch);
+	let mut train_loss = saved.as_ref().map_or(f64::NAN, |s| f64::from_bits(s.train_loss_bits));
+	let mut trained_samples = saved.as_ref().map_or(0, |s| s.trained_samples);
+	let mut step = saved.as_ref().map_or(0, |s| s.step);
+	let seconds_before = saved.as_ref().map_or(0.0, |s| s.seconds);
+	// A run that stopped early before the kill stays stopped.
+	let stopped = saved.as_ref().is_some_and(|s| s.stopped);
 	let mut deadline_stop = false;
-	if let Some(r) = resume {
-		stopped = r.saved.stopped;
-		network = Some(r.network);
-		optimizer = Some(r.optimizer);
-		best = r.best;
-		since_best = r.saved.since_best;
-		epochs_run = r.saved.epoch;
-		train_loss = f64::from_bits(r.saved.train_loss_bits);
-		trained_samples = r.saved.trained_samples;
-		step = r.saved.step;
-		seconds_before = r.saved.seconds;
-	}
-	let (Some(mut network), Some(mut optimizer)) = (network, optimizer) else {
-		return Err(TrainError::BadConfig("internal: no network to train"));
-	};
 
 	let steps = train_rows.len().div_ceil(config.batch_size);
 	let bar = if progress {
@@ -547,7 +530,6 @@ pub fn train_with(
 
 	let started = Instant::now();
 	let total_steps = config.epochs.saturating_mul(steps);
-	// A run that stopped early before the kill stays stopped.
 	let first = if stopped { config.epochs + 1 } else { epochs_run + 1 };
 	for epoch in first..=config.epochs {
 		epochs_run = epoch;
