@@ -8,8 +8,8 @@ use std::{collections::BTreeMap, time::Duration};
 
 use crate::{
 	chain::{self, AccountId, Balances, BlockNumber, Chain, Phase},
-	roles::{format_amount, format_delta},
-	spec_text,
+	chain::{format_amount, format_delta},
+	ml::spec_text,
 };
 
 /// An account's balances and reputation at one moment.

@@ -10,10 +10,10 @@ use common::mlp;
 use burn::tensor::Device;
 use pouw_primitives::commitment::content_hash;
 use pouw_worker::{
-	checkpoint::Checkpoints,
-	data::Labels,
-	training::{train, train_with, LrSchedule, Run, TrainingConfig},
-	weights,
+	ml::checkpoint::Checkpoints,
+	ml::data::Labels,
+	ml::training::{train, train_with, LrSchedule, Run, TrainingConfig},
+	ml::weights,
 };
 use std::{
 	path::Path,

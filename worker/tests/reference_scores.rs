@@ -16,8 +16,8 @@ use pouw_primitives::{
 	Activation, ConvLayer, DatasetFormat, Metric, ModelSpec, Perbill, Score, ScoreTolerance,
 };
 use pouw_worker::{
-	data::{Dataset, Layout},
-	inference::{evaluate, Evaluation, DEFAULT_MEMORY_BUDGET},
+	ml::data::{Dataset, Layout},
+	ml::inference::{evaluate, Evaluation, DEFAULT_MEMORY_BUDGET},
 };
 use serde_json::Value;
 use std::path::PathBuf;

@@ -8,10 +8,10 @@ use common::mlp;
 use burn::tensor::Device;
 use pouw_primitives::{commitment::content_hash, Activation, Metric, ModelSpec};
 use pouw_worker::{
-	data::{Dataset, Features, Labels},
-	inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
-	training::{train, LrSchedule, OptimizerKind, SplitMix64, TrainError, TrainingConfig},
-	weights,
+	ml::data::{Dataset, Features, Labels},
+	ml::inference::{evaluate, rows_per_pass, Evaluation, DEFAULT_MEMORY_BUDGET, EVAL_BATCH},
+	ml::training::{train, LrSchedule, OptimizerKind, SplitMix64, TrainError, TrainingConfig},
+	ml::weights,
 };
 
 fn quick() -> TrainingConfig {
@@ -219,7 +219,7 @@ fn weights_of_the_wrong_shape_are_an_invalid_submission() {
 	// `Network::new` alone draws its lazy weights from that generator whenever they are first
 	// read, and doing so while another test seeded it (the harness runs tests on threads) gave
 	// that test other weights (the rare failure of `same_seed_same_weights_other_seed_other_weights`).
-	let network = pouw_worker::training::fresh_network(&small, &device, 7).unwrap();
+	let network = pouw_worker::ml::training::fresh_network(&small, &device, 7).unwrap();
 	let bytes = weights::to_bytes(&network).unwrap();
 	let other = mlp(4, 5, 3);
 	let e =
@@ -287,7 +287,7 @@ fn a_cosine_schedule_and_gradient_clipping_change_the_run_and_stay_reproducible(
 
 #[test]
 fn a_deadline_stops_training_after_the_last_epoch_that_fits_and_keeps_the_best() {
-	use pouw_worker::training::{estimate_epoch_seconds, train_with, Run};
+	use pouw_worker::ml::training::{estimate_epoch_seconds, train_with, Run};
 	use std::time::{Duration, Instant};
 	let device = Device::flex();
 	let data = common::blobs(21, 3, 6, 50);

@@ -3,8 +3,8 @@
 
 use pouw_primitives::{Activation, ModelSpec};
 use pouw_worker::{
-	data::{Dataset, Labels},
-	training::SplitMix64,
+	ml::data::{Dataset, Labels},
+	ml::training::SplitMix64,
 };
 
 /// An MLP with one hidden layer of `hidden` ReLU units.

@@ -5,15 +5,16 @@ use clap::{Args, Subcommand};
 use pouw_primitives::{DatasetFormat, Reputation, Score, TaskId};
 use pouw_worker::{
 	artifacts,
-	backend::Backend,
 	chain::{self, Chain},
-	inference, keys,
+	keys,
+	ml::backend::Backend,
+	ml::inference,
 	roles::{self, Common, EvaluatorOptions, NewTask, WorkerOptions},
 	status,
 };
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::{parse_metric, HyperArgs};
+use super::ml::{parse_metric, HyperArgs};
 
 /// Where the node is and where this role keeps its files.
 #[derive(Args, Clone)]
@@ -203,7 +204,7 @@ pub fn sponsor(cmd: SponsorCommand) -> Result<()> {
 				classes: args.classes,
 				model: args.model.clone(),
 				metric: parse_metric(&args.metric)?,
-				bounty: roles::parse_amount(&args.bounty)?,
+				bounty: chain::parse_amount(&args.bounty)?,
 				quorum: args.quorum,
 				phase_blocks,
 				min_score: match args.min_score {
@@ -290,7 +291,7 @@ pub struct WorkerRunArgs {
 	/// Backend.
 	#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
 	backend: Backend,
-	/// Exit after revealing in this many tasks that then ended.
+	/// Exit after revealing in this many tasks that then ended (counted from this start).
 	#[arg(long)]
 	tasks: Option<u32>,
 	#[command(flatten)]
@@ -340,7 +341,7 @@ pub enum EvaluatorCommand {
 		/// Backend.
 		#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
 		backend: Backend,
-		/// Exit after revealing scores in this many tasks that then ended.
+		/// Exit after revealing scores in this many tasks that then ended (counted from this start).
 		#[arg(long)]
 		tasks: Option<u32>,
 		/// Memory a scoring pass may take, in MiB: the rows scored per pass follow from the
@@ -366,7 +367,7 @@ pub fn evaluator(cmd: EvaluatorCommand) -> Result<()> {
 	let common = common(&chain, data_dir)?;
 	let signer = signer.signer()?;
 	let options = EvaluatorOptions {
-		stake: roles::parse_amount(&stake)?,
+		stake: chain::parse_amount(&stake)?,
 		memory_budget: memory_budget_mib.saturating_mul(1 << 20),
 		backend,
 		tasks,
@@ -471,8 +472,8 @@ pub fn accounts(args: AccountsArgs) -> Result<()> {
 					"{:<10} {}  free {}  held {}  reputation worker {:.2} % evaluator {:.2} % sponsor {:.2} %",
 					s.label,
 					s.address,
-					roles::format_amount(s.balances.free),
-					roles::format_amount(s.balances.held),
+					chain::format_amount(s.balances.free),
+					chain::format_amount(s.balances.held),
 					f64::from(s.reputation[0]) / 10_000.0,
 					f64::from(s.reputation[1]) / 10_000.0,
 					f64::from(s.reputation[2]) / 10_000.0

@@ -6,7 +6,7 @@
 //! nothing extra) before burn sees it, so weights that do not fit the spec are a named
 //! [`WeightsError`], never a panic.
 
-use crate::model::{expected_tensors, ModelError, Network};
+use super::model::{expected_tensors, ModelError, Network};
 use burn::{
 	store::{BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore},
 	tensor::Device,
@@ -161,7 +161,7 @@ mod tests {
 	fn round_trip_is_exact_and_bytes_are_stable() {
 		let device = Device::flex();
 		for spec in specs() {
-			let net = crate::training::fresh_network(&spec, &device, 7).unwrap();
+			let net = crate::ml::training::fresh_network(&spec, &device, 7).unwrap();
 			let bytes = to_bytes(&net).unwrap();
 			assert_eq!(bytes, to_bytes(&net).unwrap(), "saving twice gives the same bytes");
 			let back = load(&spec, &bytes, &device).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! One network type covers every spec: optional convolution blocks, then dense layers, the last
 //! of which is the output. Parameter names follow PyTorch's (`layers.0.weight`,
-//! `convs.0.conv.weight`), and weights are stored in PyTorch's layout (see [`crate::weights`]), so
+//! `convs.0.conv.weight`), and weights are stored in PyTorch's layout (see [`super::weights`]), so
 //! a model trained here loads in PyTorch as an `nn.Sequential`-like state dict.
 
 use burn::{
@@ -90,7 +90,7 @@ impl Network {
 	/// Builds a freshly initialised network for `spec` on `device`. The spec (and so its
 	/// parameter count against the on-chain bound) is checked before any tensor is allocated.
 	/// Initial weights come from the device's (process-wide) random generator, drawn lazily:
-	/// [`crate::training::fresh_network`] gives a reproducible start.
+	/// [`super::training::fresh_network`] gives a reproducible start.
 	pub fn new(spec: &ModelSpec, device: &Device) -> Result<Self, ModelError> {
 		spec.validate().map_err(ModelError::InvalidSpec)?;
 		let mut convs = Vec::new();

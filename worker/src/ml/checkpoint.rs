@@ -1,7 +1,7 @@
 //! Training checkpoints: a training killed at any point (SIGKILL, power loss) resumes from its
 //! last finished epoch and ends with the same weights, byte for byte, as a run never interrupted.
 //!
-//! After every epoch [`crate::training::train_with`] writes `epoch-NNNNNN/` under the run's
+//! After every epoch [`super::training::train_with`] writes `epoch-NNNNNN/` under the run's
 //! folder: the network's weights (safetensors), the optimiser's state (burn's burnpack, keyed by
 //! parameter ids), the best weights so far, and `state.json` (counters, losses as exact bit
 //! patterns, the parameter ids in module order, a fingerprint of everything the run depends

@@ -4,7 +4,7 @@
 //! Weights that do not fit the spec, or a model whose outputs are not finite, are an
 //! [`Evaluation::Invalid`] outcome (the evaluator reports `None` on chain), never a panic.
 
-use crate::{
+use super::{
 	data::{Dataset, Labels},
 	model::Network,
 	training::batch,

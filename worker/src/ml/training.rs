@@ -11,7 +11,7 @@
 //! guarantee, so seeding and drawing every initial weight happen at once under one lock
 //! ([`fresh_network`]).
 
-use crate::{
+use super::{
 	checkpoint::{Checkpoints, Loaded, Saved, SavedBest},
 	data::{Dataset, Labels},
 	model::{ModelError, Network},
@@ -574,7 +574,7 @@ pub fn train_with(
 		}
 		if let (Some(c), Some(fingerprint)) = (checkpoints, &fingerprint) {
 			let saved = Saved {
-				version: crate::checkpoint::VERSION,
+				version: super::checkpoint::VERSION,
 				fingerprint: fingerprint.clone(),
 				epoch,
 				step,
@@ -746,7 +746,7 @@ mod tests {
 
 	#[test]
 	fn the_recorded_burn_version_is_the_one_built_with() {
-		let manifest = include_str!("../Cargo.toml");
+		let manifest = include_str!("../../Cargo.toml");
 		assert!(manifest.contains(&format!("burn = {{ version = \"={BURN_VERSION}\"")));
 		let record = training_record(
 			&TrainingConfig::new().with_seed(9),

@@ -1,0 +1,402 @@
+//! The three roles that act on chain: the sponsor (posts a task, reveals its test set), the
+//! worker daemon (trains, commits, reveals) and the evaluator daemon (scores, commits, reveals).
+//!
+//! The daemons poll the latest finalized block (every `poll` interval), so a node restart only
+//! costs them a reconnect: on a connection error they drop the client and connect again. Each
+//! writes its salts and commitments to its state directory before submitting them.
+
+use anyhow::{anyhow, bail, Context, Result};
+use pouw_primitives::{
+	commitment::{model_commitment, scores_commitment, test_set_commitment, unusable_commitment},
+	DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation, Score,
+	SubmissionIndex, TaskId, TaskSpec, Windows,
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeSet, net::SocketAddr, path::PathBuf, time::Duration};
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+	artifacts::{self, ArtifactStore, FetchLimits},
+	chain::{
+		self, account_of, calls, AccountId, Balance, BlockNumber, Call, Chain, ChainApi,
+		ChainError, Phase,
+	},
+	keys::random_bytes,
+	ml::{
+		backend::Backend,
+		checkpoint::Checkpoints,
+		data::{Dataset, Layout},
+		inference::{self, Evaluation},
+		training::{self, TrainingConfig},
+		weights,
+	},
+};
+use jobs::{Backoff, Jobs, Poll};
+use state::{hex32, StateDir};
+
+pub mod appeal;
+pub mod jobs;
+pub mod state;
+
+mod evaluator;
+#[cfg(test)]
+mod fake;
+mod sponsor;
+mod worker;
+
+pub use evaluator::{evaluator_run, EvaluatorOptions};
+pub use sponsor::{sponsor_create, sponsor_watch, NewTask, SponsorState};
+pub use worker::{worker_run, WorkerOptions};
+
+/// Where a role finds the chain and keeps its files.
+#[derive(Clone, Debug)]
+pub struct Common {
+	/// The node's RPC URL.
+	pub url: String,
+	/// Data directory: `blobs/` (the artifact store) and `state/`.
+	pub data_dir: PathBuf,
+	/// How often the daemons look at the chain.
+	pub poll: Duration,
+}
+
+impl Common {
+	fn store(&self) -> Result<ArtifactStore> {
+		ArtifactStore::open(self.data_dir.join("blobs"))
+			.with_context(|| format!("opening the store in {}", self.data_dir.display()))
+	}
+}
+
+/// A chain connection that is re-made after the node goes away.
+struct Node {
+	url: String,
+	chain: Option<Chain>,
+}
+
+impl Node {
+	fn new(url: &str) -> Self {
+		Self { url: url.into(), chain: None }
+	}
+
+	async fn get(&mut self) -> Result<Chain> {
+		if let Some(chain) = &self.chain {
+			return Ok(chain.clone());
+		}
+		let chain = Chain::connect(&self.url).await?;
+		tracing::info!(url = %self.url, "connected");
+		self.chain = Some(chain.clone());
+		Ok(chain)
+	}
+
+	/// After an error: forget the connection if the error was about it.
+	fn after_error(&mut self, error: &anyhow::Error) {
+		if is_connection_error(error) {
+			tracing::warn!("{error:#}; reconnecting to {}", self.url);
+			self.chain = None;
+		} else {
+			tracing::warn!("{error:#}");
+		}
+	}
+}
+
+/// Serves `store` on `listen` in the background; returns the bound address.
+async fn serve_store(store: ArtifactStore, listen: SocketAddr) -> Result<SocketAddr> {
+	let (bound, server) =
+		artifacts::bind(store, listen).await.with_context(|| format!("listening on {listen}"))?;
+	tokio::spawn(async move {
+		if let Err(e) = server.await {
+			tracing::error!(%e, "artifact server stopped");
+		}
+	});
+	tracing::info!(%bound, "serving artifacts");
+	Ok(bound)
+}
+
+/// The URI others download `hash` from: `<public>/blob/<hex>`, or the store's file.
+fn blob_uri(public_url: Option<&str>, store: &ArtifactStore, hash: &Hash256) -> Result<String> {
+	Ok(match public_url {
+		Some(base) => format!("{}/blob/{}", base.trim_end_matches('/'), hex::encode(hash)),
+		None => {
+			let path = std::fs::canonicalize(store.path(hash))?;
+			format!("file://{}", path.display())
+		},
+	})
+}
+
+/// `policy` with the size cap of a weights file for `spec` ([`weights::max_file_bytes`]).
+fn for_weights(policy: FetchLimits, spec: &TaskSpec<BlockNumber>) -> FetchLimits {
+	FetchLimits { max_bytes: weights::max_file_bytes(&spec.model), ..policy }
+}
+
+/// `policy` with the size cap of a dataset file of `samples` in `spec`'s format and width
+/// ([`crate::ml::data::max_file_bytes`]).
+fn for_data(policy: FetchLimits, spec: &TaskSpec<BlockNumber>, samples: u32) -> FetchLimits {
+	let max_bytes =
+		crate::ml::data::max_file_bytes(&spec.dataset.format, samples, spec.dataset.shape.features);
+	FetchLimits { max_bytes, ..policy }
+}
+
+fn layout_of(spec: &TaskSpec<BlockNumber>) -> Layout {
+	Layout {
+		format: spec.dataset.format.clone(),
+		features: spec.dataset.shape.features,
+		classes: spec.dataset.shape.classes,
+	}
+}
+
+async fn wait_or_stop(poll: Duration) -> bool {
+	tokio::select! {
+		_ = tokio::time::sleep(poll) => false,
+		_ = tokio::signal::ctrl_c() => true,
+	}
+}
+
+fn task_name(task: TaskId) -> String {
+	format!("task-{}", task.0)
+}
+
+/// Where a daemon stands with one task.
+enum Progress {
+	/// Look again at the next poll.
+	Pending,
+	/// Nothing more to do; `took_part`: it revealed in this task.
+	Over { took_part: bool },
+}
+
+/// What the worker and evaluator daemons do at each look at a chain `C`.
+trait Daemon<C: ChainApi> {
+	/// Before the tasks, at every look (the evaluator registers here once).
+	async fn prepare(&mut self, _chain: &C) -> Result<()> {
+		Ok(())
+	}
+
+	/// One task's next step.
+	async fn task(&mut self, chain: &C, task: TaskId) -> Result<Progress>;
+}
+
+/// One task's next step (a daemon on a chain; a stub in the tests).
+trait TaskStep {
+	async fn step(&mut self, task: TaskId) -> Result<Progress>;
+}
+
+/// A daemon stepping tasks on a chain.
+struct OnChain<'a, C, D> {
+	daemon: &'a mut D,
+	chain: &'a C,
+}
+
+impl<C: ChainApi, D: Daemon<C>> TaskStep for OnChain<'_, C, D> {
+	async fn step(&mut self, task: TaskId) -> Result<Progress> {
+		self.daemon.task(self.chain, task).await
+	}
+}
+
+/// Whether `error` is about the connection to the node (then the daemon reconnects).
+fn is_connection_error(error: &anyhow::Error) -> bool {
+	error.chain().any(|e| e.downcast_ref::<ChainError>().is_some_and(ChainError::is_connection))
+}
+
+/// The tasks a daemon has looked at: those over for it (ended, or nothing more to do), how
+/// many of those it took part in, and `floor`: every id below it is over. The floor is kept in
+/// the state directory, so a restarted daemon starts there instead of looking at every task
+/// ever created again; a pass costs calls for the tasks not over only.
+#[derive(Debug, Default)]
+struct Seen {
+	floor: u64,
+	over: BTreeSet<u64>,
+	completed: u32,
+}
+
+/// The floor as kept on disk.
+#[derive(Serialize, Deserialize)]
+struct Floor {
+	/// Every task id below it is over for this daemon.
+	floor: u64,
+}
+
+impl Seen {
+	/// What `state` remembers under `name` (nothing over when it has no record).
+	fn load(state: &StateDir, name: &str) -> Result<Self> {
+		let floor = state.load::<Floor>(name)?.map_or(0, |f| f.floor);
+		Ok(Self { floor, ..Self::default() })
+	}
+
+	/// Marks `id` over; `took_part` counts it as completed.
+	fn over(&mut self, id: u64, took_part: bool) {
+		if id >= self.floor && self.over.insert(id) {
+			self.completed += u32::from(took_part);
+		}
+	}
+
+	fn is_over(&self, id: u64) -> bool {
+		id < self.floor || self.over.contains(&id)
+	}
+
+	/// Raises the floor past every task over from it up; returns whether it moved.
+	fn advance(&mut self) -> bool {
+		let start = self.floor;
+		while self.over.remove(&self.floor) {
+			self.floor += 1;
+		}
+		self.floor != start
+	}
+}
+
+/// Steps every task of `ids` not over yet with `step`. One task's error stays its own: it is
+/// logged with the task's id and the other tasks still step (before, the first failing task
+/// ended the whole pass, so one unreachable test set starved every later task). A lost
+/// connection ends the pass and is returned, for the caller to reconnect.
+async fn step_tasks(
+	ids: core::ops::Range<u64>,
+	seen: &mut Seen,
+	stepper: &mut impl TaskStep,
+) -> Result<()> {
+	for id in ids {
+		if seen.is_over(id) {
+			continue;
+		}
+		match stepper.step(TaskId(id)).await {
+			Ok(Progress::Over { took_part }) => seen.over(id, took_part),
+			Ok(Progress::Pending) => {},
+			Err(e) if is_connection_error(&e) => return Err(e),
+			Err(e) => tracing::warn!(task = id, "{e:#}"),
+		}
+	}
+	Ok(())
+}
+
+/// One look at the chain: `prepare`, then step every task from the floor up that is not over.
+async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
+	daemon.prepare(chain).await?;
+	let next = chain.next_task_id().await?;
+	let mut on_chain = OnChain { daemon, chain };
+	step_tasks(seen.floor..next.0, seen, &mut on_chain).await
+}
+
+/// The daemons' loop: every `poll`, (re)connect and make a [`pass`]; stops on Ctrl-C, or once
+/// `limit` tasks it took part in are over. `role` names the file its floor is kept in.
+async fn run_daemon(
+	common: &Common,
+	role: &str,
+	limit: Option<u32>,
+	daemon: &mut impl Daemon<Chain>,
+) -> Result<()> {
+	let state = StateDir::open(&common.data_dir)?;
+	let floor_name = format!("{role}-floor");
+	let mut seen = Seen::load(&state, &floor_name)?;
+	if seen.floor > 0 {
+		tracing::info!(floor = seen.floor, "every task below this one is over for this {role}");
+	}
+	let mut node = Node::new(&common.url);
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			pass(&chain, daemon, &mut seen).await
+		}
+		.await;
+		if let Err(e) = step {
+			node.after_error(&e);
+		}
+		if seen.advance() {
+			state.save(&floor_name, &Floor { floor: seen.floor })?;
+		}
+		if limit.is_some_and(|n| seen.completed >= n) {
+			tracing::info!(completed = seen.completed, "done");
+			return Ok(());
+		}
+		if wait_or_stop(common.poll).await {
+			return Ok(());
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	struct Stub<F: Fn(u64) -> Result<Progress>> {
+		outcome: F,
+		stepped: Vec<u64>,
+	}
+
+	impl<F: Fn(u64) -> Result<Progress>> TaskStep for Stub<F> {
+		async fn step(&mut self, task: TaskId) -> Result<Progress> {
+			self.stepped.push(task.0);
+			(self.outcome)(task.0)
+		}
+	}
+
+	#[tokio::test]
+	async fn one_failing_task_does_not_stop_the_others_but_a_lost_connection_does() {
+		let mut seen = Seen::default();
+		// Task 0's test set is unreachable; tasks 1 and 2 still step (1 ends, 2 waits).
+		let mut stub = Stub {
+			outcome: |task| match task {
+				0 => Err(anyhow!("fetching the test set: connection refused by 127.0.0.1")),
+				1 => Ok(Progress::Over { took_part: true }),
+				_ => Ok(Progress::Pending),
+			},
+			stepped: Vec::new(),
+		};
+		assert!(step_tasks(0..3, &mut seen, &mut stub).await.is_ok());
+		assert_eq!(stub.stepped, vec![0, 1, 2]);
+		assert_eq!(seen.over, BTreeSet::from([1]));
+		assert_eq!(seen.completed, 1);
+		// A lost node connection ends the pass (the daemon reconnects), without touching the
+		// tasks after it; a task over is not stepped again.
+		let mut stub = Stub {
+			outcome: |_| {
+				let lost = ChainError::Connect {
+					url: "ws://127.0.0.1:9944".into(),
+					reason: "reset".into(),
+				};
+				Err(anyhow::Error::new(lost))
+			},
+			stepped: Vec::new(),
+		};
+		assert!(step_tasks(0..3, &mut seen, &mut stub).await.is_err());
+		assert_eq!(stub.stepped, vec![0]);
+	}
+
+	#[test]
+	fn a_restarted_daemon_starts_above_the_tasks_it_saw_end() {
+		let dir = tempfile::tempdir().unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		let mut seen = Seen::load(&state, "worker-floor").unwrap();
+		assert_eq!(seen.floor, 0);
+		seen.over(0, true);
+		seen.over(1, false);
+		seen.over(3, true);
+		// 2 is still going: the floor stops there; 3 stays in the set.
+		assert!(seen.advance());
+		assert_eq!((seen.floor, seen.completed), (2, 2));
+		assert!(seen.is_over(1) && !seen.is_over(2) && seen.is_over(3));
+		assert!(!seen.advance());
+		// Marking a task below the floor again changes nothing.
+		seen.over(1, true);
+		assert_eq!(seen.completed, 2);
+		state.save("worker-floor", &Floor { floor: seen.floor }).unwrap();
+		let restarted = Seen::load(&state, "worker-floor").unwrap();
+		assert_eq!(restarted.floor, 2);
+	}
+
+	#[tokio::test]
+	async fn a_pass_on_a_lost_connection_is_a_connection_error_and_steps_nothing() {
+		struct Counting(u32);
+		impl Daemon<fake::FakeChain> for Counting {
+			async fn task(&mut self, _: &fake::FakeChain, _: TaskId) -> Result<Progress> {
+				self.0 += 1;
+				Ok(Progress::Pending)
+			}
+		}
+		let chain = fake::FakeChain::default();
+		let info = fake::task(("http://127.0.0.1:1/x", [1; 32]), None, 3, (40, 40));
+		chain.world().tasks.insert(0, (info, Phase::Open));
+		let (mut daemon, mut seen) = (Counting(0), Seen::default());
+		pass(&chain, &mut daemon, &mut seen).await.unwrap();
+		assert_eq!(daemon.0, 1);
+		chain.world().disconnected = true;
+		let error = pass(&chain, &mut daemon, &mut seen).await.unwrap_err();
+		assert!(is_connection_error(&error), "{error:#}");
+		assert_eq!(daemon.0, 1);
+	}
+}

@@ -1,0 +1,289 @@
+//! The sponsor: posts a task, serves its data, reveals the test set in its window.
+
+use super::*;
+
+/// Everything `pouw sponsor create` needs.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+	/// The public training data.
+	pub train: PathBuf,
+	/// The secret test set (same layout).
+	pub test: PathBuf,
+	/// How to read both.
+	pub format: DatasetFormat,
+	/// Classes (0: regression).
+	pub classes: u32,
+	/// The model, in the short syntax (`mlp:64,32:relu`).
+	pub model: String,
+	/// The objective.
+	pub metric: Metric,
+	/// Bounty in the smallest unit.
+	pub bounty: Balance,
+	/// Evaluators to draw.
+	pub quorum: u32,
+	/// Blocks in each phase: open, reveal, test reveal, score commit, score reveal.
+	pub phase_blocks: [BlockNumber; 5],
+	/// A minimum winning score.
+	pub min_score: Option<Score>,
+	/// Reputation a worker needs.
+	pub min_worker_reputation: Reputation,
+	/// A parent task (lineage).
+	pub parent: Option<TaskId>,
+}
+
+/// The sponsor's record of a task it posted.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SponsorState {
+	/// The task id, once created.
+	pub task: Option<u64>,
+	/// The test set's hash.
+	#[serde(with = "hex32")]
+	pub test_hash: Hash256,
+	/// The commitment's salt (secret until the reveal).
+	#[serde(with = "hex32")]
+	pub salt: Hash256,
+	/// The commitment on chain.
+	#[serde(with = "hex32")]
+	pub commitment: Hash256,
+	/// Whether the test set was revealed.
+	pub revealed: bool,
+}
+
+/// How many blocks later [`windows_with_room`] looks for a draw block and a deadline block
+/// with room: an hour of 6 s blocks. Filling every one of them takes 1,200 tasks' bounties and
+/// deposits (2 draws per block in the runtime), 75 sponsor accounts at 16 tasks each.
+const MAX_WINDOW_SHIFT: BlockNumber = 600;
+
+/// `windows` with its last three ends `by` blocks later: the test-reveal phase grows, every
+/// other phase keeps its length. `None` on overflow.
+fn shifted(windows: Windows<BlockNumber>, by: BlockNumber) -> Option<Windows<BlockNumber>> {
+	Some(Windows {
+		test_reveal_end: windows.test_reveal_end.checked_add(by)?,
+		score_commit_end: windows.score_commit_end.checked_add(by)?,
+		evaluation_end: windows.evaluation_end.checked_add(by)?,
+		..windows
+	})
+}
+
+/// The blocks a task with `windows` reserves at creation, as the registry does: its two draws
+/// (the quorum's after the test-reveal window, the appeal quorum's after the appeal window) and
+/// its two deadlines (after the appeal window, after the appeal round).
+fn reserved_blocks(
+	w: &Windows<BlockNumber>,
+	appeal_window: BlockNumber,
+) -> ([BlockNumber; 2], [BlockNumber; 2]) {
+	let after_appeal_window = w.evaluation_end.saturating_add(appeal_window).saturating_add(1);
+	let (_, appeal_end) = chain::appeal_windows(w, appeal_window);
+	(
+		[w.test_reveal_end.saturating_add(1), after_appeal_window],
+		[after_appeal_window, appeal_end.saturating_add(1)],
+	)
+}
+
+/// The first of `windows` shifted 0, 1, ... [`MAX_WINDOW_SHIFT`] blocks later whose draw block
+/// and deadline block have room on chain: full blocks (other sponsors' tasks, or a spammer's)
+/// move the task later instead of failing it.
+async fn windows_with_room(
+	chain: &Chain,
+	windows: Windows<BlockNumber>,
+) -> Result<Windows<BlockNumber>> {
+	let appeal_window = chain.appeal_window().await?;
+	for by in 0..=MAX_WINDOW_SHIFT {
+		let w = shifted(windows, by).ok_or_else(|| anyhow!("windows overflow"))?;
+		let (draws, dues) = reserved_blocks(&w, appeal_window);
+		if chain.has_room(&draws, &dues).await? {
+			if by > 0 {
+				tracing::info!(
+					by,
+					?draws,
+					?dues,
+					"draw or deadline block full: windows moved later"
+				);
+			}
+			return Ok(w);
+		}
+	}
+	bail!(
+		"no block with room for the quorum draw and the deadline within {MAX_WINDOW_SHIFT} \
+		 blocks (TooManyDrawsAtBlock / TooManyTasksEndingAtBlock): try again later"
+	)
+}
+
+/// Posts a task; returns its id. Serves nothing by itself: with `public_url` the data is
+/// addressed there (run [`sponsor_watch`] or `pouw serve` on the same data dir), otherwise by
+/// `file://` (same machine only).
+pub async fn sponsor_create(
+	common: &Common,
+	signer: &Keypair,
+	new: &NewTask,
+	public_url: Option<&str>,
+) -> Result<TaskId> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+
+	let train_bytes =
+		std::fs::read(&new.train).with_context(|| format!("reading {}", new.train.display()))?;
+	let layout = Layout { format: new.format.clone(), features: 0, classes: new.classes };
+	let train = Dataset::parse_any_width(&train_bytes, &layout)
+		.with_context(|| format!("{}", new.train.display()))?;
+	let layout = Layout { features: train.feature_count as u32, ..layout };
+	let test_bytes =
+		std::fs::read(&new.test).with_context(|| format!("reading {}", new.test.display()))?;
+	let test = Dataset::parse(&test_bytes, &layout, None).with_context(|| {
+		format!("test set {} (must have the training data's layout)", new.test.display())
+	})?;
+	let test_samples = u32::try_from(test.len()).context("the test set has too many samples")?;
+	let outputs = if new.classes == 0 { 1 } else { new.classes };
+	let model: ModelSpec = crate::ml::spec_text::parse(&new.model, layout.features, outputs)?;
+
+	let train_hash = store.put(&train_bytes)?;
+	let test_hash = store.put(&test_bytes)?;
+	let salt = random_bytes()?;
+	let commitment = test_set_commitment(&test_hash, &salt);
+
+	let chain = Chain::connect(&common.url).await?;
+	let now = chain.block_number().await?;
+	let mut end = now;
+	let mut ends = [0; 5];
+	for (slot, blocks) in ends.iter_mut().zip(new.phase_blocks) {
+		end = end.checked_add(blocks.max(1)).ok_or_else(|| anyhow!("windows overflow"))?;
+		*slot = end;
+	}
+	// A few blocks of slack for inclusion.
+	let slack = 2;
+	let windows = Windows {
+		submission_end: ends[0] + slack,
+		reveal_end: ends[1] + slack,
+		test_reveal_end: ends[2] + slack,
+		score_commit_end: ends[3] + slack,
+		evaluation_end: ends[4] + slack,
+	};
+	let windows = windows_with_room(&chain, windows).await?;
+	let uri = blob_uri(public_url, &store, &train_hash)?;
+	let spec = TaskSpec {
+		dataset: DatasetRef {
+			uri: uri.as_bytes().to_vec().try_into().map_err(|_| anyhow!("URI too long: {uri}"))?,
+			hash: train_hash,
+			format: new.format.clone(),
+			shape: DataShape {
+				samples: train.len() as u32,
+				features: layout.features,
+				classes: new.classes,
+			},
+		},
+		test_samples,
+		model,
+		metric: new.metric,
+		min_score: new.min_score,
+		windows,
+		quorum: new.quorum,
+		min_worker_reputation: new.min_worker_reputation,
+		parent: new.parent,
+	};
+	spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
+
+	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
+	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
+	state.save(&pending, &record)?;
+	let events = chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await?;
+	let task = chain::created_task_id(&events)?;
+	record.task = Some(task.0);
+	state.save(&format!("sponsor-{}", task_name(task)), &record)?;
+	let _ = std::fs::remove_file(common.data_dir.join("state").join(format!("{pending}.json")));
+	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
+	Ok(task)
+}
+
+/// Serves the sponsor's data and reveals the test set when the task reaches `TestReveal`;
+/// returns the task's final status once it has ended.
+pub async fn sponsor_watch(
+	common: &Common,
+	signer: &Keypair,
+	task: TaskId,
+	public_url: Option<&str>,
+	listen: Option<SocketAddr>,
+) -> Result<chain::TaskStatus> {
+	let store = common.store()?;
+	let state = StateDir::open(&common.data_dir)?;
+	let name = format!("sponsor-{}", task_name(task));
+	let mut record: SponsorState = state
+		.load(&name)?
+		.ok_or_else(|| anyhow!("no record of task {} in {}", task.0, common.data_dir.display()))?;
+	if let Some(addr) = listen {
+		serve_store(store.clone(), addr).await?;
+	}
+	let mut node = Node::new(&common.url);
+	let mut last_phase = None;
+	loop {
+		let step = async {
+			let chain = node.get().await?;
+			let (info, phase) =
+				chain.task(task).await?.ok_or_else(|| anyhow!("task {} not found", task.0))?;
+			if last_phase != Some(phase) {
+				tracing::info!(task = task.0, ?phase, "phase");
+				last_phase = Some(phase);
+			}
+			if phase == Phase::Ended {
+				return Ok::<_, anyhow::Error>(Some(info.status));
+			}
+			if phase == Phase::TestReveal && !record.revealed && info.test_set.is_none() {
+				let uri = blob_uri(public_url, &store, &record.test_hash)?;
+				let call = calls::reveal_test_set(task, &uri, record.test_hash, record.salt)?;
+				match chain.submit(&call, signer).await {
+					Ok(_) => {},
+					Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {},
+					Err(e) => return Err(e.into()),
+				}
+				record.revealed = true;
+				state.save(&name, &record)?;
+				tracing::info!(task = task.0, %uri, "test set revealed");
+			}
+			Ok(None)
+		}
+		.await;
+		match step {
+			Ok(Some(status)) => return Ok(status),
+			Ok(None) => {},
+			Err(e) => node.after_error(&e),
+		}
+		if wait_or_stop(common.poll).await {
+			bail!("stopped before task {} ended", task.0);
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_shifted_task_keeps_every_phase_but_the_test_reveal() {
+		let w = Windows {
+			submission_end: 10,
+			reveal_end: 20,
+			test_reveal_end: 30,
+			score_commit_end: 40,
+			evaluation_end: 50,
+		};
+		let later = shifted(w, 7).unwrap();
+		assert_eq!((later.submission_end, later.reveal_end), (10, 20));
+		assert_eq!(later.test_reveal_end, 37);
+		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
+		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
+		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
+
+	#[test]
+	fn a_task_reserves_its_draws_and_deadlines_as_the_registry_does() {
+		let w = Windows {
+			submission_end: 10,
+			reveal_end: 20,
+			test_reveal_end: 30,
+			score_commit_end: 40,
+			evaluation_end: 50,
+		};
+		// The registry's own test (`an_ended_task_leaves_no_empty_per_block_lists`) checks the
+		// same blocks for its mock's appeal window.
+		assert_eq!(reserved_blocks(&w, 20), ([31, 71], [71, 91]));
+	}
+}
