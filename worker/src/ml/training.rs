@@ -400,38 +400,7 @@ pub fn train_with(
 	run: Run<'_>,
 ) -> Result<Trained, TrainError> {
 	let Run { progress, checkpoints, deadline } = run;
-	spec.validate().map_err(ModelError::InvalidSpec)?;
-	if data.feature_count as u64 != spec.input_features() {
-		return Err(TrainError::InputMismatch {
-			data: data.feature_count,
-			model: spec.input_features(),
-		});
-	}
-	let needed = match &data.labels {
-		Labels::Classes { classes, .. } => *classes,
-		Labels::Targets(_) => 1,
-	};
-	if needed != spec.outputs() {
-		return Err(TrainError::OutputMismatch { data: needed, model: spec.outputs() });
-	}
-	if config.batch_size == 0 {
-		return Err(TrainError::BadConfig("batch_size must be at least 1"));
-	}
-	if config.epochs == 0 {
-		return Err(TrainError::BadConfig("epochs must be at least 1"));
-	}
-	if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-		return Err(TrainError::BadConfig("learning_rate must be a positive number"));
-	}
-	if !(0.0..1.0).contains(&config.validation_fraction) {
-		return Err(TrainError::BadConfig("validation_fraction must be in [0, 1)"));
-	}
-	if !(config.weight_decay.is_finite() && config.weight_decay >= 0.0) {
-		return Err(TrainError::BadConfig("weight_decay must be a non-negative number"));
-	}
-	if !(config.grad_clip_norm.is_finite() && config.grad_clip_norm >= 0.0) {
-		return Err(TrainError::BadConfig("grad_clip_norm must be a non-negative number"));
-	}
+	check_inputs(spec, data, config)?;
 
 	let mut rng = SplitMix64::new(config.seed);
 	let mut order: Vec<usize> = (0..data.len()).collect();
@@ -449,20 +418,6 @@ pub fn train_with(
 	}
 
 	let ad = device.clone().autodiff();
-	let decay =
-		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
-	let clip = (config.grad_clip_norm > 0.0)
-		.then_some(GradientClippingConfig::Norm(config.grad_clip_norm as f32));
-	let new_optimizer = || match config.optimizer {
-		OptimizerKind::Adam => AdamConfig::new()
-			.with_weight_decay(decay.clone())
-			.with_grad_clipping(clip.clone())
-			.init(),
-		OptimizerKind::Sgd => SgdConfig::new()
-			.with_weight_decay(decay.clone())
-			.with_gradient_clipping(clip.clone())
-			.init(),
-	};
 	let fingerprint = checkpoints.map(|c| {
 		use codec::Encode;
 		c.fingerprint(&[&spec.encode(), config.to_string().as_bytes(), parent.unwrap_or_default()])
@@ -472,7 +427,7 @@ pub fn train_with(
 			let epoch = loaded.saved.epoch;
 			// Replayed on copies: a checkpoint that cannot be used leaves the run as it was.
 			let (mut replayed, mut rows) = (SplitMix64::new(rng.state()), train_rows.clone());
-			let optimizer = new_optimizer();
+			let optimizer = new_optimizer(config);
 			match resume_from(spec, device, &ad, loaded, optimizer, &mut replayed, &mut rows) {
 				Ok(r) => {
 					tracing::info!(epoch, dir = %c.dir().display(), "resuming from the checkpoint");
@@ -500,7 +455,7 @@ pub fn train_with(
 					.train(),
 				None => fresh_network(spec, &ad, config.seed)?,
 			};
-			(network, new_optimizer(), None, None)
+			(network, new_optimizer(config), None, None)
 		},
 	};
 	let mut since_best = saved.as_ref().map_or(0, |s| s.since_best);
@@ -642,6 +597,64 @@ pub fn train_with(
 	})
 }
 
+/// The checks [`train_with`] and [`estimate_epoch_seconds`] make before any work: the spec is
+/// valid, the data fits it, the hyperparameters are usable.
+fn check_inputs(
+	spec: &ModelSpec,
+	data: &Dataset,
+	config: &TrainingConfig,
+) -> Result<(), TrainError> {
+	spec.validate().map_err(ModelError::InvalidSpec)?;
+	if data.feature_count as u64 != spec.input_features() {
+		return Err(TrainError::InputMismatch {
+			data: data.feature_count,
+			model: spec.input_features(),
+		});
+	}
+	let needed = match &data.labels {
+		Labels::Classes { classes, .. } => *classes,
+		Labels::Targets(_) => 1,
+	};
+	if needed != spec.outputs() {
+		return Err(TrainError::OutputMismatch { data: needed, model: spec.outputs() });
+	}
+	if config.batch_size == 0 {
+		return Err(TrainError::BadConfig("batch_size must be at least 1"));
+	}
+	if config.epochs == 0 {
+		return Err(TrainError::BadConfig("epochs must be at least 1"));
+	}
+	if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+		return Err(TrainError::BadConfig("learning_rate must be a positive number"));
+	}
+	if !(0.0..1.0).contains(&config.validation_fraction) {
+		return Err(TrainError::BadConfig("validation_fraction must be in [0, 1)"));
+	}
+	if !(config.weight_decay.is_finite() && config.weight_decay >= 0.0) {
+		return Err(TrainError::BadConfig("weight_decay must be a non-negative number"));
+	}
+	if !(config.grad_clip_norm.is_finite() && config.grad_clip_norm >= 0.0) {
+		return Err(TrainError::BadConfig("grad_clip_norm must be a non-negative number"));
+	}
+	Ok(())
+}
+
+/// A fresh optimiser of the kind and settings `config` names.
+fn new_optimizer(config: &TrainingConfig) -> ModuleOptimizer {
+	let decay =
+		(config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+	let clip = (config.grad_clip_norm > 0.0)
+		.then_some(GradientClippingConfig::Norm(config.grad_clip_norm as f32));
+	match config.optimizer {
+		OptimizerKind::Adam => {
+			AdamConfig::new().with_weight_decay(decay).with_grad_clipping(clip).init()
+		},
+		OptimizerKind::Sgd => {
+			SgdConfig::new().with_weight_decay(decay).with_gradient_clipping(clip).init()
+		},
+	}
+}
+
 /// Seconds one epoch of `config` on `data` is likely to take on `device`: a few timed steps on
 /// a throw-away copy of the network (after one untimed warm-up step), scaled to the epoch's
 /// steps plus its validation pass. Used to skip a task that cannot be finished in time.
@@ -651,21 +664,15 @@ pub fn estimate_epoch_seconds(
 	config: &TrainingConfig,
 	device: &Device,
 ) -> Result<f64, TrainError> {
-	spec.validate().map_err(ModelError::InvalidSpec)?;
-	if data.feature_count as u64 != spec.input_features() {
-		return Err(TrainError::InputMismatch {
-			data: data.feature_count,
-			model: spec.input_features(),
-		});
-	}
-	let batch_size = config.batch_size.max(1);
+	check_inputs(spec, data, config)?;
+	let batch_size = config.batch_size;
 	let held_out = (data.len() as f64 * config.validation_fraction).round() as usize;
 	let train_samples = data.len().saturating_sub(held_out).max(1);
 	let steps = train_samples.div_ceil(batch_size);
 	let probe = steps.min(4);
 	let ad = device.clone().autodiff();
 	let mut network = fresh_network(spec, &ad, config.seed)?;
-	let mut optimizer = AdamConfig::new().init();
+	let mut optimizer = new_optimizer(config);
 	let rows: Vec<usize> = (0..data.len()).cycle().take(batch_size * probe).collect();
 	let mut timed = std::time::Duration::ZERO;
 	for (i, chunk) in rows.chunks(batch_size).enumerate() {

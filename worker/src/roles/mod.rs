@@ -399,4 +399,42 @@ mod tests {
 		assert!(is_connection_error(&error), "{error:#}");
 		assert_eq!(daemon.0, 1);
 	}
+
+	#[tokio::test]
+	async fn a_pass_reads_the_chain_for_the_tasks_not_over_only() {
+		/// Ends every task below `ended`; reads the task from the chain as the daemons do.
+		struct Reader {
+			ended: u64,
+		}
+		impl Daemon<fake::FakeChain> for Reader {
+			async fn task(&mut self, chain: &fake::FakeChain, task: TaskId) -> Result<Progress> {
+				chain.task(task).await?;
+				if task.0 < self.ended {
+					return Ok(Progress::Over { took_part: false });
+				}
+				Ok(Progress::Pending)
+			}
+		}
+		let chain = fake::FakeChain::default();
+		for id in 0..200 {
+			let info = fake::task(("http://127.0.0.1:1/x", [1; 32]), None, 3, (40, 40));
+			chain.world().tasks.insert(id, (info, Phase::Open));
+		}
+		let (mut daemon, mut seen) = (Reader { ended: 190 }, Seen::default());
+		// The first look reads every task once (plus the next id).
+		pass(&chain, &mut daemon, &mut seen).await.unwrap();
+		assert_eq!(chain.world().reads, 201);
+		assert!(seen.advance());
+		// From then on a look costs the 10 tasks still going, not the 190 settled ones, and a
+		// daemon restarted with its floor starts there too.
+		for _ in 0..3 {
+			chain.world().reads = 0;
+			pass(&chain, &mut daemon, &mut seen).await.unwrap();
+			assert_eq!(chain.world().reads, 11);
+		}
+		let mut restarted = Seen { floor: seen.floor, ..Seen::default() };
+		chain.world().reads = 0;
+		pass(&chain, &mut daemon, &mut restarted).await.unwrap();
+		assert_eq!(chain.world().reads, 11);
+	}
 }

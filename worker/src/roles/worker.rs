@@ -178,14 +178,13 @@ async fn worker_task<C: ChainApi>(
 					return Ok(true);
 				}
 			}
-			// Worked out when a training starts (the closure is used only then).
-			let deadline = if jobs.is_running(task.0) {
-				None
-			} else {
-				training_deadline(chain, &info).await?
-			};
+			// The deadline is worked out when a training starts (or starts again after its
+			// backoff), not at every look while one runs or waits.
 			let (c, s, o, i) = (chain.clone(), store.clone(), options.clone(), info.clone());
-			let job = move || async move { train_for(&c, &s, &o, task, &i, deadline).await };
+			let job = move || async move {
+				let deadline = training_deadline(&c, &i).await?;
+				train_for(&c, &s, &o, task, &i, deadline).await
+			};
 			let give_up = |note: String| -> Result<()> {
 				let r = WorkerState {
 					task: task.0,
@@ -684,5 +683,32 @@ mod tests {
 		let record: WorkerState = worker.state.load("task-0").unwrap().unwrap();
 		let WorkerStep::Done { note } = record.step else { panic!("{:?}", record.step) };
 		assert!(note.contains("commit refused") && note.contains("TooManySubmissions"), "{note}");
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_training_waiting_out_its_backoff_does_not_read_the_chains_pace_again() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = FakeChain::default();
+		// The training data cannot be fetched: the training fails and waits before retrying.
+		let dead = format!("{}/blob/{}", fake::closed_url(), hex::encode([5; 32]));
+		chain
+			.world()
+			.tasks
+			.insert(0, (fake::task((&dead, [5; 32]), None, 3, (60, 40)), Phase::Open));
+		let (_, options) = setup(dir.path()).await;
+		let signer = fake::signer("//Bob");
+		let mut worker = daemon(&signer, &options, &dir.path().join("worker"));
+		worker.training = Jobs::new(Backoff { first: Duration::from_secs(600), ..fake::QUICK });
+		let mut seen = Seen::default();
+		super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
+		// The job starts, reads the pace, fails to fetch and waits.
+		tokio::time::sleep(Duration::from_millis(300)).await;
+		super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
+		assert_eq!(chain.world().pace_reads, 1, "the pace is read when the training starts");
+		for _ in 0..5 {
+			super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
+		}
+		assert_eq!(chain.world().pace_reads, 1, "not again while the retry waits");
+		assert!(chain.sent_for(0).is_empty());
 	}
 }
