@@ -110,6 +110,30 @@ pub fn parse_account(s: &str) -> anyhow::Result<AccountId> {
 	AccountId::from_str(s).map_err(|e| anyhow::anyhow!("invalid address '{s}': {e}"))
 }
 
+/// Reads of a node this process has made (each a block to read at, then a storage item or a
+/// runtime API call: two or three JSON-RPC requests), and submissions.
+static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_read() {
+	READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many reads and submissions this process has made of a node (see `scripts/load.sh`).
+pub fn reads() -> u64 {
+	READS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The next nonce this process uses per account. The nonce a block's state gives does not count
+/// the transactions still in the pool, so a submission sent while earlier ones wait for
+/// finality takes the one after theirs.
+static NONCES: std::sync::LazyLock<tokio::sync::Mutex<std::collections::HashMap<[u8; 32], u64>>> =
+	std::sync::LazyLock::new(Default::default);
+
+/// After a submission that may not land: the next one asks the chain again.
+async fn forget_nonce(who: &AccountId) {
+	NONCES.lock().await.remove(&who.0);
+}
+
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
@@ -166,6 +190,7 @@ impl Chain {
 		>,
 		ChainError,
 	> {
+		count_read();
 		self.client.at_current_block().await.map_err(rpc_any("reading the latest block"))
 	}
 
@@ -184,18 +209,53 @@ impl Chain {
 		signer: &Keypair,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, ChainError> {
 		let call = format!("{}.{}", tx.pallet_name(), tx.call_name());
+		let who = account_of(signer);
 		let at = self.at_best().await?;
-		let progress =
-			at.transactions().sign_and_submit_then_watch_default(tx, signer).await.map_err(
-				|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() },
-			)?;
+		let not_included = |e: subxt::error::ExtrinsicError| ChainError::NotIncluded {
+			call: call.clone(),
+			reason: e.to_string(),
+		};
+		// Signed and handed to the pool one at a time, each with the next nonce: a daemon sends
+		// for several tasks at once and waits for their finality side by side.
+		let progress = {
+			let mut nonces = NONCES.lock().await;
+			let mut txs = at.transactions();
+			count_read();
+			let finalized = txs.account_nonce(&who).await.map_err(not_included)?;
+			let nonce = nonces.get(&who.0).map_or(finalized, |&next| next.max(finalized));
+			let params = subxt::config::PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
+				.nonce(nonce)
+				.build();
+			count_read();
+			match txs.sign_and_submit_then_watch(tx, signer, params).await {
+				Ok(progress) => {
+					nonces.insert(who.0, nonce.saturating_add(1));
+					progress
+				},
+				Err(e) => {
+					nonces.remove(&who.0);
+					return Err(not_included(e));
+				},
+			}
+		};
 		let finalized = progress.wait_for_finalized_success();
-		match finalized_within(&call, self.finality_timeout, finalized).await? {
+		let outcome = match finalized_within(&call, self.finality_timeout, finalized).await {
+			Ok(outcome) => outcome,
+			Err(e) => {
+				forget_nonce(&who).await;
+				return Err(e);
+			},
+		};
+		match outcome {
 			Ok(events) => Ok(events),
 			Err(subxt::error::TransactionFinalizedSuccessError::SuccessError(
 				subxt::error::TransactionEventsError::ExtrinsicFailed(dispatch),
 			)) => Err(dispatch_error(call, dispatch)),
-			Err(e) => Err(ChainError::NotIncluded { call, reason: e.to_string() }),
+			Err(e) => {
+				// Dropped or invalid: the nonces after it would wait forever.
+				forget_nonce(&who).await;
+				Err(ChainError::NotIncluded { call, reason: e.to_string() })
+			},
 		}
 	}
 
@@ -352,6 +412,7 @@ impl Chain {
 
 	/// The timestamp (ms) of block `number`, if the node still has its state.
 	pub async fn timestamp_at(&self, number: BlockNumber) -> Result<Option<u64>, ChainError> {
+		count_read();
 		let at = match self.client.at_block(u64::from(number)).await {
 			Ok(at) => at,
 			Err(_) => return Ok(None),

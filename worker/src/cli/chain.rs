@@ -86,12 +86,15 @@ pub enum SponsorCommand {
 	/// Post a task: hash and address the training data, commit to the secret test set, put the
 	/// bounty in escrow. Prints the task id.
 	Create(Box<CreateArgs>),
-	/// Serve the task's data and reveal the test set when its window opens; exits when the
-	/// task has ended.
+	/// Serve the tasks' data and reveal each test set when its window opens; exits when every
+	/// task has ended (non-zero if one ended other than `Finalized`).
 	Watch {
-		/// The task.
-		#[arg(long)]
-		task: u64,
+		/// A task to watch (repeat for several).
+		#[arg(long, required_unless_present = "all")]
+		task: Vec<u64>,
+		/// Every task this data directory has a sponsor record of.
+		#[arg(long, conflicts_with = "task")]
+		all: bool,
 		#[command(flatten)]
 		role: RoleArgs,
 	},
@@ -227,12 +230,18 @@ pub fn sponsor(cmd: SponsorCommand) -> Result<()> {
 				Ok(())
 			})
 		},
-		SponsorCommand::Watch { task, role } => {
+		SponsorCommand::Watch { task, all, role } => {
 			let common = common(&role.chain, role.data_dir)?;
 			let signer = role.signer.signer()?;
 			let public = role.publish.public_url();
 			let listen = role.publish.listen;
-			runtime()?.block_on(watch(&common, &signer, TaskId(task), public.as_deref(), listen))
+			let tasks = (!all).then(|| task.into_iter().map(TaskId).collect());
+			runtime()?.block_on(async {
+				let ended =
+					roles::sponsor_watch_many(&common, &signer, tasks, public.as_deref(), listen)
+						.await?;
+				report_ended(&ended)
+			})
 		},
 	}
 }
@@ -245,11 +254,23 @@ async fn watch(
 	listen: Option<SocketAddr>,
 ) -> Result<()> {
 	let status = roles::sponsor_watch(common, signer, task, public, listen).await?;
-	println!("{}", serde_json::json!({ "task": task.0, "status": status }));
-	match status {
-		chain::TaskStatus::Finalized => Ok(()),
-		other => bail!("task {} ended {:?}", task.0, other),
+	report_ended(&[(task, status)])
+}
+
+/// Prints each task's end as a JSON line; an error if one ended other than `Finalized`.
+fn report_ended(ended: &[(TaskId, chain::TaskStatus)]) -> Result<()> {
+	for (task, status) in ended {
+		println!("{}", serde_json::json!({ "task": task.0, "status": status }));
 	}
+	let failed: Vec<_> = ended
+		.iter()
+		.filter(|(_, status)| *status != chain::TaskStatus::Finalized)
+		.map(|(task, status)| format!("task {} ended {status:?}", task.0))
+		.collect();
+	if !failed.is_empty() {
+		bail!("{}", failed.join("; "));
+	}
+	Ok(())
 }
 
 /// How the daemons fetch the URIs they read from the chain.

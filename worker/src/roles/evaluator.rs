@@ -116,9 +116,9 @@ impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
 		Ok(())
 	}
 
-	async fn task(&mut self, chain: &C, task: TaskId) -> Result<Progress> {
+	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
-		let jobs = &mut self.scoring;
+		let jobs = &self.scoring;
 		if !evaluator_task(chain, signer, me, store, state, self.options, jobs, task).await? {
 			return Ok(Progress::Pending);
 		}
@@ -141,7 +141,7 @@ async fn evaluator_task<C: ChainApi>(
 	store: &ArtifactStore,
 	state: &StateDir,
 	options: &EvaluatorOptions,
-	jobs: &mut Jobs<Scoring>,
+	jobs: &Jobs<Scoring>,
 	task: TaskId,
 ) -> Result<bool> {
 	let name = task_name(task);

@@ -8,6 +8,7 @@ use anyhow::{anyhow, Result};
 use std::{
 	collections::HashMap,
 	future::Future,
+	sync::{Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
 use tokio::task::JoinHandle;
@@ -57,9 +58,14 @@ struct Failures {
 	last: String,
 }
 
-/// One background job per task id, with retries.
+/// One background job per task id, with retries. Shared by the steps of several tasks at once
+/// (`&self`): each step locks it only to look at or change its own task's entry.
 pub struct Jobs<T> {
 	backoff: Backoff,
+	inner: Mutex<Inner<T>>,
+}
+
+struct Inner<T> {
 	running: HashMap<u64, JoinHandle<Result<T>>>,
 	failures: HashMap<u64, Failures>,
 }
@@ -67,32 +73,50 @@ pub struct Jobs<T> {
 impl<T: Send + 'static> Jobs<T> {
 	/// No jobs yet.
 	pub fn new(backoff: Backoff) -> Self {
-		Self { backoff, running: HashMap::new(), failures: HashMap::new() }
+		Self {
+			backoff,
+			inner: Mutex::new(Inner { running: HashMap::new(), failures: HashMap::new() }),
+		}
+	}
+
+	fn inner(&self) -> MutexGuard<'_, Inner<T>> {
+		self.inner.lock().unwrap_or_else(|e| e.into_inner())
 	}
 
 	/// The job of `key`: its result once it has ended, else starts it with `start` (unless it
 	/// waits out a backoff or has used its attempts). Never waits for a running job.
-	pub async fn poll<F, Fut>(&mut self, key: u64, start: F) -> Poll<T>
+	pub async fn poll<F, Fut>(&self, key: u64, start: F) -> Poll<T>
 	where
 		F: FnOnce() -> Fut,
 		Fut: Future<Output = Result<T>> + Send + 'static,
 	{
-		if let Some(handle) = self.running.remove(&key) {
-			if !handle.is_finished() {
-				self.running.insert(key, handle);
-				return Poll::Running;
+		let finished = {
+			let mut inner = self.inner();
+			match inner.running.remove(&key) {
+				Some(handle) if !handle.is_finished() => {
+					inner.running.insert(key, handle);
+					return Poll::Running;
+				},
+				Some(handle) => Some(handle),
+				None => None,
 			}
+		};
+		if let Some(handle) = finished {
+			// Finished: the await returns at once (no lock is held across it).
 			let result =
 				handle.await.map_err(|e| anyhow!("job of task {key}: {e}")).and_then(|r| r);
+			let mut inner = self.inner();
 			return match result {
 				Ok(value) => {
-					self.failures.remove(&key);
+					inner.failures.remove(&key);
 					Poll::Ready(Ok(value))
 				},
 				Err(e) => {
-					let count = self.failures.get(&key).map_or(0, |f| f.count).saturating_add(1);
+					let count = inner.failures.get(&key).map_or(0, |f| f.count).saturating_add(1);
 					let next_try = Instant::now() + self.backoff.delay(count);
-					self.failures.insert(key, Failures { count, next_try, last: format!("{e:#}") });
+					inner
+						.failures
+						.insert(key, Failures { count, next_try, last: format!("{e:#}") });
 					if count >= self.backoff.attempts {
 						Poll::GaveUp(e)
 					} else {
@@ -101,7 +125,8 @@ impl<T: Send + 'static> Jobs<T> {
 				},
 			};
 		}
-		if let Some(f) = self.failures.get(&key) {
+		let mut inner = self.inner();
+		if let Some(f) = inner.failures.get(&key) {
 			if f.count >= self.backoff.attempts {
 				return Poll::GaveUp(anyhow!("{} (after {} attempts)", f.last, f.count));
 			}
@@ -109,21 +134,22 @@ impl<T: Send + 'static> Jobs<T> {
 				return Poll::Waiting(f.next_try);
 			}
 		}
-		self.running.insert(key, tokio::spawn(start()));
+		inner.running.insert(key, tokio::spawn(start()));
 		Poll::Started
 	}
 
 	/// Whether a job of `key` is running now.
 	pub fn is_running(&self, key: u64) -> bool {
-		self.running.contains_key(&key)
+		self.inner().running.contains_key(&key)
 	}
 
 	/// Forgets `key`: aborts its running job (a task that is over), drops its failures.
-	pub fn forget(&mut self, key: u64) {
-		if let Some(handle) = self.running.remove(&key) {
+	pub fn forget(&self, key: u64) {
+		let mut inner = self.inner();
+		if let Some(handle) = inner.running.remove(&key) {
 			handle.abort();
 		}
-		self.failures.remove(&key);
+		inner.failures.remove(&key);
 	}
 }
 
@@ -151,7 +177,7 @@ mod tests {
 	async fn a_long_job_never_holds_back_the_look_at_another_task() {
 		// Before, a daemon trained inside its look at a task: a task whose training took longer
 		// than another task's reveal window cost that other task its reveal (and the bond).
-		let mut jobs: Jobs<&'static str> = Jobs::new(FAST);
+		let jobs: Jobs<&'static str> = Jobs::new(FAST);
 		let (release, wait) = oneshot::channel::<()>();
 		let slow = async move {
 			wait.await.map_err(|_| anyhow!("dropped"))?;
@@ -163,7 +189,7 @@ mod tests {
 			assert!(matches!(jobs.poll(1, || async { Ok("never started") }).await, Poll::Running));
 			// ... and task 2's quick step runs and ends meanwhile.
 			assert!(matches!(jobs.poll(2, || async { Ok("revealed") }).await, Poll::Started));
-			match settle(&mut jobs, 2).await {
+			match settle(&jobs, 2).await {
 				Poll::Ready(Ok(v)) => v,
 				other => panic!("task 2: {other:?}"),
 			}
@@ -173,7 +199,7 @@ mod tests {
 		assert_eq!(look, "revealed");
 		assert!(jobs.is_running(1));
 		release.send(()).unwrap();
-		let result = match settle(&mut jobs, 1).await {
+		let result = match settle(&jobs, 1).await {
 			Poll::Ready(r) => r.unwrap(),
 			other => panic!("task 1: {other:?}"),
 		};
@@ -182,7 +208,7 @@ mod tests {
 	}
 
 	/// Looks at `key`'s job until it is no longer running (never starts one).
-	async fn settle<T: Send + 'static + std::fmt::Debug>(jobs: &mut Jobs<T>, key: u64) -> Poll<T> {
+	async fn settle<T: Send + 'static + std::fmt::Debug>(jobs: &Jobs<T>, key: u64) -> Poll<T> {
 		loop {
 			match jobs.poll(key, || async { Err(anyhow!("not started")) }).await {
 				Poll::Running => tokio::time::sleep(Duration::from_millis(2)).await,
@@ -195,7 +221,7 @@ mod tests {
 	async fn a_failed_job_is_retried_after_its_backoff_then_given_up() {
 		// Before, any error while training (a download that timed out once) marked the task
 		// done for good: the worker never tried again.
-		let mut jobs: Jobs<()> = Jobs::new(FAST);
+		let jobs: Jobs<()> = Jobs::new(FAST);
 		let tries = Arc::new(AtomicU32::new(0));
 		let failing = |tries: Arc<AtomicU32>| {
 			move || async move {
@@ -204,17 +230,17 @@ mod tests {
 			}
 		};
 		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
-		assert!(matches!(settle(&mut jobs, 7).await, Poll::Ready(Err(_))));
+		assert!(matches!(settle(&jobs, 7).await, Poll::Ready(Err(_))));
 		// Within the backoff nothing starts.
 		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Waiting(_)));
 		assert_eq!(tries.load(Ordering::SeqCst), 1);
 		tokio::time::sleep(FAST.delay(1)).await;
 		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
-		assert!(matches!(settle(&mut jobs, 7).await, Poll::Ready(Err(_))));
+		assert!(matches!(settle(&jobs, 7).await, Poll::Ready(Err(_))));
 		tokio::time::sleep(FAST.delay(2)).await;
 		assert!(matches!(jobs.poll(7, failing(tries.clone())).await, Poll::Started));
 		// The third failure is the last attempt: final, with its reason.
-		match settle(&mut jobs, 7).await {
+		match settle(&jobs, 7).await {
 			Poll::GaveUp(e) => assert!(e.to_string().contains("connection reset")),
 			other => panic!("{other:?}"),
 		}
@@ -228,17 +254,17 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_success_after_a_failure_clears_the_count_and_forget_aborts() {
-		let mut jobs: Jobs<u32> = Jobs::new(FAST);
+		let jobs: Jobs<u32> = Jobs::new(FAST);
 		jobs.poll(3, || async { Err(anyhow!("timeout")) }).await;
-		assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Err(_))));
+		assert!(matches!(settle(&jobs, 3).await, Poll::Ready(Err(_))));
 		tokio::time::sleep(FAST.delay(1)).await;
 		jobs.poll(3, || async { Ok(42) }).await;
-		assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Ok(42))));
+		assert!(matches!(settle(&jobs, 3).await, Poll::Ready(Ok(42))));
 		// Two more failures do not give up: the earlier one was cleared by the success.
 		for _ in 0..2 {
 			tokio::time::sleep(FAST.max).await;
 			jobs.poll(3, || async { Err(anyhow!("timeout")) }).await;
-			assert!(matches!(settle(&mut jobs, 3).await, Poll::Ready(Err(_))));
+			assert!(matches!(settle(&jobs, 3).await, Poll::Ready(Err(_))));
 		}
 		// A task that is over: its job is aborted and forgotten.
 		let (_keep, wait) = oneshot::channel::<()>();

@@ -45,7 +45,7 @@ mod sponsor;
 mod worker;
 
 pub use evaluator::{evaluator_run, EvaluatorOptions};
-pub use sponsor::{sponsor_create, sponsor_watch, NewTask, SponsorState};
+pub use sponsor::{sponsor_create, sponsor_watch, sponsor_watch_many, NewTask, SponsorState};
 pub use worker::{worker_run, WorkerOptions};
 
 /// Where a role finds the chain and keeps its files.
@@ -169,26 +169,31 @@ trait Daemon<C: ChainApi> {
 		Ok(())
 	}
 
-	/// One task's next step.
-	async fn task(&mut self, chain: &C, task: TaskId) -> Result<Progress>;
+	/// One task's next step. Several tasks step at once (`&self`).
+	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress>;
 }
 
 /// One task's next step (a daemon on a chain; a stub in the tests).
 trait TaskStep {
-	async fn step(&mut self, task: TaskId) -> Result<Progress>;
+	async fn step(&self, task: TaskId) -> Result<Progress>;
 }
 
 /// A daemon stepping tasks on a chain.
 struct OnChain<'a, C, D> {
-	daemon: &'a mut D,
+	daemon: &'a D,
 	chain: &'a C,
 }
 
 impl<C: ChainApi, D: Daemon<C>> TaskStep for OnChain<'_, C, D> {
-	async fn step(&mut self, task: TaskId) -> Result<Progress> {
+	async fn step(&self, task: TaskId) -> Result<Progress> {
 		self.daemon.task(self.chain, task).await
 	}
 }
+
+/// Tasks a daemon steps at once. A step that sends a call waits for its block to be finalized
+/// (a block or two); one at a time, 30 tasks whose windows open together took 30 blocks or
+/// more, past a 10-block window (found by `scripts/load.sh`).
+const STEPS_AT_ONCE: usize = 32;
 
 /// Whether `error` is about the connection to the node (then the daemon reconnects).
 fn is_connection_error(error: &anyhow::Error) -> bool {
@@ -241,35 +246,39 @@ impl Seen {
 	}
 }
 
-/// Steps every task of `ids` not over yet with `step`. One task's error stays its own: it is
-/// logged with the task's id and the other tasks still step (before, the first failing task
-/// ended the whole pass, so one unreachable test set starved every later task). A lost
-/// connection ends the pass and is returned, for the caller to reconnect.
+/// Steps every task of `ids` not over yet with `step`, up to [`STEPS_AT_ONCE`] at once. One
+/// task's error stays its own: it is logged with the task's id and the other tasks still step
+/// (before, the first failing task ended the whole pass, so one unreachable test set starved
+/// every later task). A lost connection is returned once the pass is over, for the caller to
+/// reconnect.
 async fn step_tasks(
 	ids: core::ops::Range<u64>,
 	seen: &mut Seen,
-	stepper: &mut impl TaskStep,
+	stepper: &impl TaskStep,
 ) -> Result<()> {
-	for id in ids {
-		if seen.is_over(id) {
-			continue;
-		}
-		match stepper.step(TaskId(id)).await {
+	use futures_util::StreamExt;
+	let ids: Vec<u64> = ids.filter(|id| !seen.is_over(*id)).collect();
+	let mut steps = futures_util::stream::iter(ids)
+		.map(|id| async move { (id, stepper.step(TaskId(id)).await) })
+		.buffer_unordered(STEPS_AT_ONCE);
+	let mut lost = None;
+	while let Some((id, outcome)) = steps.next().await {
+		match outcome {
 			Ok(Progress::Over { took_part }) => seen.over(id, took_part),
 			Ok(Progress::Pending) => {},
-			Err(e) if is_connection_error(&e) => return Err(e),
+			Err(e) if is_connection_error(&e) => lost = Some(e),
 			Err(e) => tracing::warn!(task = id, "{e:#}"),
 		}
 	}
-	Ok(())
+	lost.map_or(Ok(()), Err)
 }
 
 /// One look at the chain: `prepare`, then step every task from the floor up that is not over.
 async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
 	daemon.prepare(chain).await?;
 	let next = chain.next_task_id().await?;
-	let mut on_chain = OnChain { daemon, chain };
-	step_tasks(seen.floor..next.0, seen, &mut on_chain).await
+	let on_chain = OnChain { daemon: &*daemon, chain };
+	step_tasks(seen.floor..next.0, seen, &on_chain).await
 }
 
 /// The daemons' loop: every `poll`, (re)connect and make a [`pass`]; stops on Ctrl-C, or once
@@ -287,9 +296,13 @@ async fn run_daemon(
 		tracing::info!(floor = seen.floor, "every task below this one is over for this {role}");
 	}
 	let mut node = Node::new(&common.url);
+	let mut first_block = None;
 	loop {
 		let step = async {
 			let chain = node.get().await?;
+			if first_block.is_none() {
+				first_block = Some(chain.block_number().await?);
+			}
 			pass(&chain, daemon, &mut seen).await
 		}
 		.await;
@@ -299,14 +312,31 @@ async fn run_daemon(
 		if seen.advance() {
 			state.save(&floor_name, &Floor { floor: seen.floor })?;
 		}
-		if limit.is_some_and(|n| seen.completed >= n) {
+		let done = limit.is_some_and(|n| seen.completed >= n);
+		if done {
 			tracing::info!(completed = seen.completed, "done");
-			return Ok(());
 		}
-		if wait_or_stop(common.poll).await {
+		if done || wait_or_stop(common.poll).await {
+			report_reads(&mut node, role, first_block).await;
 			return Ok(());
 		}
 	}
+}
+
+/// Prints, as a JSON line on stdout, how many reads of the node this daemon made and over how
+/// many blocks (what `scripts/load.sh` collects).
+async fn report_reads(node: &mut Node, role: &str, first_block: Option<BlockNumber>) {
+	let reads = chain::reads();
+	let last = match node.get().await {
+		Ok(chain) => chain.block_number().await.ok(),
+		Err(_) => None,
+	};
+	let blocks = match (first_block, last) {
+		(Some(first), Some(last)) => Some(last.saturating_sub(first)),
+		_ => None,
+	};
+	tracing::info!(reads, ?blocks, "chain reads");
+	println!("{}", serde_json::json!({ "role": role, "reads": reads, "blocks": blocks }));
 }
 
 #[cfg(test)]
@@ -315,46 +345,74 @@ mod tests {
 
 	struct Stub<F: Fn(u64) -> Result<Progress>> {
 		outcome: F,
-		stepped: Vec<u64>,
+		stepped: std::sync::Mutex<Vec<u64>>,
+	}
+
+	impl<F: Fn(u64) -> Result<Progress>> Stub<F> {
+		fn new(outcome: F) -> Self {
+			Self { outcome, stepped: Default::default() }
+		}
+
+		fn stepped(&self) -> Vec<u64> {
+			let mut stepped = self.stepped.lock().unwrap().clone();
+			stepped.sort();
+			stepped
+		}
 	}
 
 	impl<F: Fn(u64) -> Result<Progress>> TaskStep for Stub<F> {
-		async fn step(&mut self, task: TaskId) -> Result<Progress> {
-			self.stepped.push(task.0);
+		async fn step(&self, task: TaskId) -> Result<Progress> {
+			self.stepped.lock().unwrap().push(task.0);
 			(self.outcome)(task.0)
 		}
 	}
 
 	#[tokio::test]
-	async fn one_failing_task_does_not_stop_the_others_but_a_lost_connection_does() {
+	async fn one_failing_task_does_not_stop_the_others_and_a_lost_connection_is_returned() {
 		let mut seen = Seen::default();
 		// Task 0's test set is unreachable; tasks 1 and 2 still step (1 ends, 2 waits).
-		let mut stub = Stub {
-			outcome: |task| match task {
-				0 => Err(anyhow!("fetching the test set: connection refused by 127.0.0.1")),
-				1 => Ok(Progress::Over { took_part: true }),
-				_ => Ok(Progress::Pending),
-			},
-			stepped: Vec::new(),
-		};
-		assert!(step_tasks(0..3, &mut seen, &mut stub).await.is_ok());
-		assert_eq!(stub.stepped, vec![0, 1, 2]);
+		let stub = Stub::new(|task| match task {
+			0 => Err(anyhow!("fetching the test set: connection refused by 127.0.0.1")),
+			1 => Ok(Progress::Over { took_part: true }),
+			_ => Ok(Progress::Pending),
+		});
+		assert!(step_tasks(0..3, &mut seen, &stub).await.is_ok());
+		assert_eq!(stub.stepped(), vec![0, 1, 2]);
 		assert_eq!(seen.over, BTreeSet::from([1]));
 		assert_eq!(seen.completed, 1);
-		// A lost node connection ends the pass (the daemon reconnects), without touching the
-		// tasks after it; a task over is not stepped again.
-		let mut stub = Stub {
-			outcome: |_| {
-				let lost = ChainError::Connect {
-					url: "ws://127.0.0.1:9944".into(),
-					reason: "reset".into(),
-				};
-				Err(anyhow::Error::new(lost))
-			},
-			stepped: Vec::new(),
-		};
-		assert!(step_tasks(0..3, &mut seen, &mut stub).await.is_err());
-		assert_eq!(stub.stepped, vec![0]);
+		// A lost node connection is returned (the daemon reconnects); a task over is not
+		// stepped again.
+		let stub = Stub::new(|_| {
+			let lost =
+				ChainError::Connect { url: "ws://127.0.0.1:9944".into(), reason: "reset".into() };
+			Err(anyhow::Error::new(lost))
+		});
+		let error = step_tasks(0..3, &mut seen, &stub).await.unwrap_err();
+		assert!(is_connection_error(&error), "{error:#}");
+		assert_eq!(stub.stepped(), vec![0, 2]);
+	}
+
+	#[tokio::test]
+	async fn tasks_step_side_by_side_so_one_waiting_for_finality_holds_back_no_other() {
+		use std::sync::atomic::{AtomicUsize, Ordering};
+		/// Each step waits as a call waiting for its block to be finalized does.
+		struct Slow {
+			now: AtomicUsize,
+			most: AtomicUsize,
+		}
+		impl TaskStep for Slow {
+			async fn step(&self, _: TaskId) -> Result<Progress> {
+				let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+				self.most.fetch_max(now, Ordering::SeqCst);
+				tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+				self.now.fetch_sub(1, Ordering::SeqCst);
+				Ok(Progress::Pending)
+			}
+		}
+		let slow = Slow { now: AtomicUsize::new(0), most: AtomicUsize::new(0) };
+		step_tasks(0..100, &mut Seen::default(), &slow).await.unwrap();
+		// Every task was waiting at once, up to the bound.
+		assert_eq!(slow.most.load(Ordering::SeqCst), STEPS_AT_ONCE);
 	}
 
 	#[test]
@@ -381,23 +439,24 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_pass_on_a_lost_connection_is_a_connection_error_and_steps_nothing() {
-		struct Counting(u32);
+		use std::sync::atomic::{AtomicU32, Ordering};
+		struct Counting(AtomicU32);
 		impl Daemon<fake::FakeChain> for Counting {
-			async fn task(&mut self, _: &fake::FakeChain, _: TaskId) -> Result<Progress> {
-				self.0 += 1;
+			async fn task(&self, _: &fake::FakeChain, _: TaskId) -> Result<Progress> {
+				self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 				Ok(Progress::Pending)
 			}
 		}
 		let chain = fake::FakeChain::default();
 		let info = fake::task(("http://127.0.0.1:1/x", [1; 32]), None, 3, (40, 40));
 		chain.world().tasks.insert(0, (info, Phase::Open));
-		let (mut daemon, mut seen) = (Counting(0), Seen::default());
+		let (mut daemon, mut seen) = (Counting(AtomicU32::new(0)), Seen::default());
 		pass(&chain, &mut daemon, &mut seen).await.unwrap();
-		assert_eq!(daemon.0, 1);
+		assert_eq!(daemon.0.load(Ordering::SeqCst), 1);
 		chain.world().disconnected = true;
 		let error = pass(&chain, &mut daemon, &mut seen).await.unwrap_err();
 		assert!(is_connection_error(&error), "{error:#}");
-		assert_eq!(daemon.0, 1);
+		assert_eq!(daemon.0.load(Ordering::SeqCst), 1);
 	}
 
 	#[tokio::test]
@@ -407,7 +466,7 @@ mod tests {
 			ended: u64,
 		}
 		impl Daemon<fake::FakeChain> for Reader {
-			async fn task(&mut self, chain: &fake::FakeChain, task: TaskId) -> Result<Progress> {
+			async fn task(&self, chain: &fake::FakeChain, task: TaskId) -> Result<Progress> {
 				chain.task(task).await?;
 				if task.0 < self.ended {
 					return Ok(Progress::Over { took_part: false });

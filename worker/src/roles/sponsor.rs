@@ -188,7 +188,7 @@ pub async fn sponsor_create(
 	let events = chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await?;
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
-	state.save(&format!("sponsor-{}", task_name(task)), &record)?;
+	state.save(&sponsor_name(task), &record)?;
 	let _ = std::fs::remove_file(common.data_dir.join("state").join(format!("{pending}.json")));
 	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
 	Ok(task)
@@ -203,53 +203,123 @@ pub async fn sponsor_watch(
 	public_url: Option<&str>,
 	listen: Option<SocketAddr>,
 ) -> Result<chain::TaskStatus> {
+	let ended = sponsor_watch_many(common, signer, Some(vec![task]), public_url, listen).await?;
+	ended
+		.into_iter()
+		.next()
+		.map(|(_, status)| status)
+		.ok_or_else(|| anyhow!("task {} was not watched", task.0))
+}
+
+/// [`sponsor_watch`] for several tasks at once: `tasks`, or (`None`) every task this data
+/// directory holds a sponsor record of. Returns each task's final status once all have ended.
+pub async fn sponsor_watch_many(
+	common: &Common,
+	signer: &Keypair,
+	tasks: Option<Vec<TaskId>>,
+	public_url: Option<&str>,
+	listen: Option<SocketAddr>,
+) -> Result<Vec<(TaskId, chain::TaskStatus)>> {
 	let store = common.store()?;
 	let state = StateDir::open(&common.data_dir)?;
-	let name = format!("sponsor-{}", task_name(task));
-	let mut record: SponsorState = state
-		.load(&name)?
-		.ok_or_else(|| anyhow!("no record of task {} in {}", task.0, common.data_dir.display()))?;
+	let tasks = match tasks {
+		Some(tasks) => tasks,
+		None => {
+			let mut ids: Vec<TaskId> = state
+				.names()?
+				.iter()
+				.filter_map(|n| n.strip_prefix("sponsor-task-")?.parse().ok().map(TaskId))
+				.collect();
+			ids.sort();
+			ids
+		},
+	};
+	if tasks.is_empty() {
+		bail!("no sponsor records in {}", common.data_dir.display());
+	}
+	let mut watched = Vec::new();
+	for task in tasks {
+		let record: SponsorState = state.load(&sponsor_name(task))?.ok_or_else(|| {
+			anyhow!("no record of task {} in {}", task.0, common.data_dir.display())
+		})?;
+		watched.push(Watched { task, record, phase: None, ended: None });
+	}
 	if let Some(addr) = listen {
 		serve_store(store.clone(), addr).await?;
 	}
 	let mut node = Node::new(&common.url);
-	let mut last_phase = None;
 	loop {
 		let step = async {
 			let chain = node.get().await?;
-			let (info, phase) =
-				chain.task(task).await?.ok_or_else(|| anyhow!("task {} not found", task.0))?;
-			if last_phase != Some(phase) {
-				tracing::info!(task = task.0, ?phase, "phase");
-				last_phase = Some(phase);
-			}
-			if phase == Phase::Ended {
-				return Ok::<_, anyhow::Error>(Some(info.status));
-			}
-			if phase == Phase::TestReveal && !record.revealed && info.test_set.is_none() {
-				let uri = blob_uri(public_url, &store, &record.test_hash)?;
-				let call = calls::reveal_test_set(task, &uri, record.test_hash, record.salt)?;
-				match chain.submit(&call, signer).await {
-					Ok(_) => {},
-					Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {},
-					Err(e) => return Err(e.into()),
+			for w in watched.iter_mut().filter(|w| w.ended.is_none()) {
+				// One task's trouble stays its own; a lost connection ends the look.
+				match watch_step(&chain, signer, &store, &state, public_url, w).await {
+					Err(e) if is_connection_error(&e) => return Err(e),
+					Err(e) => tracing::warn!(task = w.task.0, "{e:#}"),
+					Ok(()) => {},
 				}
-				record.revealed = true;
-				state.save(&name, &record)?;
-				tracing::info!(task = task.0, %uri, "test set revealed");
 			}
-			Ok(None)
+			Ok::<_, anyhow::Error>(())
 		}
 		.await;
-		match step {
-			Ok(Some(status)) => return Ok(status),
-			Ok(None) => {},
-			Err(e) => node.after_error(&e),
+		if let Err(e) = step {
+			node.after_error(&e);
+		}
+		if watched.iter().all(|w| w.ended.is_some()) {
+			return Ok(watched.into_iter().filter_map(|w| Some((w.task, w.ended?))).collect());
 		}
 		if wait_or_stop(common.poll).await {
-			bail!("stopped before task {} ended", task.0);
+			let left = watched.iter().filter(|w| w.ended.is_none()).count();
+			bail!("stopped before {left} of the watched tasks ended");
 		}
 	}
+}
+
+fn sponsor_name(task: TaskId) -> String {
+	format!("sponsor-{}", task_name(task))
+}
+
+/// A task a sponsor watches.
+struct Watched {
+	task: TaskId,
+	record: SponsorState,
+	phase: Option<Phase>,
+	ended: Option<chain::TaskStatus>,
+}
+
+/// One look at a watched task: note its end, or reveal its test set in its window.
+async fn watch_step(
+	chain: &Chain,
+	signer: &Keypair,
+	store: &ArtifactStore,
+	state: &StateDir,
+	public_url: Option<&str>,
+	w: &mut Watched,
+) -> Result<()> {
+	let task = w.task;
+	let (info, phase) =
+		chain.task(task).await?.ok_or_else(|| anyhow!("task {} not found", task.0))?;
+	if w.phase != Some(phase) {
+		tracing::info!(task = task.0, ?phase, "phase");
+		w.phase = Some(phase);
+	}
+	if phase == Phase::Ended {
+		w.ended = Some(info.status);
+		return Ok(());
+	}
+	if phase == Phase::TestReveal && !w.record.revealed && info.test_set.is_none() {
+		let uri = blob_uri(public_url, store, &w.record.test_hash)?;
+		let call = calls::reveal_test_set(task, &uri, w.record.test_hash, w.record.salt)?;
+		match chain.submit(&call, signer).await {
+			Ok(_) => {},
+			Err(ChainError::Dispatch { error, .. }) if error == "AlreadyRevealed" => {},
+			Err(e) => return Err(e.into()),
+		}
+		w.record.revealed = true;
+		state.save(&sponsor_name(task), &w.record)?;
+		tracing::info!(task = task.0, %uri, "test set revealed");
+	}
+	Ok(())
 }
 
 #[cfg(test)]

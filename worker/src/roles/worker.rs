@@ -109,9 +109,9 @@ struct WorkerDaemon<'a> {
 }
 
 impl<C: ChainApi> Daemon<C> for WorkerDaemon<'_> {
-	async fn task(&mut self, chain: &C, task: TaskId) -> Result<Progress> {
+	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
-		let jobs = &mut self.training;
+		let jobs = &self.training;
 		if !worker_task(chain, signer, me, store, state, self.options, jobs, task).await? {
 			return Ok(Progress::Pending);
 		}
@@ -134,7 +134,7 @@ async fn worker_task<C: ChainApi>(
 	store: &ArtifactStore,
 	state: &StateDir,
 	options: &WorkerOptions,
-	jobs: &mut Jobs<Trained>,
+	jobs: &Jobs<Trained>,
 	task: TaskId,
 ) -> Result<bool> {
 	let name = task_name(task);
