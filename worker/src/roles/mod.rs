@@ -146,8 +146,28 @@ fn layout_of(spec: &TaskSpec<BlockNumber>) -> Layout {
 async fn wait_or_stop(poll: Duration) -> bool {
 	tokio::select! {
 		_ = tokio::time::sleep(poll) => false,
-		_ = tokio::signal::ctrl_c() => true,
+		_ = stop_requested() => true,
 	}
+}
+
+/// Completes once Ctrl-C (SIGINT) has come, however long ago: a signal that arrives while a
+/// daemon is in a pass is kept for its next wait (a `ctrl_c()` listener made afresh for each
+/// wait missed it, and the daemon never stopped: found by `scripts/load.sh`).
+async fn stop_requested() {
+	static STOP: std::sync::LazyLock<tokio::sync::Notify> =
+		std::sync::LazyLock::new(tokio::sync::Notify::new);
+	static LISTENING: std::sync::Once = std::sync::Once::new();
+	LISTENING.call_once(|| {
+		tokio::spawn(async {
+			if tokio::signal::ctrl_c().await.is_ok() {
+				// A permit kept until the next wait takes it.
+				STOP.notify_one();
+			}
+		});
+	});
+	STOP.notified().await;
+	// Later waits see it too.
+	STOP.notify_one();
 }
 
 fn task_name(task: TaskId) -> String {

@@ -109,6 +109,15 @@ async fn windows_with_room(
 	)
 }
 
+/// Times [`sponsor_create`] sends a task again after another sponsor's task took the block it
+/// chose.
+const MAX_CREATE_ATTEMPTS: u32 = 5;
+
+/// Whether a refused `create_task` names a draw or deadline block that filled up.
+fn is_full_block(error: &str) -> bool {
+	matches!(error, "TooManyDrawsAtBlock" | "TooManyTasksEndingAtBlock")
+}
+
 /// Posts a task; returns its id. Serves nothing by itself: with `public_url` the data is
 /// addressed there (run [`sponsor_watch`] or `pouw serve` on the same data dir), otherwise by
 /// `file://` (same machine only).
@@ -158,34 +167,49 @@ pub async fn sponsor_create(
 		score_commit_end: ends[3] + slack,
 		evaluation_end: ends[4] + slack,
 	};
-	let windows = windows_with_room(&chain, windows).await?;
 	let uri = blob_uri(public_url, &store, &train_hash)?;
-	let spec = TaskSpec {
-		dataset: DatasetRef {
-			uri: uri.as_bytes().to_vec().try_into().map_err(|_| anyhow!("URI too long: {uri}"))?,
-			hash: train_hash,
-			format: new.format.clone(),
-			shape: DataShape {
-				samples: train.len() as u32,
-				features: layout.features,
-				classes: new.classes,
-			},
-		},
-		test_samples,
-		model,
-		metric: new.metric,
-		min_score: new.min_score,
-		windows,
-		quorum: new.quorum,
-		min_worker_reputation: new.min_worker_reputation,
-		parent: new.parent,
-	};
-	spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
-
 	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
 	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
 	state.save(&pending, &record)?;
-	let events = chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await?;
+	// Another sponsor may take the last place at the draw or deadline block between the look
+	// and the block: then look again from there.
+	let mut attempt = 0;
+	let events = loop {
+		let spec = TaskSpec {
+			dataset: DatasetRef {
+				uri: uri
+					.as_bytes()
+					.to_vec()
+					.try_into()
+					.map_err(|_| anyhow!("URI too long: {uri}"))?,
+				hash: train_hash,
+				format: new.format.clone(),
+				shape: DataShape {
+					samples: train.len() as u32,
+					features: layout.features,
+					classes: new.classes,
+				},
+			},
+			test_samples,
+			model: model.clone(),
+			metric: new.metric,
+			min_score: new.min_score,
+			windows: windows_with_room(&chain, windows).await?,
+			quorum: new.quorum,
+			min_worker_reputation: new.min_worker_reputation,
+			parent: new.parent,
+		};
+		spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
+		match chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await {
+			Err(ChainError::Dispatch { error, .. })
+				if is_full_block(&error) && attempt < MAX_CREATE_ATTEMPTS =>
+			{
+				attempt += 1;
+				tracing::info!(%error, attempt, "another task took the block first: looking again");
+			},
+			outcome => break outcome?,
+		}
+	};
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
 	state.save(&sponsor_name(task), &record)?;
