@@ -450,6 +450,17 @@ mod tests {
 		},
 	};
 
+	/// How the tests' evaluators run: the flex backend, loopback fetches.
+	fn options() -> EvaluatorOptions {
+		EvaluatorOptions {
+			stake: 10,
+			memory_budget: inference::DEFAULT_MEMORY_BUDGET,
+			backend: Backend::Flex,
+			tasks: None,
+			fetch: fake::loopback_fetch(),
+		}
+	}
+
 	/// The evaluator's daemon on `chain`, with its files under `dir`.
 	fn daemon<'a>(
 		signer: &'a Keypair,
@@ -512,25 +523,12 @@ mod tests {
 			world.models.insert((1, 0), (model_uri, model_hash));
 			world.evaluators.insert(me, 10);
 		}
-		let options = EvaluatorOptions {
-			stake: 10,
-			memory_budget: inference::DEFAULT_MEMORY_BUDGET,
-			backend: Backend::Flex,
-			tasks: None,
-			fetch: fake::loopback_fetch(),
-		};
+		let options = options();
 		let mut evaluator = daemon(&signer, &options, &dir.path().join("evaluator"));
 		let mut seen = Seen::default();
 
 		// Task 0's test set cannot be fetched; task 1 is scored and committed all the same.
-		fake::until(
-			&chain,
-			&mut evaluator,
-			&mut seen,
-			|| !chain.sent_for(1).is_empty(),
-			"task 1's commitment",
-		)
-		.await;
+		fake::until_sent(&chain, &mut evaluator, &mut seen, 1, "task 1's commitment").await;
 		assert_eq!(chain.sent_for(1), ["commit_scores"]);
 		let record: EvaluatorState = evaluator.state.load("task-1").unwrap().unwrap();
 		assert_eq!(record.step, EvaluatorStep::Committed);
@@ -541,14 +539,7 @@ mod tests {
 		// Three blocks before the window closes the evaluator reports it unusable instead of
 		// staying silent (silence is slashed).
 		chain.world().block = 127;
-		fake::until(
-			&chain,
-			&mut evaluator,
-			&mut seen,
-			|| !chain.sent_for(0).is_empty(),
-			"task 0's verdict",
-		)
-		.await;
+		fake::until_sent(&chain, &mut evaluator, &mut seen, 0, "task 0's verdict").await;
 		let record: EvaluatorState = evaluator.state.load("task-0").unwrap().unwrap();
 		let reason = record.unusable.unwrap_or_default();
 		assert!(reason.contains("fetching the test set"), "{reason}");
@@ -572,18 +563,10 @@ mod tests {
 			(fake::task(("http://127.0.0.1:1/x", [1; 32]), test, 3, (40, 40)), Phase::ScoreCommit),
 		);
 		chain.world().quorums.insert(0, vec![account_of(&fake::signer("//Ferdie"))]);
-		let options = EvaluatorOptions {
-			stake: 10,
-			memory_budget: inference::DEFAULT_MEMORY_BUDGET,
-			backend: Backend::Flex,
-			tasks: None,
-			fetch: fake::loopback_fetch(),
-		};
+		let options = options();
 		let mut evaluator = daemon(&signer, &options, dir.path());
 		let mut seen = Seen::default();
-		for _ in 0..3 {
-			super::super::pass(&chain, &mut evaluator, &mut seen).await.unwrap();
-		}
+		fake::passes(&chain, &mut evaluator, &mut seen, 3).await;
 		let sent: Vec<_> = chain.world().sent.iter().map(|(_, c)| fake::kind(c)).collect();
 		assert_eq!(sent, ["register_evaluator"]);
 	}

@@ -334,3 +334,28 @@ pub(super) async fn until<C: ChainApi, D: super::Daemon<C>>(
 		tokio::time::sleep(Duration::from_millis(20)).await;
 	}
 }
+
+/// Runs [`super::pass`] until a call about `task` has been sent.
+pub(super) async fn until_sent(
+	chain: &FakeChain,
+	daemon: &mut impl super::Daemon<FakeChain>,
+	seen: &mut super::Seen,
+	task: u64,
+	what: &str,
+) {
+	until(chain, daemon, seen, || !chain.sent_for(task).is_empty(), what).await;
+}
+
+/// `n` passes, each expected to succeed.
+pub(super) async fn passes<C: ChainApi, D: super::Daemon<C>>(
+	chain: &C,
+	daemon: &mut D,
+	seen: &mut super::Seen,
+	n: usize,
+) {
+	for _ in 0..n {
+		if let Err(e) = super::pass(chain, daemon, seen).await {
+			panic!("a pass failed: {e:#}");
+		}
+	}
+}

@@ -168,20 +168,13 @@ pub async fn sponsor_create(
 		evaluation_end: ends[4] + slack,
 	};
 	let uri = blob_uri(public_url, &store, &train_hash)?;
-	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
-	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
-	state.save(&pending, &record)?;
-	// Another sponsor may take the last place at the draw or deadline block between the look
-	// and the block: then look again from there.
-	let mut attempt = 0;
-	let events = loop {
+	let bounded_uri: pouw_primitives::Uri =
+		uri.as_bytes().to_vec().try_into().map_err(|_| anyhow!("URI too long: {uri}"))?;
+	// Checked before anything is written: a spec the chain refuses leaves no record behind.
+	let spec_with = |windows| -> Result<TaskSpec<BlockNumber>> {
 		let spec = TaskSpec {
 			dataset: DatasetRef {
-				uri: uri
-					.as_bytes()
-					.to_vec()
-					.try_into()
-					.map_err(|_| anyhow!("URI too long: {uri}"))?,
+				uri: bounded_uri.clone(),
 				hash: train_hash,
 				format: new.format.clone(),
 				shape: DataShape {
@@ -194,18 +187,29 @@ pub async fn sponsor_create(
 			model: model.clone(),
 			metric: new.metric,
 			min_score: new.min_score,
-			windows: windows_with_room(&chain, windows).await?,
+			windows,
 			quorum: new.quorum,
 			min_worker_reputation: new.min_worker_reputation,
 			parent: new.parent,
 		};
 		spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
+		Ok(spec)
+	};
+	let mut spec = spec_with(windows_with_room(&chain, windows).await?)?;
+	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
+	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
+	state.save(&pending, &record)?;
+	// Another sponsor may take the last place at the draw or deadline block between the look
+	// and the block: then look again from there.
+	let mut attempt = 0;
+	let events = loop {
 		match chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await {
 			Err(ChainError::Dispatch { error, .. })
 				if is_full_block(&error) && attempt < MAX_CREATE_ATTEMPTS =>
 			{
 				attempt += 1;
 				tracing::info!(%error, attempt, "another task took the block first: looking again");
+				spec = spec_with(windows_with_room(&chain, windows).await?)?;
 			},
 			outcome => break outcome?,
 		}

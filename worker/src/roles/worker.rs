@@ -597,14 +597,7 @@ mod tests {
 		let signer = fake::signer("//Bob");
 		let mut worker = daemon(&signer, &options, &dir.path().join("worker"));
 		let mut seen = Seen::default();
-		fake::until(
-			&chain,
-			&mut worker,
-			&mut seen,
-			|| !chain.sent_for(0).is_empty(),
-			"the commitment",
-		)
-		.await;
+		fake::until_sent(&chain, &mut worker, &mut seen, 0, "the commitment").await;
 		let record: WorkerState = worker.state.load("task-0").unwrap().unwrap();
 		assert_eq!(record.step, WorkerStep::Committed);
 		assert_eq!(
@@ -617,9 +610,7 @@ mod tests {
 		assert!(!dir.path().join("checkpoints/task-0").exists());
 
 		// Still in the commit window: the salt stays secret.
-		for _ in 0..3 {
-			super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
-		}
+		fake::passes(&chain, &mut worker, &mut seen, 3).await;
 		assert_eq!(chain.sent_for(0), ["commit_model"]);
 
 		chain.set_phase(0, Phase::Reveal);
@@ -640,19 +631,10 @@ mod tests {
 		let signer = fake::signer("//Bob");
 		let mut worker = daemon(&signer, &options, &dir.path().join("worker"));
 		let mut seen = Seen::default();
-		fake::until(
-			&chain,
-			&mut worker,
-			&mut seen,
-			|| !chain.sent_for(0).is_empty(),
-			"the commitment",
-		)
-		.await;
+		fake::until_sent(&chain, &mut worker, &mut seen, 0, "the commitment").await;
 		// The daemon was away for the whole reveal window (a stalled node, a long restart).
 		chain.set_phase(0, Phase::TestReveal);
-		for _ in 0..3 {
-			super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
-		}
+		fake::passes(&chain, &mut worker, &mut seen, 3).await;
 		assert_eq!(chain.sent_for(0), ["commit_model"]);
 		let record: WorkerState = worker.state.load("task-0").unwrap().unwrap();
 		assert_eq!(record.step, WorkerStep::Done { note: "missed the reveal window".into() });
@@ -674,9 +656,7 @@ mod tests {
 			"the refusal",
 		)
 		.await;
-		for _ in 0..3 {
-			super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
-		}
+		fake::passes(&chain, &mut worker, &mut seen, 3).await;
 		chain.set_phase(0, Phase::Reveal);
 		super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
 		assert!(chain.sent_for(0).is_empty(), "{:?}", chain.sent_for(0));
@@ -705,9 +685,7 @@ mod tests {
 		tokio::time::sleep(Duration::from_millis(300)).await;
 		super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
 		assert_eq!(chain.world().pace_reads, 1, "the pace is read when the training starts");
-		for _ in 0..5 {
-			super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
-		}
+		fake::passes(&chain, &mut worker, &mut seen, 5).await;
 		assert_eq!(chain.world().pace_reads, 1, "not again while the retry waits");
 		assert!(chain.sent_for(0).is_empty());
 	}
