@@ -104,10 +104,13 @@ async function report() {
         penalised.push({ task: Number(id), who: get('who'), reason: get('reason') });
       } else if (key === 'taskRegistry.TaskFinalized') {
         t.ended = 'Finalized';
+        t.endedAt = n;
       } else if (key === 'taskRegistry.TaskFailed') {
         t.ended = `Failed(${JSON.stringify(get('reason'))})`;
+        t.endedAt = n;
       } else if (key === 'taskRegistry.TaskCancelled') {
         t.ended = 'Cancelled';
+        t.endedAt = n;
       }
     }
   }
@@ -117,6 +120,19 @@ async function report() {
     const t = tasks.get(Number(k.split('/')[0]));
     return t && t.ended && !revealed.has(k);
   }).length;
+  // Tasks created and not yet ended, at the busiest block.
+  const changes = [];
+  for (const t of created) {
+    changes.push([t.created, 1]);
+    if (t.endedAt !== undefined) changes.push([t.endedAt, -1]);
+  }
+  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  for (const [, d] of changes) {
+    inFlight += d;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+  }
   let missedScores = 0;
   for (const [id, d] of drawn) {
     for (const who of d.members ?? []) {
@@ -127,6 +143,7 @@ async function report() {
     blocks: [fromBlock, toBlock],
     tasks_created: created.length,
     tasks_settled: created.filter((t) => t.ended).length,
+    max_in_flight: maxInFlight,
     endings: ended,
     max_lag_blocks: lag,
     worker_commitments: committed.size,

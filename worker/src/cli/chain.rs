@@ -321,6 +321,11 @@ pub struct WorkerRunArgs {
 	/// every epoch; a restarted worker resumes from the newest); 0 writes none.
 	#[arg(long, default_value_t = 2)]
 	keep_checkpoints: usize,
+	/// Trainings run side by side; the others wait their turn (and are skipped when their
+	/// turn comes too late to finish before the commit window closes). Each training already
+	/// uses every core and holds its data set in memory.
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+	trainings_at_once: u16,
 }
 
 pub fn worker(cmd: WorkerCommand) -> Result<()> {
@@ -341,6 +346,7 @@ pub fn worker(cmd: WorkerCommand) -> Result<()> {
 		fetch: args.uris.limits(),
 		checkpoints: (args.keep_checkpoints > 0).then(|| common.data_dir.join("checkpoints")),
 		keep_checkpoints: args.keep_checkpoints,
+		trainings_at_once: args.trainings_at_once.into(),
 	};
 	runtime()?.block_on(roles::worker_run(&common, &signer, &options))
 }

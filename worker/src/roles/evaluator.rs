@@ -81,7 +81,8 @@ pub async fn evaluator_run(
 	let me = account_of(signer);
 	options.backend.device()?;
 	// Never given up: an evaluator silent in its window is penalised, so it tries to the end.
-	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT });
+	// One scoring at a time: the memory budget is the process's, not each task's.
+	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT }, 1);
 	let mut daemon =
 		EvaluatorDaemon { signer, me, store, state, options, registered: false, scoring };
 	run_daemon(common, "evaluator", options.tasks, &mut daemon).await
@@ -474,7 +475,7 @@ mod tests {
 			state: StateDir::open(dir).unwrap(),
 			options,
 			registered: false,
-			scoring: Jobs::new(fake::QUICK),
+			scoring: Jobs::new(fake::QUICK, 1),
 		}
 	}
 

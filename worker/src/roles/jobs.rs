@@ -3,15 +3,31 @@
 //! back another task's commit or reveal: the poll loop starts a job and moves on, and picks up
 //! the result at a later look. A job that fails is started again after a backoff that doubles,
 //! up to a number of attempts; then the failure is final and the caller records its reason.
+//!
+//! At most `at_once` jobs of one [`Jobs`] run at a time (the others wait their turn in the
+//! order they were started): the CPU and the memory budget are the machine's, not a task's, so
+//! 32 trainings or scorings started side by side would each take 32 times as long and need 32
+//! budgets. A job that ends wakes the daemon ([`job_ended`]) so it commits without waiting out
+//! its poll interval.
 
 use anyhow::{anyhow, Result};
 use std::{
 	collections::HashMap,
 	future::Future,
-	sync::{Mutex, MutexGuard},
+	sync::{Arc, LazyLock, Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
-use tokio::task::JoinHandle;
+use tokio::{
+	sync::{Notify, Semaphore},
+	task::JoinHandle,
+};
+
+static ENDED: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+/// Completes when a job has ended since the last call (at once if one ended meanwhile).
+pub async fn job_ended() {
+	ENDED.notified().await
+}
 
 /// How failed jobs are retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +78,8 @@ struct Failures {
 /// (`&self`): each step locks it only to look at or change its own task's entry.
 pub struct Jobs<T> {
 	backoff: Backoff,
+	/// One permit a running job; a started job waits for one before it does anything.
+	turns: Arc<Semaphore>,
 	inner: Mutex<Inner<T>>,
 }
 
@@ -71,10 +89,11 @@ struct Inner<T> {
 }
 
 impl<T: Send + 'static> Jobs<T> {
-	/// No jobs yet.
-	pub fn new(backoff: Backoff) -> Self {
+	/// No jobs yet; at most `at_once` (at least 1) will run at a time.
+	pub fn new(backoff: Backoff, at_once: usize) -> Self {
 		Self {
 			backoff,
+			turns: Arc::new(Semaphore::new(at_once.max(1))),
 			inner: Mutex::new(Inner { running: HashMap::new(), failures: HashMap::new() }),
 		}
 	}
@@ -134,7 +153,17 @@ impl<T: Send + 'static> Jobs<T> {
 				return Poll::Waiting(f.next_try);
 			}
 		}
-		inner.running.insert(key, tokio::spawn(start()));
+		let (turns, job) = (self.turns.clone(), start());
+		inner.running.insert(
+			key,
+			tokio::spawn(async move {
+				let _turn = turns.acquire_owned().await.map_err(|e| anyhow!("{e}"))?;
+				let result = job.await;
+				// A permit stays stored when nobody waits: the daemon's next wait ends at once.
+				ENDED.notify_one();
+				result
+			}),
+		);
 		Poll::Started
 	}
 
@@ -177,7 +206,7 @@ mod tests {
 	async fn a_long_job_never_holds_back_the_look_at_another_task() {
 		// Before, a daemon trained inside its look at a task: a task whose training took longer
 		// than another task's reveal window cost that other task its reveal (and the bond).
-		let jobs: Jobs<&'static str> = Jobs::new(FAST);
+		let jobs: Jobs<&'static str> = Jobs::new(FAST, 4);
 		let (release, wait) = oneshot::channel::<()>();
 		let slow = async move {
 			wait.await.map_err(|_| anyhow!("dropped"))?;
@@ -218,10 +247,41 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn jobs_past_the_limit_wait_their_turn_and_an_ended_job_wakes_the_daemon() {
+		// Before, every task's training (or scoring) ran at once: 32 of them on 2 cores each
+		// took 32 times as long, all missing their windows, and each held its own memory.
+		let jobs: Jobs<u32> = Jobs::new(FAST, 1);
+		let (release, wait) = oneshot::channel::<()>();
+		let second_ran = Arc::new(AtomicU32::new(0));
+		jobs.poll(1, || async move {
+			wait.await.map_err(|_| anyhow!("dropped"))?;
+			Ok(1)
+		})
+		.await;
+		let ran = second_ran.clone();
+		let started = jobs
+			.poll(2, || async move {
+				ran.fetch_add(1, Ordering::SeqCst);
+				Ok(2)
+			})
+			.await;
+		assert!(matches!(started, Poll::Started));
+		tokio::time::sleep(Duration::from_millis(100)).await;
+		assert_eq!(second_ran.load(Ordering::SeqCst), 0, "ran beside the first job");
+		assert!(matches!(jobs.poll(2, || async { Ok(0) }).await, Poll::Running));
+		release.send(()).unwrap();
+		// An ended job wakes a wait far shorter than a poll interval.
+		tokio::time::timeout(Duration::from_secs(5), job_ended()).await.expect("no wake");
+		assert!(matches!(settle(&jobs, 1).await, Poll::Ready(Ok(1))));
+		assert!(matches!(settle(&jobs, 2).await, Poll::Ready(Ok(2))));
+		assert_eq!(second_ran.load(Ordering::SeqCst), 1);
+	}
+
+	#[tokio::test]
 	async fn a_failed_job_is_retried_after_its_backoff_then_given_up() {
 		// Before, any error while training (a download that timed out once) marked the task
 		// done for good: the worker never tried again.
-		let jobs: Jobs<()> = Jobs::new(FAST);
+		let jobs: Jobs<()> = Jobs::new(FAST, 4);
 		let tries = Arc::new(AtomicU32::new(0));
 		let failing = |tries: Arc<AtomicU32>| {
 			move || async move {
@@ -254,7 +314,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_success_after_a_failure_clears_the_count_and_forget_aborts() {
-		let jobs: Jobs<u32> = Jobs::new(FAST);
+		let jobs: Jobs<u32> = Jobs::new(FAST, 4);
 		jobs.poll(3, || async { Err(anyhow!("timeout")) }).await;
 		assert!(matches!(settle(&jobs, 3).await, Poll::Ready(Err(_))));
 		tokio::time::sleep(FAST.delay(1)).await;

@@ -143,9 +143,17 @@ fn layout_of(spec: &TaskSpec<BlockNumber>) -> Layout {
 	}
 }
 
+/// Waits `poll`, or a quarter of it after a background job ends (its task's commit goes out
+/// without waiting out the interval; jobs that end close together share one pass). Returns
+/// whether Ctrl-C came.
 async fn wait_or_stop(poll: Duration) -> bool {
+	let after_a_job = async {
+		jobs::job_ended().await;
+		tokio::time::sleep(poll / 4).await
+	};
 	tokio::select! {
 		_ = tokio::time::sleep(poll) => false,
+		_ = after_a_job => false,
 		_ = stop_requested() => true,
 	}
 }

@@ -80,15 +80,16 @@ fn reserved_blocks(
 	)
 }
 
-/// The first of `windows` shifted 0, 1, ... [`MAX_WINDOW_SHIFT`] blocks later whose draw block
+/// The first of `windows` shifted `from`, `from + 1`, ... [`MAX_WINDOW_SHIFT`] blocks later whose draw block
 /// and deadline block have room on chain: full blocks (other sponsors' tasks, or a spammer's)
 /// move the task later instead of failing it.
 async fn windows_with_room(
 	chain: &Chain,
 	windows: Windows<BlockNumber>,
+	from: BlockNumber,
 ) -> Result<Windows<BlockNumber>> {
 	let appeal_window = chain.appeal_window().await?;
-	for by in 0..=MAX_WINDOW_SHIFT {
+	for by in from.min(MAX_WINDOW_SHIFT)..=MAX_WINDOW_SHIFT {
 		let w = shifted(windows, by).ok_or_else(|| anyhow!("windows overflow"))?;
 		let (draws, dues) = reserved_blocks(&w, appeal_window);
 		if chain.has_room(&draws, &dues).await? {
@@ -111,7 +112,18 @@ async fn windows_with_room(
 
 /// Times [`sponsor_create`] sends a task again after another sponsor's task took the block it
 /// chose.
-const MAX_CREATE_ATTEMPTS: u32 = 5;
+const MAX_CREATE_ATTEMPTS: u32 = 8;
+
+/// Blocks a retried creation skips before it looks for room again: a random number below
+/// [`RETRY_SPREAD`] times the attempt, so sponsors that raced for one block spread out instead
+/// of all racing again for the next block with room.
+fn retry_shift(attempt: u32, random: [u8; 4]) -> BlockNumber {
+	let spread = RETRY_SPREAD.saturating_mul(attempt).max(1);
+	u32::from_le_bytes(random) % spread
+}
+
+/// See [`retry_shift`].
+const RETRY_SPREAD: BlockNumber = 8;
 
 /// Whether a refused `create_task` names a draw or deadline block that filled up.
 fn is_full_block(error: &str) -> bool {
@@ -195,7 +207,7 @@ pub async fn sponsor_create(
 		spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
 		Ok(spec)
 	};
-	let mut spec = spec_with(windows_with_room(&chain, windows).await?)?;
+	let mut spec = spec_with(windows_with_room(&chain, windows, 0).await?)?;
 	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
 	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
 	state.save(&pending, &record)?;
@@ -208,8 +220,10 @@ pub async fn sponsor_create(
 				if is_full_block(&error) && attempt < MAX_CREATE_ATTEMPTS =>
 			{
 				attempt += 1;
-				tracing::info!(%error, attempt, "another task took the block first: looking again");
-				spec = spec_with(windows_with_room(&chain, windows).await?)?;
+				let random = random_bytes()?;
+				let from = retry_shift(attempt, [random[0], random[1], random[2], random[3]]);
+				tracing::info!(%error, attempt, from, "another task took the block first: looking again");
+				spec = spec_with(windows_with_room(&chain, windows, from).await?)?;
 			},
 			outcome => break outcome?,
 		}
@@ -369,6 +383,22 @@ mod tests {
 		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
 		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
 		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
+
+	#[test]
+	fn retried_creations_spread_over_more_blocks_each_try() {
+		// Ten sponsors refused at the same block: with no shift they would all race for the
+		// next block with room again (the load run lost 30 of 64 tasks that way).
+		let shifts = |attempt| -> std::collections::BTreeSet<BlockNumber> {
+			(0u32..10)
+				.map(|sponsor| retry_shift(attempt, (sponsor * 2_654_435_761).to_le_bytes()))
+				.collect()
+		};
+		assert!(shifts(1).iter().all(|s| *s < RETRY_SPREAD));
+		assert!(shifts(1).len() >= 5, "{:?}", shifts(1));
+		assert!(shifts(4).iter().all(|s| *s < 4 * RETRY_SPREAD));
+		assert!(shifts(4).len() >= 8, "{:?}", shifts(4));
+		assert_eq!(retry_shift(0, [9; 4]), 0);
 	}
 
 	#[test]

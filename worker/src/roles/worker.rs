@@ -25,6 +25,9 @@ pub struct WorkerOptions {
 	pub checkpoints: Option<PathBuf>,
 	/// Checkpoints kept per training.
 	pub keep_checkpoints: usize,
+	/// Trainings run side by side (the others wait their turn; each training uses every core
+	/// the backend finds, and holds its data set in memory).
+	pub trainings_at_once: usize,
 }
 
 impl WorkerOptions {
@@ -90,7 +93,7 @@ pub async fn worker_run(common: &Common, signer: &Keypair, options: &WorkerOptio
 	}
 	options.backend.device()?;
 	tracing::info!(account = %me, backend = %options.backend, "worker started");
-	let training = Jobs::new(Backoff::DEFAULT);
+	let training = Jobs::new(Backoff::DEFAULT, options.trainings_at_once);
 	let mut daemon = WorkerDaemon { signer, me, store, state, options, training };
 	run_daemon(common, "worker", options.tasks, &mut daemon).await
 }
@@ -571,6 +574,7 @@ mod tests {
 			fetch: fake::loopback_fetch(),
 			checkpoints: Some(dir.join("checkpoints")),
 			keep_checkpoints: 2,
+			trainings_at_once: 1,
 		};
 		(chain, options)
 	}
@@ -586,7 +590,7 @@ mod tests {
 			store: ArtifactStore::open(dir.join("blobs")).unwrap(),
 			state: StateDir::open(dir).unwrap(),
 			options,
-			training: Jobs::new(fake::QUICK),
+			training: Jobs::new(fake::QUICK, 1),
 		}
 	}
 
@@ -678,7 +682,7 @@ mod tests {
 		let (_, options) = setup(dir.path()).await;
 		let signer = fake::signer("//Bob");
 		let mut worker = daemon(&signer, &options, &dir.path().join("worker"));
-		worker.training = Jobs::new(Backoff { first: Duration::from_secs(600), ..fake::QUICK });
+		worker.training = Jobs::new(Backoff { first: Duration::from_secs(600), ..fake::QUICK }, 1);
 		let mut seen = Seen::default();
 		super::super::pass(&chain, &mut worker, &mut seen).await.unwrap();
 		// The job starts, reads the pace, fails to fetch and waits.
