@@ -117,11 +117,17 @@ impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
 		Ok(())
 	}
 
+	fn ended_jobs(&self) -> Vec<u64> {
+		self.scoring.take_ended()
+	}
+
 	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
 		let jobs = &self.scoring;
-		if !evaluator_task(chain, signer, me, store, state, self.options, jobs, task).await? {
-			return Ok(Progress::Pending);
+		match evaluator_task(chain, signer, me, store, state, self.options, jobs, task).await? {
+			Next::Look => return Ok(Progress::Pending),
+			Next::Until(block) => return Ok(Progress::Idle(block)),
+			Next::Done => {},
 		}
 		self.scoring.forget(task.0);
 		let took_part = matches!(
@@ -132,8 +138,9 @@ impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
 	}
 }
 
-/// One task's next step for the evaluator. Returns whether the evaluator is done with it.
-/// Downloads and scoring run in `jobs`, in the background: this step never waits for them.
+/// One task's next step for the evaluator, and what it leaves to do. Downloads and scoring run
+/// in `jobs`, in the background: this step never waits for them (the task is idle until they
+/// end or the commit window closes).
 #[allow(clippy::too_many_arguments)]
 async fn evaluator_task<C: ChainApi>(
 	chain: &C,
@@ -144,9 +151,9 @@ async fn evaluator_task<C: ChainApi>(
 	options: &EvaluatorOptions,
 	jobs: &Jobs<Scoring>,
 	task: TaskId,
-) -> Result<bool> {
+) -> Result<Next> {
 	let name = task_name(task);
-	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
+	let Some((info, phase)) = chain.task(task).await? else { return Ok(Next::Done) };
 	let record: Option<EvaluatorState> = state.load(&name)?;
 	let appeal_round = matches!(phase, Phase::AppealScoreCommit | Phase::AppealScoreReveal);
 	let committing = matches!(phase, Phase::ScoreCommit | Phase::AppealScoreCommit);
@@ -159,11 +166,12 @@ async fn evaluator_task<C: ChainApi>(
 		jobs.forget(task.0);
 	}
 	match (phase, record) {
-		(Phase::Ended, _) => Ok(true),
+		(Phase::Ended, _) => Ok(Next::Done),
+		// Nothing before the quorum is drawn (or the appeal quorum).
 		(
 			Phase::Open | Phase::Reveal | Phase::TestReveal | Phase::Appeal | Phase::Finalizable,
 			_,
-		) => Ok(false),
+		) => next_phase(chain, &info, phase).await,
 		(Phase::ScoreCommit | Phase::AppealScoreCommit, None) => {
 			let drawn = if appeal_round {
 				chain.appeal_quorum(task).await?
@@ -173,7 +181,11 @@ async fn evaluator_task<C: ChainApi>(
 			if !drawn.contains(me) {
 				// Not drawn now; an evaluator outside the first quorum may still be drawn
 				// into the appeal quorum, if the task is appealed.
-				return Ok(appeal_round);
+				return if appeal_round {
+					Ok(Next::Done)
+				} else {
+					next_phase(chain, &info, phase).await
+				};
 			}
 			let end = if appeal_round {
 				chain::appeal_windows(&info.spec.windows, chain.appeal_window().await?).0
@@ -185,9 +197,11 @@ async fn evaluator_task<C: ChainApi>(
 			let scoring = match jobs.poll(task.0, job).await {
 				Poll::Started => {
 					tracing::info!(task = task.0, "downloading and scoring in the background");
-					return Ok(false);
+					// Looked at again when the scoring ends, or the commit window closes.
+					return next_phase(chain, &info, phase).await;
 				},
-				Poll::Running | Poll::Waiting(_) => return Ok(false),
+				Poll::Running => return next_phase(chain, &info, phase).await,
+				Poll::Waiting(_) => return Ok(Next::Look),
 				// An error of the node or of this machine, not of the sponsor's test set: the
 				// job runs again after its backoff, as long as the window lasts.
 				Poll::Ready(Err(e)) | Poll::GaveUp(e) => bail!("task {}: scoring: {e:#}", task.0),
@@ -226,7 +240,7 @@ async fn evaluator_task<C: ChainApi>(
 			record.step = EvaluatorStep::Committed;
 			state.save(&name, &record)?;
 			tracing::info!(task = task.0, appeal_round, scores = ?record.scores, "scores committed");
-			Ok(false)
+			Ok(Next::Look)
 		},
 		(Phase::ScoreCommit | Phase::AppealScoreCommit, Some(mut r))
 			if r.step == EvaluatorStep::Committing =>
@@ -238,7 +252,7 @@ async fn evaluator_task<C: ChainApi>(
 			}
 			r.step = EvaluatorStep::Committed;
 			state.save(&name, &r)?;
-			Ok(false)
+			Ok(Next::Look)
 		},
 		(Phase::ScoreReveal | Phase::AppealScoreReveal, Some(mut r))
 			if matches!(r.step, EvaluatorStep::Committing | EvaluatorStep::Committed) =>
@@ -270,13 +284,14 @@ async fn evaluator_task<C: ChainApi>(
 				Err(e) => return Err(e.into()),
 			}
 			state.save(&name, &r)?;
-			Ok(false)
+			Ok(Next::Look)
 		},
-		(_, Some(_)) => Ok(false),
+		// Committed: nothing until the reveal window. Revealed: nothing until an appeal round.
+		(_, Some(_)) => next_phase(chain, &info, phase).await,
 		// Not drawn in the first round: the task may still be appealed. Not drawn in the
 		// appeal round: nothing more can come.
-		(Phase::ScoreReveal, None) => Ok(false),
-		(Phase::AppealScoreReveal, None) => Ok(true),
+		(Phase::ScoreReveal, None) => next_phase(chain, &info, phase).await,
+		(Phase::AppealScoreReveal, None) => Ok(Next::Done),
 	}
 }
 

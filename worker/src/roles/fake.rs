@@ -74,10 +74,24 @@ impl FakeChain {
 			.collect()
 	}
 
-	/// Sets `task`'s phase.
+	/// Sets `task`'s phase, and the chain's block to the phase's first (daemons wait for
+	/// the block a phase opens at before they look at a task again).
 	pub fn set_phase(&self, task: u64, phase: Phase) {
-		if let Some(entry) = self.world().tasks.get_mut(&task) {
-			entry.1 = phase;
+		let mut world = self.world();
+		if let Some((info, at)) = world.tasks.get_mut(&task) {
+			*at = phase;
+			let w = &info.spec.windows;
+			let first = match phase {
+				Phase::Open => None,
+				Phase::Reveal => Some(w.submission_end + 1),
+				Phase::TestReveal => Some(w.reveal_end + 1),
+				Phase::ScoreCommit => Some(w.test_reveal_end + 1),
+				Phase::ScoreReveal => Some(w.score_commit_end + 1),
+				_ => Some(w.evaluation_end + 1),
+			};
+			if let Some(first) = first {
+				world.block = world.block.max(first);
+			}
 		}
 	}
 

@@ -80,6 +80,8 @@ pub struct Jobs<T> {
 	backoff: Backoff,
 	/// One permit a running job; a started job waits for one before it does anything.
 	turns: Arc<Semaphore>,
+	/// Keys whose job ended since [`Jobs::take_ended`] was last called.
+	ended: Arc<Mutex<Vec<u64>>>,
 	inner: Mutex<Inner<T>>,
 }
 
@@ -94,6 +96,7 @@ impl<T: Send + 'static> Jobs<T> {
 		Self {
 			backoff,
 			turns: Arc::new(Semaphore::new(at_once.max(1))),
+			ended: Arc::default(),
 			inner: Mutex::new(Inner { running: HashMap::new(), failures: HashMap::new() }),
 		}
 	}
@@ -153,18 +156,24 @@ impl<T: Send + 'static> Jobs<T> {
 				return Poll::Waiting(f.next_try);
 			}
 		}
-		let (turns, job) = (self.turns.clone(), start());
+		let (turns, ended, job) = (self.turns.clone(), self.ended.clone(), start());
 		inner.running.insert(
 			key,
 			tokio::spawn(async move {
 				let _turn = turns.acquire_owned().await.map_err(|e| anyhow!("{e}"))?;
 				let result = job.await;
+				ended.lock().unwrap_or_else(|e| e.into_inner()).push(key);
 				// A permit stays stored when nobody waits: the daemon's next wait ends at once.
 				ENDED.notify_one();
 				result
 			}),
 		);
 		Poll::Started
+	}
+
+	/// The keys whose job ended since the last call.
+	pub fn take_ended(&self) -> Vec<u64> {
+		std::mem::take(&mut *self.ended.lock().unwrap_or_else(|e| e.into_inner()))
 	}
 
 	/// Whether a job of `key` is running now.
@@ -275,6 +284,9 @@ mod tests {
 		assert!(matches!(settle(&jobs, 1).await, Poll::Ready(Ok(1))));
 		assert!(matches!(settle(&jobs, 2).await, Poll::Ready(Ok(2))));
 		assert_eq!(second_ran.load(Ordering::SeqCst), 1);
+		// The daemon learns which tasks to look at (even idle ones), once.
+		assert_eq!(jobs.take_ended(), [1, 2]);
+		assert!(jobs.take_ended().is_empty());
 	}
 
 	#[tokio::test]

@@ -12,7 +12,12 @@ use pouw_primitives::{
 	SubmissionIndex, TaskId, TaskSpec, Windows,
 };
 use serde::{Deserialize, Serialize};
-use std::{collections::BTreeSet, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+	collections::{BTreeSet, HashMap},
+	net::SocketAddr,
+	path::PathBuf,
+	time::Duration,
+};
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
@@ -186,8 +191,42 @@ fn task_name(task: TaskId) -> String {
 enum Progress {
 	/// Look again at the next poll.
 	Pending,
+	/// Nothing to do before this block (the task's next phase): not looked at until the chain
+	/// reaches it, or a background job of the task ends. With hundreds of tasks in flight a
+	/// pass then costs the tasks whose phase changed, not every task each poll.
+	Idle(BlockNumber),
 	/// Nothing more to do; `took_part`: it revealed in this task.
 	Over { took_part: bool },
+}
+
+/// What a role's look at one task leaves to do.
+enum Next {
+	/// Nothing more, ever.
+	Done,
+	/// Look again at the next poll.
+	Look,
+	/// Nothing before this block.
+	Until(BlockNumber),
+}
+
+/// The first block at which a task in `phase` may be in another phase, as its windows set it
+/// (the appeal round's from the runtime's appeal window, read only then): a daemon with nothing
+/// to do in this phase need not look before. [`Next::Look`] where no block follows from the
+/// windows (due for settlement, ended).
+async fn next_phase<C: ChainApi>(chain: &C, info: &chain::TaskInfo, phase: Phase) -> Result<Next> {
+	let w = &info.spec.windows;
+	let end = match phase {
+		Phase::Open => w.submission_end,
+		Phase::Reveal => w.reveal_end,
+		Phase::TestReveal => w.test_reveal_end,
+		Phase::ScoreCommit => w.score_commit_end,
+		Phase::ScoreReveal => w.evaluation_end,
+		Phase::Appeal => w.evaluation_end.saturating_add(chain.appeal_window().await?),
+		Phase::AppealScoreCommit => chain::appeal_windows(w, chain.appeal_window().await?).0,
+		Phase::AppealScoreReveal => chain::appeal_windows(w, chain.appeal_window().await?).1,
+		Phase::Finalizable | Phase::Ended => return Ok(Next::Look),
+	};
+	Ok(Next::Until(end.saturating_add(1)))
 }
 
 /// What the worker and evaluator daemons do at each look at a chain `C`.
@@ -195,6 +234,12 @@ trait Daemon<C: ChainApi> {
 	/// Before the tasks, at every look (the evaluator registers here once).
 	async fn prepare(&mut self, _chain: &C) -> Result<()> {
 		Ok(())
+	}
+
+	/// The tasks whose background job ended since the last call: looked at in this pass even
+	/// when idle (a finished training is committed at once).
+	fn ended_jobs(&self) -> Vec<u64> {
+		Vec::new()
 	}
 
 	/// One task's next step. Several tasks step at once (`&self`).
@@ -237,6 +282,8 @@ struct Seen {
 	floor: u64,
 	over: BTreeSet<u64>,
 	completed: u32,
+	/// Tasks with nothing to do before a block (not kept on disk: a restart looks once).
+	idle: HashMap<u64, BlockNumber>,
 }
 
 /// The floor as kept on disk.
@@ -255,9 +302,15 @@ impl Seen {
 
 	/// Marks `id` over; `took_part` counts it as completed.
 	fn over(&mut self, id: u64, took_part: bool) {
+		self.idle.remove(&id);
 		if id >= self.floor && self.over.insert(id) {
 			self.completed += u32::from(took_part);
 		}
+	}
+
+	/// Whether `id` is to be looked at when the chain is at block `now`.
+	fn due(&self, id: u64, now: BlockNumber) -> bool {
+		!self.is_over(id) && self.idle.get(&id).is_none_or(|until| *until <= now)
 	}
 
 	fn is_over(&self, id: u64) -> bool {
@@ -281,11 +334,12 @@ impl Seen {
 /// reconnect.
 async fn step_tasks(
 	ids: core::ops::Range<u64>,
+	now: BlockNumber,
 	seen: &mut Seen,
 	stepper: &impl TaskStep,
 ) -> Result<()> {
 	use futures_util::StreamExt;
-	let ids: Vec<u64> = ids.filter(|id| !seen.is_over(*id)).collect();
+	let ids: Vec<u64> = ids.filter(|id| seen.due(*id, now)).collect();
 	let mut steps = futures_util::stream::iter(ids)
 		.map(|id| async move { (id, stepper.step(TaskId(id)).await) })
 		.buffer_unordered(STEPS_AT_ONCE);
@@ -293,7 +347,12 @@ async fn step_tasks(
 	while let Some((id, outcome)) = steps.next().await {
 		match outcome {
 			Ok(Progress::Over { took_part }) => seen.over(id, took_part),
-			Ok(Progress::Pending) => {},
+			Ok(Progress::Idle(until)) => {
+				seen.idle.insert(id, until);
+			},
+			Ok(Progress::Pending) => {
+				seen.idle.remove(&id);
+			},
 			Err(e) if is_connection_error(&e) => lost = Some(e),
 			Err(e) => tracing::warn!(task = id, "{e:#}"),
 		}
@@ -305,8 +364,12 @@ async fn step_tasks(
 async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
 	daemon.prepare(chain).await?;
 	let next = chain.next_task_id().await?;
+	let now = chain.block_number().await?;
+	for id in daemon.ended_jobs() {
+		seen.idle.remove(&id);
+	}
 	let on_chain = OnChain { daemon: &*daemon, chain };
-	step_tasks(seen.floor..next.0, seen, &on_chain).await
+	step_tasks(seen.floor..next.0, now, seen, &on_chain).await
 }
 
 /// The daemons' loop: every `poll`, (re)connect and make a [`pass`]; stops on Ctrl-C, or once
@@ -404,7 +467,7 @@ mod tests {
 			1 => Ok(Progress::Over { took_part: true }),
 			_ => Ok(Progress::Pending),
 		});
-		assert!(step_tasks(0..3, &mut seen, &stub).await.is_ok());
+		assert!(step_tasks(0..3, 0, &mut seen, &stub).await.is_ok());
 		assert_eq!(stub.stepped(), vec![0, 1, 2]);
 		assert_eq!(seen.over, BTreeSet::from([1]));
 		assert_eq!(seen.completed, 1);
@@ -415,7 +478,7 @@ mod tests {
 				ChainError::Connect { url: "ws://127.0.0.1:9944".into(), reason: "reset".into() };
 			Err(anyhow::Error::new(lost))
 		});
-		let error = step_tasks(0..3, &mut seen, &stub).await.unwrap_err();
+		let error = step_tasks(0..3, 0, &mut seen, &stub).await.unwrap_err();
 		assert!(is_connection_error(&error), "{error:#}");
 		assert_eq!(stub.stepped(), vec![0, 2]);
 	}
@@ -438,7 +501,7 @@ mod tests {
 			}
 		}
 		let slow = Slow { now: AtomicUsize::new(0), most: AtomicUsize::new(0) };
-		step_tasks(0..100, &mut Seen::default(), &slow).await.unwrap();
+		step_tasks(0..100, 0, &mut Seen::default(), &slow).await.unwrap();
 		// Every task was waiting at once, up to the bound.
 		assert_eq!(slow.most.load(Ordering::SeqCst), STEPS_AT_ONCE);
 	}
@@ -508,20 +571,67 @@ mod tests {
 			chain.world().tasks.insert(id, (info, Phase::Open));
 		}
 		let (mut daemon, mut seen) = (Reader { ended: 190 }, Seen::default());
-		// The first look reads every task once (plus the next id).
+		// The first look reads every task once (plus the next id and the block).
 		pass(&chain, &mut daemon, &mut seen).await.unwrap();
-		assert_eq!(chain.world().reads, 201);
+		assert_eq!(chain.world().reads, 202);
 		assert!(seen.advance());
 		// From then on a look costs the 10 tasks still going, not the 190 settled ones, and a
 		// daemon restarted with its floor starts there too.
 		for _ in 0..3 {
 			chain.world().reads = 0;
 			pass(&chain, &mut daemon, &mut seen).await.unwrap();
-			assert_eq!(chain.world().reads, 11);
+			assert_eq!(chain.world().reads, 12);
 		}
 		let mut restarted = Seen { floor: seen.floor, ..Seen::default() };
 		chain.world().reads = 0;
 		pass(&chain, &mut daemon, &mut restarted).await.unwrap();
-		assert_eq!(chain.world().reads, 11);
+		assert_eq!(chain.world().reads, 12);
+	}
+
+	#[tokio::test]
+	async fn a_task_idle_until_its_next_phase_is_not_read_before_unless_its_job_ends() {
+		// Before, every pass read every task in flight: 200 tasks waiting out their windows
+		// cost a daemon 200 reads every poll (and 30 daemons a debug node's every cycle).
+		struct Idler {
+			ended: std::sync::Mutex<Vec<u64>>,
+		}
+		impl Daemon<fake::FakeChain> for Idler {
+			fn ended_jobs(&self) -> Vec<u64> {
+				std::mem::take(&mut *self.ended.lock().unwrap())
+			}
+			async fn task(&self, chain: &fake::FakeChain, task: TaskId) -> Result<Progress> {
+				let (info, _) = chain.task(task).await?.unwrap();
+				Ok(Progress::Idle(info.spec.windows.submission_end + 1))
+			}
+		}
+		let chain = fake::FakeChain::default();
+		for id in 0..200 {
+			let info = fake::task(("http://127.0.0.1:1/x", [1; 32]), None, 3, (40, 40));
+			chain.world().tasks.insert(id, (info, Phase::Open));
+		}
+		chain.world().block = 10;
+		let mut daemon = Idler { ended: Default::default() };
+		let mut seen = Seen::default();
+		async fn reads_of_a_pass(
+			chain: &fake::FakeChain,
+			daemon: &mut Idler,
+			seen: &mut Seen,
+		) -> u64 {
+			chain.world().reads = 0;
+			pass(chain, daemon, seen).await.unwrap();
+			let reads = chain.world().reads;
+			reads
+		}
+		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 202);
+		// Within the phase a pass reads the next id and the block only...
+		chain.world().block = 100;
+		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 2);
+		// ... and a task whose job ended (a training to commit) at once.
+		daemon.ended.lock().unwrap().push(7);
+		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 3);
+		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 2);
+		// When the reveal window opens, every task is looked at again.
+		chain.world().block = 101;
+		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 202);
 	}
 }

@@ -112,11 +112,17 @@ struct WorkerDaemon<'a> {
 }
 
 impl<C: ChainApi> Daemon<C> for WorkerDaemon<'_> {
+	fn ended_jobs(&self) -> Vec<u64> {
+		self.training.take_ended()
+	}
+
 	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
 		let jobs = &self.training;
-		if !worker_task(chain, signer, me, store, state, self.options, jobs, task).await? {
-			return Ok(Progress::Pending);
+		match worker_task(chain, signer, me, store, state, self.options, jobs, task).await? {
+			Next::Look => return Ok(Progress::Pending),
+			Next::Until(block) => return Ok(Progress::Idle(block)),
+			Next::Done => {},
 		}
 		self.training.forget(task.0);
 		let took_part = matches!(
@@ -127,8 +133,9 @@ impl<C: ChainApi> Daemon<C> for WorkerDaemon<'_> {
 	}
 }
 
-/// One task's next step for the worker. Returns whether the worker is done with it. Training
-/// runs in `jobs`, in the background: this step never waits for it.
+/// One task's next step for the worker, and what it leaves to do. Training runs in `jobs`, in
+/// the background: this step never waits for it (the task is idle until the training ends or
+/// the commit window closes).
 #[allow(clippy::too_many_arguments)]
 async fn worker_task<C: ChainApi>(
 	chain: &C,
@@ -139,9 +146,9 @@ async fn worker_task<C: ChainApi>(
 	options: &WorkerOptions,
 	jobs: &Jobs<Trained>,
 	task: TaskId,
-) -> Result<bool> {
+) -> Result<Next> {
 	let name = task_name(task);
-	let Some((info, phase)) = chain.task(task).await? else { return Ok(true) };
+	let Some((info, phase)) = chain.task(task).await? else { return Ok(Next::Done) };
 	let record: Option<WorkerState> = state.load(&name)?;
 	if phase != Phase::Open && jobs.is_running(task.0) {
 		tracing::warn!(
@@ -161,24 +168,27 @@ async fn worker_task<C: ChainApi>(
 				tracing::info!(task = task.0, won, status = ?info.status, "task over");
 				if r.step == WorkerStep::Revealed {
 					// Keep `Revealed` so the count of completed tasks sees it.
-					return Ok(true);
+					return Ok(Next::Done);
 				}
 				r.step = WorkerStep::Done { note };
 				state.save(&name, &r)?;
 			}
-			Ok(true)
+			Ok(Next::Done)
 		},
-		(Phase::Ended, None) => Ok(true),
-		(_, Some(WorkerState { step: WorkerStep::Done { .. }, .. })) => Ok(false),
+		(Phase::Ended, None) => Ok(Next::Done),
+		// Given up or skipped: only its end is left to see.
+		(_, Some(WorkerState { step: WorkerStep::Done { .. }, .. })) => {
+			next_phase(chain, &info, phase).await
+		},
 		(Phase::Open, None) => {
 			if !jobs.is_running(task.0) {
 				if info.sponsor == me.0 {
-					return Ok(true);
+					return Ok(Next::Done);
 				}
 				let rep = chain.reputation(me).await?;
 				if rep.worker < info.spec.min_worker_reputation {
 					tracing::info!(task = task.0, "reputation below the task's minimum; skipping");
-					return Ok(true);
+					return Ok(Next::Done);
 				}
 			}
 			// The deadline is worked out when a training starts (or starts again after its
@@ -206,23 +216,25 @@ async fn worker_task<C: ChainApi>(
 			let (bytes, report) = match jobs.poll(task.0, job).await {
 				Poll::Started => {
 					tracing::info!(task = task.0, "downloading and training in the background");
-					return Ok(false);
+					// Looked at again when the training ends, or the commit window closes.
+					return next_phase(chain, &info, phase).await;
 				},
-				Poll::Running | Poll::Waiting(_) => return Ok(false),
+				Poll::Running => return next_phase(chain, &info, phase).await,
+				Poll::Waiting(_) => return Ok(Next::Look),
 				Poll::Ready(Err(e)) | Poll::GaveUp(e) if e.is::<CannotFinish>() => {
 					tracing::info!(task = task.0, "skipping the task: {e}");
 					jobs.forget(task.0);
 					give_up(format!("skipped: {e}"))?;
-					return Ok(false);
+					return Ok(Next::Look);
 				},
 				Poll::Ready(Err(e)) => {
 					tracing::warn!(task = task.0, "cannot train yet (retrying): {e:#}");
-					return Ok(false);
+					return Ok(Next::Look);
 				},
 				Poll::GaveUp(e) => {
 					tracing::warn!(task = task.0, "cannot train: {e:#}");
 					give_up(format!("cannot train: {e:#}"))?;
-					return Ok(false);
+					return Ok(Next::Look);
 				},
 				Poll::Ready(Ok(trained)) => trained,
 			};
@@ -247,7 +259,7 @@ async fn worker_task<C: ChainApi>(
 			state.save(&name, &record)?;
 			options.clear_checkpoints(task);
 			commit(chain, signer, state, task, record).await?;
-			Ok(false)
+			Ok(Next::Look)
 		},
 		(Phase::Open, Some(r)) if r.step == WorkerStep::Committing => {
 			if mine(&chain.submissions(task).await?) {
@@ -257,7 +269,7 @@ async fn worker_task<C: ChainApi>(
 			} else {
 				commit(chain, signer, state, task, r).await?;
 			}
-			Ok(false)
+			Ok(Next::Look)
 		},
 		(Phase::Reveal, Some(mut r))
 			if matches!(r.step, WorkerStep::Committing | WorkerStep::Committed) =>
@@ -265,7 +277,7 @@ async fn worker_task<C: ChainApi>(
 			if r.step == WorkerStep::Committing && !mine(&chain.submissions(task).await?) {
 				r.step = WorkerStep::Done { note: "the commitment never reached the chain".into() };
 				state.save(&name, &r)?;
-				return Ok(false);
+				return Ok(Next::Look);
 			}
 			let call = Call::RevealModel {
 				task,
@@ -281,16 +293,17 @@ async fn worker_task<C: ChainApi>(
 					tracing::warn!(task = task.0, "reveal refused: {e}");
 					r.step = WorkerStep::Done { note: format!("reveal refused: {e}") };
 					state.save(&name, &r)?;
-					return Ok(false);
+					return Ok(Next::Look);
 				},
 				Err(e) => return Err(e.into()),
 			}
 			r.step = WorkerStep::Revealed;
 			state.save(&name, &r)?;
 			tracing::info!(task = task.0, uri = %r.model_uri, "model revealed");
-			Ok(false)
+			Ok(Next::Look)
 		},
-		(Phase::Open | Phase::Reveal, _) => Ok(false),
+		// Committed: nothing until the reveal window. Not taking part: nothing until it ends.
+		(Phase::Open | Phase::Reveal, _) => next_phase(chain, &info, phase).await,
 		(_, Some(mut r)) if matches!(r.step, WorkerStep::Committing | WorkerStep::Committed) => {
 			tracing::warn!(
 				task = task.0,
@@ -299,7 +312,7 @@ async fn worker_task<C: ChainApi>(
 			);
 			r.step = WorkerStep::Done { note: "missed the reveal window".into() };
 			state.save(&name, &r)?;
-			Ok(false)
+			Ok(Next::Look)
 		},
 		(Phase::Appeal, Some(mut r)) if r.step == WorkerStep::Revealed && !r.appeal_checked => {
 			match appeal_reason(chain, store, options, task, &info, me).await? {
@@ -319,10 +332,11 @@ async fn worker_task<C: ChainApi>(
 			}
 			r.appeal_checked = true;
 			state.save(&name, &r)?;
-			Ok(false)
+			Ok(Next::Look)
 		},
-		(_, Some(_)) => Ok(false),
-		(_, None) => Ok(true),
+		// Revealed: nothing until the appeal window (or its end, once checked).
+		(_, Some(_)) => next_phase(chain, &info, phase).await,
+		(_, None) => Ok(Next::Done),
 	}
 }
 
