@@ -123,6 +123,13 @@ pub fn reads() -> u64 {
 	READS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Blocks before the finalized one a transaction is born at (its mortality starts there).
+const BIRTH_LAG: u64 = 16;
+
+/// Blocks a transaction stays valid for from its birth: a heavy call (`create_task`) may wait
+/// behind many light ones in a busy pool.
+const MORTAL_FOR: u64 = 128;
+
 /// The next nonce this process uses per account. The nonce a block's state gives does not count
 /// the transactions still in the pool, so a submission sent while earlier ones wait for
 /// finality takes the one after theirs.
@@ -217,6 +224,17 @@ impl Chain {
 		};
 		// Signed and handed to the pool one at a time, each with the next nonce: a daemon sends
 		// for several tasks at once and waits for their finality side by side.
+		// Born a few blocks before the finalized one: a loaded node's pool may still validate
+		// at an older block, and a transaction born after it is refused as having an
+		// `AncientBirthBlock` (every sponsor refused in `scripts/load.sh` with 200 tasks).
+		let birth_number = at.block_number().saturating_sub(BIRTH_LAG);
+		count_read();
+		let birth = self
+			.client
+			.at_block(birth_number)
+			.await
+			.map_err(rpc_any("reading the transaction's birth block"))?;
+		let birth = (birth_number, birth.block_hash());
 		let progress = {
 			let mut nonces = NONCES.lock().await;
 			let mut txs = at.transactions();
@@ -225,6 +243,7 @@ impl Chain {
 			let nonce = nonces.get(&who.0).map_or(finalized, |&next| next.max(finalized));
 			let params = subxt::config::PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
 				.nonce(nonce)
+				.mortal_from_unchecked(MORTAL_FOR, birth.0, birth.1)
 				.build();
 			count_read();
 			match txs.sign_and_submit_then_watch(tx, signer, params).await {

@@ -2,6 +2,7 @@
 //! reports the test set unusable.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How an evaluator runs.
 #[derive(Clone, Debug)]
@@ -83,8 +84,15 @@ pub async fn evaluator_run(
 	// Never given up: an evaluator silent in its window is penalised, so it tries to the end.
 	// One scoring at a time: the memory budget is the process's, not each task's.
 	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT }, 1);
-	let mut daemon =
-		EvaluatorDaemon { signer, me, store, state, options, registered: false, scoring };
+	let mut daemon = EvaluatorDaemon {
+		signer,
+		me,
+		store,
+		state,
+		options,
+		registered: AtomicBool::new(false),
+		scoring,
+	};
 	run_daemon(common, "evaluator", options.tasks, &mut daemon).await
 }
 
@@ -94,14 +102,14 @@ struct EvaluatorDaemon<'a> {
 	store: ArtifactStore,
 	state: StateDir,
 	options: &'a EvaluatorOptions,
-	registered: bool,
+	registered: AtomicBool,
 	/// Downloads and scoring in the background, one per task.
 	scoring: Jobs<Scoring>,
 }
 
 impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
-	async fn prepare(&mut self, chain: &C) -> Result<()> {
-		if self.registered {
+	async fn prepare(&self, chain: &C) -> Result<()> {
+		if self.registered.load(Ordering::Relaxed) {
 			return Ok(());
 		}
 		match chain.evaluator_stake(&self.me).await? {
@@ -113,7 +121,7 @@ impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
 				tracing::info!(account = %self.me, stake = self.options.stake, "registered as evaluator");
 			},
 		}
-		self.registered = true;
+		self.registered.store(true, Ordering::Relaxed);
 		Ok(())
 	}
 
@@ -489,7 +497,7 @@ mod tests {
 			store: ArtifactStore::open(dir.join("blobs")).unwrap(),
 			state: StateDir::open(dir).unwrap(),
 			options,
-			registered: false,
+			registered: AtomicBool::new(false),
 			scoring: Jobs::new(fake::QUICK, 1),
 		}
 	}

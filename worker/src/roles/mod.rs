@@ -6,6 +6,7 @@
 //! writes its salts and commitments to its state directory before submitting them.
 
 use anyhow::{anyhow, bail, Context, Result};
+use futures_util::{stream::FuturesUnordered, StreamExt};
 use pouw_primitives::{
 	commitment::{model_commitment, scores_commitment, test_set_commitment, unusable_commitment},
 	DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation, Score,
@@ -13,9 +14,11 @@ use pouw_primitives::{
 };
 use serde::{Deserialize, Serialize};
 use std::{
-	collections::{BTreeSet, HashMap},
+	collections::{BTreeSet, HashMap, HashSet, VecDeque},
+	future::Future,
 	net::SocketAddr,
 	path::PathBuf,
+	pin::Pin,
 	time::Duration,
 };
 use subxt_signer::sr25519::Keypair;
@@ -232,7 +235,7 @@ async fn next_phase<C: ChainApi>(chain: &C, info: &chain::TaskInfo, phase: Phase
 /// What the worker and evaluator daemons do at each look at a chain `C`.
 trait Daemon<C: ChainApi> {
 	/// Before the tasks, at every look (the evaluator registers here once).
-	async fn prepare(&mut self, _chain: &C) -> Result<()> {
+	async fn prepare(&self, _chain: &C) -> Result<()> {
 		Ok(())
 	}
 
@@ -247,16 +250,19 @@ trait Daemon<C: ChainApi> {
 }
 
 /// One task's next step (a daemon on a chain; a stub in the tests).
+#[cfg(test)]
 trait TaskStep {
 	async fn step(&self, task: TaskId) -> Result<Progress>;
 }
 
 /// A daemon stepping tasks on a chain.
+#[cfg(test)]
 struct OnChain<'a, C, D> {
 	daemon: &'a D,
 	chain: &'a C,
 }
 
+#[cfg(test)]
 impl<C: ChainApi, D: Daemon<C>> TaskStep for OnChain<'_, C, D> {
 	async fn step(&self, task: TaskId) -> Result<Progress> {
 		self.daemon.task(self.chain, task).await
@@ -327,24 +333,63 @@ impl Seen {
 	}
 }
 
-/// Steps every task of `ids` not over yet with `step`, up to [`STEPS_AT_ONCE`] at once. One
-/// task's error stays its own: it is logged with the task's id and the other tasks still step
-/// (before, the first failing task ended the whole pass, so one unreachable test set starved
-/// every later task). A lost connection is returned once the pass is over, for the caller to
-/// reconnect.
-async fn step_tasks(
-	ids: core::ops::Range<u64>,
-	now: BlockNumber,
-	seen: &mut Seen,
-	stepper: &impl TaskStep,
-) -> Result<()> {
-	use futures_util::StreamExt;
-	let ids: Vec<u64> = ids.filter(|id| seen.due(*id, now)).collect();
-	let mut steps = futures_util::stream::iter(ids)
-		.map(|id| async move { (id, stepper.step(TaskId(id)).await) })
-		.buffer_unordered(STEPS_AT_ONCE);
-	let mut lost = None;
-	while let Some((id, outcome)) = steps.next().await {
+/// A task's step in flight: the task's id and how the step ended.
+type StepFuture<'a> = Pin<Box<dyn Future<Output = (u64, Result<Progress>)> + 'a>>;
+
+/// The steps in flight, kept across passes: a step that waits (for its call's block to be
+/// finalized, for a transaction the pool dropped) holds back no later pass, and no task is
+/// stepped twice at once. Before, a pass waited for all its steps: two commitments the pool
+/// dropped kept a worker from looking at any task for 35 s, and it missed 36 reveal windows
+/// (`scripts/load.sh`, 200 tasks).
+#[derive(Default)]
+struct Flights<'a> {
+	steps: FuturesUnordered<StepFuture<'a>>,
+	flying: HashSet<u64>,
+	/// Due tasks waiting for a place among the [`STEPS_AT_ONCE`].
+	queue: VecDeque<u64>,
+}
+
+impl<'a> Flights<'a> {
+	/// Queues the tasks of `ids` due at `now` and not in flight (replacing the last queue).
+	fn queue(&mut self, ids: core::ops::Range<u64>, now: BlockNumber, seen: &Seen) {
+		self.queue = ids.filter(|id| seen.due(*id, now) && !self.flying.contains(id)).collect();
+	}
+
+	/// Starts queued steps with `step` while fewer than [`STEPS_AT_ONCE`] are in flight.
+	fn launch(&mut self, step: &mut impl FnMut(u64) -> StepFuture<'a>) {
+		while self.steps.len() < STEPS_AT_ONCE {
+			let Some(id) = self.queue.pop_front() else { break };
+			if self.flying.insert(id) {
+				self.steps.push(step(id));
+			}
+		}
+	}
+
+	/// The next step to end (pending forever when none is in flight).
+	async fn next(&mut self) -> (u64, Result<Progress>) {
+		match self.steps.next().await {
+			Some(ended) => ended,
+			None => std::future::pending().await,
+		}
+	}
+
+	/// Whether a step is in flight or queued.
+	#[cfg(test)]
+	fn is_busy(&self) -> bool {
+		!self.steps.is_empty() || !self.queue.is_empty()
+	}
+
+	/// Records how `id`'s step ended. One task's error stays its own: it is logged with the
+	/// task's id and the other tasks still step (before, the first failing task ended the
+	/// whole pass, so one unreachable test set starved every later task). A lost connection is
+	/// returned, for the caller to reconnect.
+	fn settle(
+		&mut self,
+		id: u64,
+		outcome: Result<Progress>,
+		seen: &mut Seen,
+	) -> Option<anyhow::Error> {
+		self.flying.remove(&id);
 		match outcome {
 			Ok(Progress::Over { took_part }) => seen.over(id, took_part),
 			Ok(Progress::Idle(until)) => {
@@ -353,14 +398,41 @@ async fn step_tasks(
 			Ok(Progress::Pending) => {
 				seen.idle.remove(&id);
 			},
-			Err(e) if is_connection_error(&e) => lost = Some(e),
+			Err(e) if is_connection_error(&e) => return Some(e),
 			Err(e) => tracing::warn!(task = id, "{e:#}"),
+		}
+		None
+	}
+}
+
+/// Steps every task of `ids` due at `now` once with `stepper`, up to [`STEPS_AT_ONCE`] at
+/// once, and waits for them all (a pass of the tests; the daemons' loop does not wait, see
+/// [`Flights`]). A lost connection is returned once the pass is over.
+#[cfg(test)]
+async fn step_tasks(
+	ids: core::ops::Range<u64>,
+	now: BlockNumber,
+	seen: &mut Seen,
+	stepper: &impl TaskStep,
+) -> Result<()> {
+	let mut flights = Flights::default();
+	flights.queue(ids, now, seen);
+	let mut step =
+		|id| -> StepFuture<'_> { Box::pin(async move { (id, stepper.step(TaskId(id)).await) }) };
+	let mut lost = None;
+	while flights.is_busy() {
+		flights.launch(&mut step);
+		let (id, outcome) = flights.next().await;
+		if let Some(e) = flights.settle(id, outcome, seen) {
+			lost = Some(e);
 		}
 	}
 	lost.map_or(Ok(()), Err)
 }
 
-/// One look at the chain: `prepare`, then step every task from the floor up that is not over.
+/// The tests' look at the chain: `prepare`, then step every task from the floor up that is due,
+/// waiting for every step (the daemons' loop, [`run_daemon`], does not wait).
+#[cfg(test)]
 async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
 	daemon.prepare(chain).await?;
 	let next = chain.next_task_id().await?;
@@ -372,14 +444,17 @@ async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Se
 	step_tasks(seen.floor..next.0, now, seen, &on_chain).await
 }
 
-/// The daemons' loop: every `poll`, (re)connect and make a [`pass`]; stops on Ctrl-C, or once
-/// `limit` tasks it took part in are over. `role` names the file its floor is kept in.
+/// The daemons' loop: every `poll` (or sooner when a background job ends), (re)connect,
+/// `prepare`, and start the steps of the tasks that are due; steps run on while the loop
+/// waits ([`Flights`]). Stops on Ctrl-C, or once `limit` tasks it took part in are over.
+/// `role` names the file its floor is kept in.
 async fn run_daemon(
 	common: &Common,
 	role: &str,
 	limit: Option<u32>,
 	daemon: &mut impl Daemon<Chain>,
 ) -> Result<()> {
+	let daemon = &*daemon;
 	let state = StateDir::open(&common.data_dir)?;
 	let floor_name = format!("{role}-floor");
 	let mut seen = Seen::load(&state, &floor_name)?;
@@ -388,18 +463,57 @@ async fn run_daemon(
 	}
 	let mut node = Node::new(&common.url);
 	let mut first_block = None;
+	let mut flights = Flights::default();
+	let mut current: Option<Chain>;
+	let step_on = |chain: Chain| {
+		move |id: u64| -> StepFuture<'_> {
+			let chain = chain.clone();
+			Box::pin(async move { (id, daemon.task(&chain, TaskId(id)).await) })
+		}
+	};
 	loop {
-		let step = async {
+		let look = async {
 			let chain = node.get().await?;
 			if first_block.is_none() {
 				first_block = Some(chain.block_number().await?);
 			}
-			pass(&chain, daemon, &mut seen).await
+			daemon.prepare(&chain).await?;
+			let next = chain.next_task_id().await?;
+			let now = chain.block_number().await?;
+			anyhow::Ok((chain, next, now))
 		}
 		.await;
-		if let Err(e) = step {
-			node.after_error(&e);
+		match look {
+			Ok((chain, next, now)) => {
+				for id in daemon.ended_jobs() {
+					seen.idle.remove(&id);
+				}
+				flights.queue(seen.floor..next.0, now, &seen);
+				flights.launch(&mut step_on(chain.clone()));
+				current = Some(chain);
+			},
+			Err(e) => {
+				current = None;
+				node.after_error(&e);
+			},
 		}
+		// Steps end while the loop waits for its next look.
+		let wait = wait_or_stop(common.poll);
+		tokio::pin!(wait);
+		let stop = loop {
+			tokio::select! {
+				stop = &mut wait => break stop,
+				(id, outcome) = flights.next() => {
+					if let Some(e) = flights.settle(id, outcome, &mut seen) {
+						current = None;
+						node.after_error(&e);
+					}
+					if let Some(chain) = &current {
+						flights.launch(&mut step_on(chain.clone()));
+					}
+				},
+			}
+		};
 		if seen.advance() {
 			state.save(&floor_name, &Floor { floor: seen.floor })?;
 		}
@@ -407,7 +521,19 @@ async fn run_daemon(
 		if done {
 			tracing::info!(completed = seen.completed, "done");
 		}
-		if done || wait_or_stop(common.poll).await {
+		if done || stop {
+			// Steps sending a call get a little time to see it through; a step cut short
+			// picks up from its state record at the next start.
+			let _ = tokio::time::timeout(Duration::from_secs(10), async {
+				while !flights.steps.is_empty() {
+					let (id, outcome) = flights.next().await;
+					flights.settle(id, outcome, &mut seen);
+				}
+			})
+			.await;
+			if seen.advance() {
+				state.save(&floor_name, &Floor { floor: seen.floor })?;
+			}
 			report_reads(&mut node, role, first_block).await;
 			return Ok(());
 		}
@@ -633,5 +759,50 @@ mod tests {
 		// When the reveal window opens, every task is looked at again.
 		chain.world().block = 101;
 		assert_eq!(reads_of_a_pass(&chain, &mut daemon, &mut seen).await, 202);
+	}
+
+	#[tokio::test]
+	async fn a_step_that_hangs_holds_back_no_later_look_and_is_never_started_twice() {
+		// Before, each pass waited for all its steps: a commitment the pool had dropped kept a
+		// worker from looking at any task for 35 s, past 36 reveal windows (load.sh, 200 tasks).
+		use std::sync::atomic::{AtomicU32, Ordering};
+		let (release, hang) = tokio::sync::oneshot::channel::<()>();
+		let hang = std::sync::Mutex::new(Some(hang));
+		let started = [AtomicU32::new(0), AtomicU32::new(0)];
+		let mut step = |id: u64| -> StepFuture<'_> {
+			started[id as usize].fetch_add(1, Ordering::SeqCst);
+			let hang = if id == 0 { hang.lock().unwrap().take() } else { None };
+			Box::pin(async move {
+				if let Some(hang) = hang {
+					let _ = hang.await;
+				}
+				(id, Ok(Progress::Pending))
+			})
+		};
+		let mut seen = Seen::default();
+		let mut flights = Flights::default();
+		// First look: task 0 starts and hangs.
+		flights.queue(0..1, 0, &seen);
+		flights.launch(&mut step);
+		// Next looks: task 1 (new) steps and ends, more than once, while task 0 still hangs;
+		// task 0 is not started again meanwhile.
+		for round in 1..=3u32 {
+			flights.queue(0..2, 0, &seen);
+			flights.launch(&mut step);
+			let (id, outcome) = tokio::time::timeout(Duration::from_secs(5), flights.next())
+				.await
+				.expect("held back");
+			assert_eq!(id, 1);
+			assert!(flights.settle(id, outcome, &mut seen).is_none());
+			assert_eq!(started[1].load(Ordering::SeqCst), round);
+		}
+		assert_eq!(started[0].load(Ordering::SeqCst), 1);
+		release.send(()).unwrap();
+		let (id, outcome) = flights.next().await;
+		assert_eq!(id, 0);
+		flights.settle(id, outcome, &mut seen);
+		flights.queue(0..2, 0, &seen);
+		flights.launch(&mut step);
+		assert_eq!(started[0].load(Ordering::SeqCst), 2);
 	}
 }
