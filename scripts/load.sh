@@ -137,7 +137,7 @@ for i in $(seq 1 "$WORKERS"); do
 		--epochs 2 --seed "$i" --keep-checkpoints 0
 done
 
-# Each sponsor serves its store, posts its tasks one after another, then watches them all.
+# Each sponsor serves its store and posts its tasks one after another, watching them meanwhile.
 echo "[load] posting $TASKS tasks"
 t_post=$(date +%s)
 sponsor_pids=()
@@ -149,8 +149,10 @@ for s in $(seq 1 "$SPONSORS"); do
 	count=$PER_SPONSOR
 	[ "$s" -lt "$SPONSORS" ] || count=$((TASKS - PER_SPONSOR * (SPONSORS - 1)))
 	(
-		# A task that cannot be posted stops this sponsor's posting, never the watch of the
-		# tasks it posted (they would end SponsorDidNotReveal).
+		# The watch starts with the first task and follows those posted after it (each
+		# sponsor posts for longer than a task's first phases last). A task that cannot be
+		# posted stops this sponsor's posting, never the watch of those it posted.
+		watcher=
 		for _ in $(seq 1 "$count"); do
 			"$POUW" sponsor create --suri "//load-sponsor-$s" --data-dir "$dir" \
 				--public-url "http://127.0.0.1:$port" --train "$DATA/train.csv" --test "$DATA/test.csv" \
@@ -159,9 +161,13 @@ for s in $(seq 1 "$SPONSORS"); do
 				echo "[load] sponsor $s: a task could not be posted; watching those posted"
 				break
 			}
+			if [ -z "$watcher" ]; then
+				"$POUW" sponsor watch --all --suri "//load-sponsor-$s" --data-dir "$dir" \
+					--public-url "http://127.0.0.1:$port" --poll "$POLL" &
+				watcher=$!
+			fi
 		done
-		exec "$POUW" sponsor watch --all --suri "//load-sponsor-$s" --data-dir "$dir" \
-			--public-url "http://127.0.0.1:$port" --poll "$POLL"
+		[ -z "$watcher" ] || wait "$watcher"
 	) >"$LOGS/sponsor-$s.log" 2>&1 &
 	pids+=($!)
 	names+=("sponsor-$s")

@@ -123,6 +123,11 @@ pub fn reads() -> u64 {
 	READS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// How often, and how many times, a dropped connection is made again before calls fail.
+const RECONNECT_INTERVAL_MS: u64 = 500;
+/// See [`RECONNECT_INTERVAL_MS`].
+const RECONNECT_TRIES: usize = 6;
+
 /// Blocks before the finalized one a transaction is born at (its mortality starts there).
 const BIRTH_LAG: u64 = 16;
 
@@ -136,6 +141,14 @@ const MORTAL_FOR: u64 = 128;
 static NONCES: std::sync::LazyLock<tokio::sync::Mutex<std::collections::HashMap<[u8; 32], u64>>> =
 	std::sync::LazyLock::new(Default::default);
 
+/// This process's transactions waiting for their block at once. After one failed, the next
+/// waits until none is waiting and then asks the node for the nonce afresh: a nonce taken
+/// while others still wait collided with theirs (the pool refuses a second transaction with
+/// a nonce as "priority too low"), and each failure made more (`scripts/load.sh`, 200 tasks).
+const TXS_IN_FLIGHT: usize = 8;
+
+static TX_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(TXS_IN_FLIGHT);
+
 /// After a submission that may not land: the next one asks the chain again.
 async fn forget_nonce(who: &AccountId) {
 	NONCES.lock().await.remove(&who.0);
@@ -145,6 +158,8 @@ async fn forget_nonce(who: &AccountId) {
 #[derive(Clone)]
 pub struct Chain {
 	client: Client,
+	/// The node's legacy RPC methods (the pool-aware nonce).
+	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<PolkadotConfig>>,
 	url: String,
 	finality_timeout: Duration,
 }
@@ -152,10 +167,20 @@ pub struct Chain {
 impl Chain {
 	/// Connects to the node at `url` (`ws://` or `wss://`).
 	pub async fn connect(url: &str) -> Result<Self, ChainError> {
-		let client = Client::from_insecure_url(url)
-			.await
-			.map_err(|e| ChainError::Connect { url: url.into(), reason: e.to_string() })?;
-		Ok(Self { client, url: url.into(), finality_timeout: FINALITY_TIMEOUT })
+		use subxt::rpcs::client::reconnecting_rpc_client::{FixedInterval, RpcClient};
+		let refused = |e: &dyn std::fmt::Display| ChainError::Connect {
+			url: url.into(),
+			reason: e.to_string(),
+		};
+		// A connection that drops is made again by the client itself (a few tries a second
+		// apart; then the daemons' loop connects afresh). Calls in flight at the drop fail.
+		let retry = FixedInterval::from_millis(RECONNECT_INTERVAL_MS).take(RECONNECT_TRIES);
+		let rpc =
+			RpcClient::builder().retry_policy(retry).build(url).await.map_err(|e| refused(&e))?;
+		let rpc = subxt::rpcs::RpcClient::new(rpc);
+		let client = Client::from_rpc_client(rpc.clone()).await.map_err(|e| refused(&e))?;
+		let rpc = subxt::rpcs::LegacyRpcMethods::new(rpc);
+		Ok(Self { client, rpc, url: url.into(), finality_timeout: FINALITY_TIMEOUT })
 	}
 
 	/// Connects, retrying every second until `patience` has passed.
@@ -235,12 +260,25 @@ impl Chain {
 			.await
 			.map_err(rpc_any("reading the transaction's birth block"))?;
 		let birth = (birth_number, birth.block_hash());
+		let resync = !NONCES.lock().await.contains_key(&who.0);
+		let slots = if resync { TXS_IN_FLIGHT as u32 } else { 1 };
+		let mut slot = TX_SLOTS
+			.acquire_many(slots)
+			.await
+			.map_err(|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() })?;
 		let progress = {
 			let mut nonces = NONCES.lock().await;
 			let mut txs = at.transactions();
 			count_read();
-			let finalized = txs.account_nonce(&who).await.map_err(not_included)?;
-			let nonce = nonces.get(&who.0).map_or(finalized, |&next| next.max(finalized));
+			// The node's next nonce counts the account's transactions in its pool: after a
+			// failure, one asked of the finalized state took the nonce of a transaction still
+			// waiting ("priority too low" for 226 calls of one worker with 200 tasks).
+			let pooled = self
+				.rpc
+				.system_account_next_index(&who)
+				.await
+				.map_err(rpc_any("system_accountNextIndex"))?;
+			let nonce = nonces.get(&who.0).map_or(pooled, |&next| next.max(pooled));
 			let params = subxt::config::PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
 				.nonce(nonce)
 				.mortal_from_unchecked(MORTAL_FOR, birth.0, birth.1)
@@ -249,6 +287,8 @@ impl Chain {
 			match txs.sign_and_submit_then_watch(tx, signer, params).await {
 				Ok(progress) => {
 					nonces.insert(who.0, nonce.saturating_add(1));
+					// In sync again: the others may go on.
+					drop(slot.split(slot.num_permits().saturating_sub(1)));
 					progress
 				},
 				Err(e) => {

@@ -82,8 +82,8 @@ pub async fn evaluator_run(
 	let me = account_of(signer);
 	options.backend.device()?;
 	// Never given up: an evaluator silent in its window is penalised, so it tries to the end.
-	// One scoring at a time: the memory budget is the process's, not each task's.
-	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT }, 1);
+	// Downloads of several tasks side by side; their scoring one at a time ([`SCORING`]).
+	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT }, JOBS_AT_ONCE);
 	let mut daemon = EvaluatorDaemon {
 		signer,
 		me,
@@ -339,6 +339,15 @@ pub(super) async fn fetch_model<C: ChainApi>(
 	}
 }
 
+/// Tasks whose test set and models an evaluator downloads at once.
+const JOBS_AT_ONCE: usize = 4;
+
+/// One scoring at a time, whatever the tasks: the memory budget is the process's, not each
+/// task's, and a scoring uses every core. The downloads wait for no scoring (with one job at a
+/// time for both, 200 tasks' downloads queued behind each other's scoring and evaluators
+/// missed 58 commit windows in `scripts/load.sh`).
+static SCORING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// Revealed models an evaluator downloads at once.
 const MODEL_FETCHES_AT_ONCE: usize = 8;
 
@@ -370,6 +379,7 @@ async fn score_all<C: ChainApi>(
 		.map(|(_, uri, hash)| (uri.clone(), *hash, for_weights(options.fetch, &info.spec)))
 		.collect();
 	let fetched = artifacts::fetch_many(store, requests, MODEL_FETCHES_AT_ONCE).await;
+	let _turn = SCORING.acquire().await.map_err(|e| anyhow!("{e}"))?;
 	let mut models = Vec::new();
 	for ((index, _, _), result) in revealed.into_iter().zip(fetched) {
 		let bytes = match result {

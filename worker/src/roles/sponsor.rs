@@ -163,27 +163,31 @@ pub async fn sponsor_create(
 	let commitment = test_set_commitment(&test_hash, &salt);
 
 	let chain = Chain::connect(&common.url).await?;
-	let now = chain.block_number().await?;
-	let mut end = now;
-	let mut ends = [0; 5];
-	for (slot, blocks) in ends.iter_mut().zip(new.phase_blocks) {
-		end = end.checked_add(blocks.max(1)).ok_or_else(|| anyhow!("windows overflow"))?;
-		*slot = end;
-	}
-	// A few blocks of slack for inclusion.
-	let slack = 2;
-	let windows = Windows {
-		submission_end: ends[0] + slack,
-		reveal_end: ends[1] + slack,
-		test_reveal_end: ends[2] + slack,
-		score_commit_end: ends[3] + slack,
-		evaluation_end: ends[4] + slack,
+	// The windows start at the block the task is sent at (again at a retry: a retry after the
+	// first window's end was refused as `BadWindows` or `PhaseTooShort`).
+	let windows_from = |now: BlockNumber| -> Result<Windows<BlockNumber>> {
+		let mut end = now;
+		let mut ends = [0; 5];
+		for (slot, blocks) in ends.iter_mut().zip(new.phase_blocks) {
+			end = end.checked_add(blocks.max(1)).ok_or_else(|| anyhow!("windows overflow"))?;
+			*slot = end;
+		}
+		// A few blocks of slack for inclusion.
+		let slack = 2;
+		Ok(Windows {
+			submission_end: ends[0] + slack,
+			reveal_end: ends[1] + slack,
+			test_reveal_end: ends[2] + slack,
+			score_commit_end: ends[3] + slack,
+			evaluation_end: ends[4] + slack,
+		})
 	};
+	let now = chain.block_number().await?;
 	let uri = blob_uri(public_url, &store, &train_hash)?;
 	let bounded_uri: pouw_primitives::Uri =
 		uri.as_bytes().to_vec().try_into().map_err(|_| anyhow!("URI too long: {uri}"))?;
 	// Checked before anything is written: a spec the chain refuses leaves no record behind.
-	let spec_with = |windows| -> Result<TaskSpec<BlockNumber>> {
+	let spec_with = |windows, now: BlockNumber| -> Result<TaskSpec<BlockNumber>> {
 		let spec = TaskSpec {
 			dataset: DatasetRef {
 				uri: bounded_uri.clone(),
@@ -207,10 +211,12 @@ pub async fn sponsor_create(
 		spec.validate(&now).map_err(|e| anyhow!("the task spec is invalid: {e:?}"))?;
 		Ok(spec)
 	};
-	let mut spec = spec_with(windows_with_room(&chain, windows, 0).await?)?;
+	let mut spec = spec_with(windows_with_room(&chain, windows_from(now)?, 0).await?, now)?;
 	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
 	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
 	state.save(&pending, &record)?;
+	let pending_path = common.data_dir.join("state").join(format!("{pending}.json"));
+	let pending_path = pending_path.as_path();
 	// Another sponsor may take the last place at the draw or deadline block between the look
 	// and the block: then look again from there.
 	let mut attempt = 0;
@@ -223,7 +229,13 @@ pub async fn sponsor_create(
 				let random = random_bytes()?;
 				let from = retry_shift(attempt, [random[0], random[1], random[2], random[3]]);
 				tracing::info!(%error, attempt, from, "another task took the block first: looking again");
-				spec = spec_with(windows_with_room(&chain, windows, from).await?)?;
+				let now = chain.block_number().await?;
+				spec = spec_with(windows_with_room(&chain, windows_from(now)?, from).await?, now)?;
+			},
+			Err(e @ ChainError::Dispatch { .. }) => {
+				// Refused: no task was made, nothing is left pending.
+				let _ = std::fs::remove_file(pending_path);
+				return Err(e.into());
 			},
 			outcome => break outcome?,
 		}
@@ -231,7 +243,7 @@ pub async fn sponsor_create(
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
 	state.save(&sponsor_name(task), &record)?;
-	let _ = std::fs::remove_file(common.data_dir.join("state").join(format!("{pending}.json")));
+	let _ = std::fs::remove_file(pending_path);
 	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
 	Ok(task)
 }
@@ -264,50 +276,82 @@ pub async fn sponsor_watch_many(
 ) -> Result<Vec<(TaskId, chain::TaskStatus)>> {
 	let store = common.store()?;
 	let state = StateDir::open(&common.data_dir)?;
+	let follow = tasks.is_none();
+	let recorded = |state: &StateDir| -> Result<Vec<TaskId>> {
+		let mut ids: Vec<TaskId> = state
+			.names()?
+			.iter()
+			.filter_map(|n| n.strip_prefix("sponsor-task-")?.parse().ok().map(TaskId))
+			.collect();
+		ids.sort();
+		Ok(ids)
+	};
 	let tasks = match tasks {
 		Some(tasks) => tasks,
-		None => {
-			let mut ids: Vec<TaskId> = state
-				.names()?
-				.iter()
-				.filter_map(|n| n.strip_prefix("sponsor-task-")?.parse().ok().map(TaskId))
-				.collect();
-			ids.sort();
-			ids
-		},
+		None => recorded(&state)?,
 	};
 	if tasks.is_empty() {
 		bail!("no sponsor records in {}", common.data_dir.display());
 	}
 	let mut watched = Vec::new();
-	for task in tasks {
+	let watch = |task: TaskId, watched: &mut Vec<Watched>| -> Result<()> {
 		let record: SponsorState = state.load(&sponsor_name(task))?.ok_or_else(|| {
 			anyhow!("no record of task {} in {}", task.0, common.data_dir.display())
 		})?;
 		watched.push(Watched { task, record, phase: None, ended: None });
+		Ok(())
+	};
+	for task in tasks {
+		watch(task, &mut watched)?;
 	}
 	if let Some(addr) = listen {
 		serve_store(store.clone(), addr).await?;
 	}
 	let mut node = Node::new(&common.url);
 	loop {
+		if follow {
+			// Tasks this data directory posted since: watched too.
+			for task in recorded(&state)? {
+				if !watched.iter().any(|w| w.task == task) {
+					watch(task, &mut watched)?;
+				}
+			}
+		}
 		let step = async {
+			use futures_util::StreamExt;
 			let chain = node.get().await?;
-			for w in watched.iter_mut().filter(|w| w.ended.is_none()) {
-				// One task's trouble stays its own; a lost connection ends the look.
-				match watch_step(&chain, signer, &store, &state, public_url, w).await {
-					Err(e) if is_connection_error(&e) => return Err(e),
-					Err(e) => tracing::warn!(task = w.task.0, "{e:#}"),
+			// Side by side: a reveal waiting for its block holds back no other task's.
+			let steps =
+				futures_util::stream::iter(watched.iter_mut().filter(|w| w.ended.is_none()))
+					.map(|w| {
+						let chain = &chain;
+						let (store, state) = (&store, &state);
+						async move {
+							let task = w.task;
+							(task, watch_step(chain, signer, store, state, public_url, w).await)
+						}
+					})
+					.buffer_unordered(STEPS_AT_ONCE)
+					.collect::<Vec<_>>()
+					.await;
+			// One task's trouble stays its own; a lost connection ends the look.
+			let mut lost = None;
+			for (task, outcome) in steps {
+				match outcome {
+					Err(e) if is_connection_error(&e) => lost = Some(e),
+					Err(e) => tracing::warn!(task = task.0, "{e:#}"),
 					Ok(()) => {},
 				}
 			}
-			Ok::<_, anyhow::Error>(())
+			lost.map_or(Ok(()), Err)
 		}
 		.await;
 		if let Err(e) = step {
 			node.after_error(&e);
 		}
-		if watched.iter().all(|w| w.ended.is_some()) {
+		// With --all, a task being posted now is waited for too.
+		let posting = follow && state.names()?.iter().any(|n| n.starts_with("sponsor-pending-"));
+		if !posting && watched.iter().all(|w| w.ended.is_some()) {
 			return Ok(watched.into_iter().filter_map(|w| Some((w.task, w.ended?))).collect());
 		}
 		if wait_or_stop(common.poll).await {
