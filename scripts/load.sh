@@ -9,6 +9,10 @@
 #   ./scripts/load.sh ... --phase-blocks 20,10,10,10,10   phase lengths (open, reveal, test
 #                                                         reveal, score commit, score reveal)
 #   ./scripts/load.sh ... --poll 2                        the daemons' look interval, seconds
+#   ./scripts/load.sh ... --block-ms 3000                 the dev node's block time (its default;
+#                                                         at 1000 a loaded debug node falls behind
+#                                                         and then seals the missed blocks in a
+#                                                         burst, so a 20-block window lasted 10 s)
 #
 # Printed: tasks created and settled (with their endings), the largest lag in blocks between a
 # window opening and a daemon acting in it, the windows a daemon missed, and per daemon its reads
@@ -24,9 +28,10 @@ WORKERS=20
 EVALUATORS=10
 PHASES=20,10,10,10,10
 POLL=2
+BLOCK_MS=3000
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--tasks | --workers | --evaluators | --phase-blocks | --poll)
+	--tasks | --workers | --evaluators | --phase-blocks | --poll | --block-ms)
 		[ $# -ge 2 ] || {
 			echo "load.sh: $1 needs a value" >&2
 			exit 2
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
 		--evaluators) EVALUATORS=$2 ;;
 		--phase-blocks) PHASES=$2 ;;
 		--poll) POLL=$2 ;;
+		--block-ms) BLOCK_MS=$2 ;;
 		esac
 		shift 2
 		;;
@@ -46,9 +52,9 @@ while [ $# -gt 0 ]; do
 		;;
 	esac
 done
-for n in "$TASKS" "$WORKERS" "$EVALUATORS"; do
+for n in "$TASKS" "$WORKERS" "$EVALUATORS" "$BLOCK_MS"; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || {
-		echo "load.sh: --tasks, --workers and --evaluators take positive numbers, not '$n'" >&2
+		echo "load.sh: --tasks, --workers, --evaluators and --block-ms take positive numbers, not '$n'" >&2
 		exit 2
 	}
 done
@@ -109,7 +115,7 @@ wait_for() { # seconds, what, command...
 	done
 }
 
-spawn node "$NODE" --dev --dev-block-time 1000 --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
+spawn node "$NODE" --dev --dev-block-time "$BLOCK_MS" --base-path "$RUN/node" --rpc-port "$RPC_PORT" \
 	--state-pruning archive --no-prometheus --no-telemetry --name pouw-load --rpc-max-connections 1000
 wait_for 300 "the node" "$POUW" status
 first_block=$(node "$ROOT/scripts/js/load.mjs" block --url "$POUW_URL")
