@@ -350,7 +350,7 @@ pub async fn sponsor_watch_many(
 			node.after_error(&e);
 		}
 		// With --all, a task being posted now is waited for too.
-		let posting = follow && state.names()?.iter().any(|n| n.starts_with("sponsor-pending-"));
+		let posting = follow && posting_now(&common.data_dir)?;
 		if !posting && watched.iter().all(|w| w.ended.is_some()) {
 			return Ok(watched.into_iter().filter_map(|w| Some((w.task, w.ended?))).collect());
 		}
@@ -359,6 +359,28 @@ pub async fn sponsor_watch_many(
 			bail!("stopped before {left} of the watched tasks ended");
 		}
 	}
+}
+
+/// A pending record younger than this is a `sponsor create` still sending its task; an older
+/// one is a creation whose outcome was never known (kept: its salt reveals the test set if the
+/// task exists after all), and is not waited for.
+const POSTING_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Whether a `sponsor create` on `data_dir` is sending a task now (see [`POSTING_FOR_AT_MOST`]).
+fn posting_now(data_dir: &std::path::Path) -> Result<bool> {
+	let dir = data_dir.join("state");
+	let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(false) };
+	for entry in entries {
+		let entry = entry?;
+		if !entry.file_name().to_string_lossy().starts_with("sponsor-pending-") {
+			continue;
+		}
+		let age = entry.metadata()?.modified()?.elapsed().unwrap_or_default();
+		if age < POSTING_FOR_AT_MOST {
+			return Ok(true);
+		}
+	}
+	Ok(false)
 }
 
 fn sponsor_name(task: TaskId) -> String {
@@ -427,6 +449,24 @@ mod tests {
 		assert_eq!(later.score_commit_end - later.test_reveal_end, 10);
 		assert_eq!(later.evaluation_end - later.score_commit_end, 10);
 		assert!(shifted(w, BlockNumber::MAX).is_none());
+	}
+
+	#[test]
+	fn a_watch_waits_for_a_task_being_posted_but_not_for_one_whose_outcome_was_never_known() {
+		// Before, a create that failed without knowing whether the task was made left its
+		// pending record, and `watch --all` waited for it forever (load.sh never ended).
+		let dir = tempfile::tempdir().unwrap();
+		assert!(!posting_now(dir.path()).unwrap());
+		std::fs::create_dir_all(dir.path().join("state")).unwrap();
+		let pending = dir.path().join("state/sponsor-pending-00.json");
+		std::fs::write(&pending, b"{}").unwrap();
+		std::fs::write(dir.path().join("state/sponsor-task-3.json"), b"{}").unwrap();
+		assert!(posting_now(dir.path()).unwrap());
+		let old = std::time::SystemTime::now() - POSTING_FOR_AT_MOST * 2;
+		std::fs::File::options().write(true).open(&pending).unwrap().set_modified(old).unwrap();
+		assert!(!posting_now(dir.path()).unwrap());
+		// The record itself is kept: its salt reveals the test set if the task exists.
+		assert!(pending.exists());
 	}
 
 	#[test]
