@@ -247,8 +247,6 @@ impl Chain {
 			call: call.clone(),
 			reason: e.to_string(),
 		};
-		// Signed and handed to the pool one at a time, each with the next nonce: a daemon sends
-		// for several tasks at once and waits for their finality side by side.
 		// Born a few blocks before the finalized one: a loaded node's pool may still validate
 		// at an older block, and a transaction born after it is refused as having an
 		// `AncientBirthBlock` (every sponsor refused in `scripts/load.sh` with 200 tasks).
@@ -266,6 +264,8 @@ impl Chain {
 			.acquire_many(slots)
 			.await
 			.map_err(|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() })?;
+		// Signed and handed to the pool one at a time, each with the next nonce: a daemon sends
+		// for several tasks at once and waits for their finality side by side.
 		let progress = {
 			let mut nonces = NONCES.lock().await;
 			let mut txs = at.transactions();

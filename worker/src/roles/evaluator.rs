@@ -132,10 +132,12 @@ impl<C: ChainApi> Daemon<C> for EvaluatorDaemon<'_> {
 	async fn task(&self, chain: &C, task: TaskId) -> Result<Progress> {
 		let (signer, me, store, state) = (self.signer, &self.me, &self.store, &self.state);
 		let jobs = &self.scoring;
-		match evaluator_task(chain, signer, me, store, state, self.options, jobs, task).await? {
-			Next::Look => return Ok(Progress::Pending),
-			Next::Until(block) => return Ok(Progress::Idle(block)),
-			Next::Done => {},
+		if let Some(progress) =
+			evaluator_task(chain, signer, me, store, state, self.options, jobs, task)
+				.await?
+				.unless_done()
+		{
+			return Ok(progress);
 		}
 		self.scoring.forget(task.0);
 		let took_part = matches!(

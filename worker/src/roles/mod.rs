@@ -212,6 +212,17 @@ enum Next {
 	Until(BlockNumber),
 }
 
+impl Next {
+	/// The daemon's progress while the role has something left to do; `None` once done.
+	fn unless_done(self) -> Option<Progress> {
+		match self {
+			Next::Done => None,
+			Next::Look => Some(Progress::Pending),
+			Next::Until(block) => Some(Progress::Idle(block)),
+		}
+	}
+}
+
 /// The first block at which a task in `phase` may be in another phase, as its windows set it
 /// (the appeal round's from the runtime's appeal window, read only then): a daemon with nothing
 /// to do in this phase need not look before. [`Next::Look`] where no block follows from the
@@ -430,18 +441,37 @@ async fn step_tasks(
 	lost.map_or(Ok(()), Err)
 }
 
-/// The tests' look at the chain: `prepare`, then step every task from the floor up that is due,
-/// waiting for every step (the daemons' loop, [`run_daemon`], does not wait).
-#[cfg(test)]
-async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
+/// How a look at the chain starts: `prepare`, then the ids from the floor up to the next task
+/// id and the block they are due at; the tasks whose job ended are due at once.
+async fn look<C: ChainApi>(
+	chain: &C,
+	daemon: &impl Daemon<C>,
+	seen: &mut Seen,
+) -> Result<(core::ops::Range<u64>, BlockNumber)> {
 	daemon.prepare(chain).await?;
 	let next = chain.next_task_id().await?;
 	let now = chain.block_number().await?;
 	for id in daemon.ended_jobs() {
 		seen.idle.remove(&id);
 	}
+	Ok((seen.floor..next.0, now))
+}
+
+/// Raises `seen`'s floor and keeps it in `state` under `name` when it moved.
+fn keep_floor(seen: &mut Seen, state: &StateDir, name: &str) -> Result<()> {
+	if seen.advance() {
+		state.save(name, &Floor { floor: seen.floor })?;
+	}
+	Ok(())
+}
+
+/// The tests' look at the chain: [`look`], then step every task that is due, waiting for every
+/// step (the daemons' loop, [`run_daemon`], does not wait).
+#[cfg(test)]
+async fn pass<C: ChainApi>(chain: &C, daemon: &mut impl Daemon<C>, seen: &mut Seen) -> Result<()> {
+	let (ids, now) = look(chain, &*daemon, seen).await?;
 	let on_chain = OnChain { daemon: &*daemon, chain };
-	step_tasks(seen.floor..next.0, now, seen, &on_chain).await
+	step_tasks(ids, now, seen, &on_chain).await
 }
 
 /// The daemons' loop: every `poll` (or sooner when a background job ends), (re)connect,
@@ -472,23 +502,16 @@ async fn run_daemon(
 		}
 	};
 	loop {
-		let look = async {
+		let looked = async {
 			let chain = node.get().await?;
-			if first_block.is_none() {
-				first_block = Some(chain.block_number().await?);
-			}
-			daemon.prepare(&chain).await?;
-			let next = chain.next_task_id().await?;
-			let now = chain.block_number().await?;
-			anyhow::Ok((chain, next, now))
+			let (ids, now) = look(&chain, daemon, &mut seen).await?;
+			anyhow::Ok((chain, ids, now))
 		}
 		.await;
-		match look {
-			Ok((chain, next, now)) => {
-				for id in daemon.ended_jobs() {
-					seen.idle.remove(&id);
-				}
-				flights.queue(seen.floor..next.0, now, &seen);
+		match looked {
+			Ok((chain, ids, now)) => {
+				first_block.get_or_insert(now);
+				flights.queue(ids, now, &seen);
 				flights.launch(&mut step_on(chain.clone()));
 				current = Some(chain);
 			},
@@ -514,9 +537,7 @@ async fn run_daemon(
 				},
 			}
 		};
-		if seen.advance() {
-			state.save(&floor_name, &Floor { floor: seen.floor })?;
-		}
+		keep_floor(&mut seen, &state, &floor_name)?;
 		let done = limit.is_some_and(|n| seen.completed >= n);
 		if done {
 			tracing::info!(completed = seen.completed, "done");
@@ -531,9 +552,7 @@ async fn run_daemon(
 				}
 			})
 			.await;
-			if seen.advance() {
-				state.save(&floor_name, &Floor { floor: seen.floor })?;
-			}
+			keep_floor(&mut seen, &state, &floor_name)?;
 			report_reads(&mut node, role, first_block).await;
 			return Ok(());
 		}

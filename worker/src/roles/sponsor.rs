@@ -215,8 +215,6 @@ pub async fn sponsor_create(
 	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
 	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
 	state.save(&pending, &record)?;
-	let pending_path = common.data_dir.join("state").join(format!("{pending}.json"));
-	let pending_path = pending_path.as_path();
 	// Another sponsor may take the last place at the draw or deadline block between the look
 	// and the block: then look again from there.
 	let mut attempt = 0;
@@ -234,7 +232,7 @@ pub async fn sponsor_create(
 			},
 			Err(e @ ChainError::Dispatch { .. }) => {
 				// Refused: no task was made, nothing is left pending.
-				let _ = std::fs::remove_file(pending_path);
+				state.remove(&pending)?;
 				return Err(e.into());
 			},
 			outcome => break outcome?,
@@ -243,7 +241,7 @@ pub async fn sponsor_create(
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
 	state.save(&sponsor_name(task), &record)?;
-	let _ = std::fs::remove_file(pending_path);
+	state.remove(&pending)?;
 	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
 	Ok(task)
 }
@@ -350,7 +348,7 @@ pub async fn sponsor_watch_many(
 			node.after_error(&e);
 		}
 		// With --all, a task being posted now is waited for too.
-		let posting = follow && posting_now(&common.data_dir)?;
+		let posting = follow && posting_now(&state)?;
 		if !posting && watched.iter().all(|w| w.ended.is_some()) {
 			return Ok(watched.into_iter().filter_map(|w| Some((w.task, w.ended?))).collect());
 		}
@@ -366,17 +364,10 @@ pub async fn sponsor_watch_many(
 /// task exists after all), and is not waited for.
 const POSTING_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Whether a `sponsor create` on `data_dir` is sending a task now (see [`POSTING_FOR_AT_MOST`]).
-fn posting_now(data_dir: &std::path::Path) -> Result<bool> {
-	let dir = data_dir.join("state");
-	let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(false) };
-	for entry in entries {
-		let entry = entry?;
-		if !entry.file_name().to_string_lossy().starts_with("sponsor-pending-") {
-			continue;
-		}
-		let age = entry.metadata()?.modified()?.elapsed().unwrap_or_default();
-		if age < POSTING_FOR_AT_MOST {
+/// Whether a `sponsor create` on `state` is sending a task now (see [`POSTING_FOR_AT_MOST`]).
+fn posting_now(state: &StateDir) -> Result<bool> {
+	for name in state.names()? {
+		if name.starts_with("sponsor-pending-") && state.age(&name)? < POSTING_FOR_AT_MOST {
 			return Ok(true);
 		}
 	}
@@ -456,15 +447,15 @@ mod tests {
 		// Before, a create that failed without knowing whether the task was made left its
 		// pending record, and `watch --all` waited for it forever (load.sh never ended).
 		let dir = tempfile::tempdir().unwrap();
-		assert!(!posting_now(dir.path()).unwrap());
-		std::fs::create_dir_all(dir.path().join("state")).unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		assert!(!posting_now(&state).unwrap());
+		state.save("sponsor-pending-00", &serde_json::json!({})).unwrap();
+		state.save("sponsor-task-3", &serde_json::json!({})).unwrap();
+		assert!(posting_now(&state).unwrap());
 		let pending = dir.path().join("state/sponsor-pending-00.json");
-		std::fs::write(&pending, b"{}").unwrap();
-		std::fs::write(dir.path().join("state/sponsor-task-3.json"), b"{}").unwrap();
-		assert!(posting_now(dir.path()).unwrap());
 		let old = std::time::SystemTime::now() - POSTING_FOR_AT_MOST * 2;
 		std::fs::File::options().write(true).open(&pending).unwrap().set_modified(old).unwrap();
-		assert!(!posting_now(dir.path()).unwrap());
+		assert!(!posting_now(&state).unwrap());
 		// The record itself is kept: its salt reveals the test set if the task exists.
 		assert!(pending.exists());
 	}

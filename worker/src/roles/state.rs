@@ -70,6 +70,20 @@ impl StateDir {
 		Ok(())
 	}
 
+	/// Removes the record `name` (nothing when there is none).
+	pub fn remove(&self, name: &str) -> Result<()> {
+		match std::fs::remove_file(self.path(name)) {
+			Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+			_ => Ok(()),
+		}
+	}
+
+	/// How long ago the record `name` was last written.
+	pub fn age(&self, name: &str) -> Result<std::time::Duration> {
+		let modified = std::fs::metadata(self.path(name))?.modified()?;
+		Ok(modified.elapsed().unwrap_or_default())
+	}
+
 	/// Names of every saved state.
 	pub fn names(&self) -> Result<Vec<String>> {
 		let mut out = Vec::new();
