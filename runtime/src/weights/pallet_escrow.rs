@@ -4,9 +4,9 @@
 //! script again.
 //!
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
+//! DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -49,14 +49,14 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn hold() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `441`
-		//  Estimated: `3604`
-		// Minimum execution time: 86_341_000 picoseconds.
-		Weight::from_parts(134_822_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Estimated: `3640`
+		// Minimum execution time: 52_004_000 picoseconds.
+		Weight::from_parts(54_946_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -65,15 +65,15 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
 	/// Proof: `Escrow::TaskTotals` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn release_to() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `493`
 		//  Estimated: `6196`
-		// Minimum execution time: 89_076_000 picoseconds.
-		Weight::from_parts(153_036_000, 0)
+		// Minimum execution time: 54_353_000 picoseconds.
+		Weight::from_parts(57_305_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -85,14 +85,14 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `404`
-		//  Estimated: `3604`
-		// Minimum execution time: 76_612_000 picoseconds.
-		Weight::from_parts(117_820_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Estimated: `3640`
+		// Minimum execution time: 46_400_000 picoseconds.
+		Weight::from_parts(48_813_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -101,15 +101,15 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
 	/// Proof: `Escrow::TaskTotals` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `507`
 		//  Estimated: `6196`
-		// Minimum execution time: 83_717_000 picoseconds.
-		Weight::from_parts(87_994_000, 0)
+		// Minimum execution time: 51_333_000 picoseconds.
+		Weight::from_parts(54_119_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -119,14 +119,14 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn stake() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `361`
-		//  Estimated: `3604`
-		// Minimum execution time: 73_177_000 picoseconds.
-		Weight::from_parts(76_503_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Estimated: `3640`
+		// Minimum execution time: 43_935_000 picoseconds.
+		Weight::from_parts(46_520_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -135,29 +135,29 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_escrow::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn unstake() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `361`
-		//  Estimated: `3604`
-		// Minimum execution time: 64_941_000 picoseconds.
-		Weight::from_parts(99_436_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Estimated: `3640`
+		// Minimum execution time: 38_298_000 picoseconds.
+		Weight::from_parts(40_627_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Escrow::Stakes` (r:1 w:1)
 	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn slash_stake() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `464`
 		//  Estimated: `6196`
-		// Minimum execution time: 71_263_000 picoseconds.
-		Weight::from_parts(113_552_000, 0)
+		// Minimum execution time: 43_238_000 picoseconds.
+		Weight::from_parts(45_904_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))

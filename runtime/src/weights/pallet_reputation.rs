@@ -4,9 +4,9 @@
 //! script again.
 //!
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
+//! DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -48,8 +48,8 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_reputation::WeightInfo for We
 		// Proof Size summary in bytes:
 		//  Measured:  `133`
 		//  Estimated: `3530`
-		// Minimum execution time: 15_539_000 picoseconds.
-		Weight::from_parts(16_791_000, 0)
+		// Minimum execution time: 8_994_000 picoseconds.
+		Weight::from_parts(9_723_000, 0)
 			.saturating_add(Weight::from_parts(0, 3530))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -60,8 +60,8 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_reputation::WeightInfo for We
 		// Proof Size summary in bytes:
 		//  Measured:  `133`
 		//  Estimated: `3530`
-		// Minimum execution time: 8_987_000 picoseconds.
-		Weight::from_parts(9_839_000, 0)
+		// Minimum execution time: 5_322_000 picoseconds.
+		Weight::from_parts(5_772_000, 0)
 			.saturating_add(Weight::from_parts(0, 3530))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}

@@ -4,9 +4,9 @@
 //! script again.
 //!
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
+//! DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -44,32 +44,44 @@ pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for WeightInfo<T> {
 	/// Storage: `TaskRegistry::ActiveTasks` (r:1 w:1)
 	/// Proof: `TaskRegistry::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::SponsorTasks` (r:1 w:1)
+	/// Proof: `TaskRegistry::SponsorTasks` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Pool` (r:1 w:0)
+	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Evaluators` (r:3 w:0)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Stakes` (r:3 w:0)
+	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:3 w:0)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::NextTaskId` (r:1 w:1)
 	/// Proof: `TaskRegistry::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Deadlines` (r:1 w:1)
+	/// Storage: `TaskRegistry::Deadlines` (r:2 w:2)
 	/// Proof: `TaskRegistry::Deadlines` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
+	/// Storage: `TaskRegistry::Draws` (r:2 w:2)
+	/// Proof: `TaskRegistry::Draws` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::TaskHolds` (r:2 w:2)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
 	/// Proof: `Escrow::TaskTotals` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `930`
-		//  Estimated: `4693`
-		// Minimum execution time: 119_893_000 picoseconds.
-		Weight::from_parts(160_860_000, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(8))
+		//  Measured:  `1991`
+		//  Estimated: `9679`
+		// Minimum execution time: 175_343_000 picoseconds.
+		Weight::from_parts(183_415_000, 0)
+			.saturating_add(Weight::from_parts(0, 9679))
+			.saturating_add(T::DbWeight::get().reads(23))
+			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -77,31 +89,37 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Deadlines` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Deadlines` (r:2 w:2)
 	/// Proof: `TaskRegistry::Deadlines` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::DueQueue` (r:1 w:1)
-	/// Proof: `TaskRegistry::DueQueue` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Draws` (r:2 w:2)
+	/// Proof: `TaskRegistry::Draws` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::SponsorTasks` (r:1 w:1)
+	/// Proof: `TaskRegistry::SponsorTasks` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::ActiveTasks` (r:1 w:1)
 	/// Proof: `TaskRegistry::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::PruneQueue` (r:1 w:1)
-	/// Proof: `TaskRegistry::PruneQueue` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::PruneQueueEnds` (r:1 w:1)
+	/// Proof: `TaskRegistry::PruneQueueEnds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::PruneQueue` (r:0 w:1)
+	/// Proof: `TaskRegistry::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `807`
-		//  Estimated: `4693`
-		// Minimum execution time: 110_987_000 picoseconds.
-		Weight::from_parts(116_909_000, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(9))
+		//  Measured:  `1213`
+		//  Estimated: `6222`
+		// Minimum execution time: 86_730_000 picoseconds.
+		Weight::from_parts(91_129_000, 0)
+			.saturating_add(Weight::from_parts(0, 6222))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Reputations` (r:1 w:0)
 	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:1 w:1)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Submissions` (r:64 w:1)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -109,78 +127,64 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Submissions` (r:0 w:1)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn commit_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2818`
-		//  Estimated: `4693`
-		// Minimum execution time: 146_915_000 picoseconds.
-		Weight::from_parts(176_008_000, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
-			.saturating_add(T::DbWeight::get().reads(7))
+		//  Measured:  `10660`
+		//  Estimated: `186206`
+		// Minimum execution time: 310_690_000 picoseconds.
+		Weight::from_parts(325_156_000, 0)
+			.saturating_add(Weight::from_parts(0, 186206))
+			.saturating_add(T::DbWeight::get().reads(71))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:1 w:0)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Submissions` (r:1 w:1)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	fn reveal_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `588`
-		//  Estimated: `4693`
-		// Minimum execution time: 39_124_000 picoseconds.
-		Weight::from_parts(65_181_000, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
+		//  Measured:  `715`
+		//  Estimated: `4796`
+		// Minimum execution time: 23_782_000 picoseconds.
+		Weight::from_parts(25_401_000, 0)
+			.saturating_add(Weight::from_parts(0, 4796))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Submissions` (r:65 w:0)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
-	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
-	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Pool` (r:1 w:0)
-	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Reputations` (r:256 w:0)
-	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::Stakes` (r:256 w:0)
-	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Evaluators` (r:16 w:16)
-	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Quorums` (r:0 w:1)
-	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 64]`.
 	fn reveal_test_set(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `31416 + s * (169 ±0)`
-		//  Estimated: `651230 + s * (2878 ±0)`
-		// Minimum execution time: 3_648_685_000 picoseconds.
-		Weight::from_parts(5_583_364_188, 0)
-			.saturating_add(Weight::from_parts(0, 651230))
-			.saturating_add(T::DbWeight::get().reads(533))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(18))
-			.saturating_add(Weight::from_parts(0, 2878).saturating_mul(s.into()))
+		//  Measured:  `444`
+		//  Estimated: `4796`
+		// Minimum execution time: 31_078_000 picoseconds.
+		Weight::from_parts(39_372_569, 0)
+			.saturating_add(Weight::from_parts(0, 4796))
+			// Standard Error: 5_182
+			.saturating_add(Weight::from_parts(124_788, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Submissions` (r:65 w:0)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Reputations` (r:81 w:81)
-	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Quorums` (r:1 w:1)
 	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ReportedUnusable` (r:16 w:0)
+	/// Proof: `Verification::ReportedUnusable` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::RevealedScores` (r:16 w:0)
 	/// Proof: `Verification::RevealedScores` (`max_values`: None, `max_size`: Some(898), added: 3373, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::AppealQuorums` (r:1 w:0)
+	/// Proof: `Verification::AppealQuorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:49 w:49)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Evaluators` (r:16 w:16)
-	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:65 w:65)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -188,60 +192,77 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Storage: `System::Account` (r:82 w:82)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:65 w:65)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Deadlines` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Deadlines` (r:2 w:2)
 	/// Proof: `TaskRegistry::Deadlines` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::DueQueue` (r:1 w:1)
-	/// Proof: `TaskRegistry::DueQueue` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Draws` (r:2 w:2)
+	/// Proof: `TaskRegistry::Draws` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::SponsorTasks` (r:1 w:1)
+	/// Proof: `TaskRegistry::SponsorTasks` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::ActiveTasks` (r:1 w:1)
 	/// Proof: `TaskRegistry::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::PruneQueue` (r:1 w:1)
-	/// Proof: `TaskRegistry::PruneQueue` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::PruneQueueEnds` (r:1 w:1)
+	/// Proof: `TaskRegistry::PruneQueueEnds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::PruneQueue` (r:0 w:1)
+	/// Proof: `TaskRegistry::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Medians` (r:0 w:1)
 	/// Proof: `Verification::Medians` (`max_values`: None, `max_size`: Some(850), added: 3325, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 64]`.
-	/// The range of component `q` is `[1, 16]`.
+	/// The range of component `q` is `[3, 16]`.
 	fn finalize_task(s: u32, q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1284 + q * (294 ±0) + s * (422 ±0)`
-		//  Estimated: `6196 + q * (3373 ±0) + s * (2878 ±0)`
-		// Minimum execution time: 1_805_883_000 picoseconds.
-		Weight::from_parts(1_877_827_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 857_181
-			.saturating_add(Weight::from_parts(85_463_673, 0).saturating_mul(s.into()))
-			// Standard Error: 3_437_839
-			.saturating_add(Weight::from_parts(65_615_513, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(13))
+		//  Measured:  `1167 + q * (300 ±0) + s * (488 ±0)`
+		//  Estimated: `6222 + q * (3373 ±19) + s * (2894 ±3)`
+		// Minimum execution time: 1_219_518_000 picoseconds.
+		Weight::from_parts(1_227_849_000, 0)
+			.saturating_add(Weight::from_parts(0, 6222))
+			// Standard Error: 227_018
+			.saturating_add(Weight::from_parts(87_849_952, 0).saturating_mul(s.into()))
+			// Standard Error: 894_834
+			.saturating_add(Weight::from_parts(6_329_699, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(q.into())))
-			.saturating_add(T::DbWeight::get().writes(13))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(q.into())))
+			.saturating_add(T::DbWeight::get().writes(17))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(q.into())))
 			.saturating_add(Weight::from_parts(0, 3373).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(0, 2878).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2894).saturating_mul(s.into()))
 	}
 	/// Storage: `TaskRegistry::Submissions` (r:64 w:64)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:64 w:64)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
+	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
+	/// Proof: `Escrow::TaskTotals` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Quorums` (r:0 w:1)
 	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Medians` (r:0 w:1)
 	/// Proof: `Verification::Medians` (`max_values`: None, `max_size`: Some(850), added: 3325, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::AppealQuorums` (r:0 w:1)
+	/// Proof: `Verification::AppealQuorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 64]`.
 	fn prune_task(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `297 + s * (105 ±0)`
-		//  Estimated: `990 + s * (2878 ±0)`
-		// Minimum execution time: 29_465_000 picoseconds.
-		Weight::from_parts(30_721_059, 0)
-			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 14_452
-			.saturating_add(Weight::from_parts(2_547_607, 0).saturating_mul(s.into()))
+		//  Measured:  `1195 + s * (107 ±0)`
+		//  Estimated: `4796 + s * (2894 ±0)`
+		// Minimum execution time: 75_955_000 picoseconds.
+		Weight::from_parts(79_562_070, 0)
+			.saturating_add(Weight::from_parts(0, 4796))
+			// Standard Error: 4_048
+			.saturating_add(Weight::from_parts(1_956_558, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2878).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2894).saturating_mul(s.into()))
 	}
 }

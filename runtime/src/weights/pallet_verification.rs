@@ -4,9 +4,9 @@
 //! script again.
 //!
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
+//! DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -43,7 +43,7 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> pallet_verification::WeightInfo for WeightInfo<T> {
 	/// Storage: `Verification::Evaluators` (r:1 w:1)
-	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Pool` (r:1 w:1)
 	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Stakes` (r:1 w:1)
@@ -51,100 +51,102 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_verification::WeightInfo for 
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 255]`.
 	fn register_evaluator(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1697 + p * (38 ±0)`
+		//  Measured:  `1698 + p * (38 ±0)`
 		//  Estimated: `9679`
-		// Minimum execution time: 89_337_000 picoseconds.
-		Weight::from_parts(159_121_521, 0)
+		// Minimum execution time: 56_947_000 picoseconds.
+		Weight::from_parts(69_431_344, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
-			// Standard Error: 17_615
-			.saturating_add(Weight::from_parts(36_867, 0).saturating_mul(p.into()))
+			// Standard Error: 2_501
+			.saturating_add(Weight::from_parts(162_856, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Verification::Evaluators` (r:1 w:1)
-	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Pool` (r:1 w:1)
-	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 256]`.
 	fn unregister_evaluator(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `592 + p * (33 ±0)`
-		//  Estimated: `9679`
-		// Minimum execution time: 25_398_000 picoseconds.
-		Weight::from_parts(35_538_188, 0)
-			.saturating_add(Weight::from_parts(0, 9679))
-			// Standard Error: 5_950
-			.saturating_add(Weight::from_parts(169_374, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().writes(2))
+		//  Measured:  `605 + p * (1 ±0)`
+		//  Estimated: `3526`
+		// Minimum execution time: 10_978_000 picoseconds.
+		Weight::from_parts(15_588_988, 0)
+			.saturating_add(Weight::from_parts(0, 3526))
+			// Standard Error: 996
+			.saturating_add(Weight::from_parts(73_650, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Verification::Evaluators` (r:1 w:1)
-	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Stakes` (r:1 w:1)
 	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Pool` (r:1 w:1)
+	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	fn withdraw_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `506`
-		//  Estimated: `3604`
-		// Minimum execution time: 82_734_000 picoseconds.
-		Weight::from_parts(130_173_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `11038`
+		//  Estimated: `9679`
+		// Minimum execution time: 96_076_000 picoseconds.
+		Weight::from_parts(104_436_000, 0)
+			.saturating_add(Weight::from_parts(0, 9679))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Verification::Quorums` (r:1 w:0)
 	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:0)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::ScoreCommitments` (r:1 w:1)
 	/// Proof: `Verification::ScoreCommitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `q` is `[1, 16]`.
 	fn commit_scores(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `514 + q * (32 ±0)`
-		//  Estimated: `4693`
-		// Minimum execution time: 32_671_000 picoseconds.
-		Weight::from_parts(43_098_601, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
-			// Standard Error: 26_263
-			.saturating_add(Weight::from_parts(185_934, 0).saturating_mul(q.into()))
+		//  Measured:  `556 + q * (32 ±0)`
+		//  Estimated: `4796`
+		// Minimum execution time: 17_835_000 picoseconds.
+		Weight::from_parts(18_678_038, 0)
+			.saturating_add(Weight::from_parts(0, 4796))
+			// Standard Error: 1_876
+			.saturating_add(Weight::from_parts(227_405, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Verification::Quorums` (r:1 w:0)
 	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:0)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1228), added: 3703, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::ScoreCommitments` (r:1 w:0)
 	/// Proof: `Verification::ScoreCommitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::RevealedScores` (r:1 w:1)
 	/// Proof: `Verification::RevealedScores` (`max_values`: None, `max_size`: Some(898), added: 3373, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ReportedUnusable` (r:1 w:0)
+	/// Proof: `Verification::ReportedUnusable` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Submissions` (r:65 w:0)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(403), added: 2878, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// The range of component `q` is `[1, 16]`.
 	/// The range of component `s` is `[1, 64]`.
 	fn reveal_scores(q: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `654 + q * (32 ±0) + s * (145 ±0)`
-		//  Estimated: `4693 + s * (2878 ±0)`
-		// Minimum execution time: 60_744_000 picoseconds.
-		Weight::from_parts(62_717_000, 0)
-			.saturating_add(Weight::from_parts(0, 4693))
-			// Standard Error: 180_809
-			.saturating_add(Weight::from_parts(2_443_300, 0).saturating_mul(q.into()))
-			// Standard Error: 45_082
-			.saturating_add(Weight::from_parts(5_676_826, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+		//  Measured:  `695 + q * (32 ±0) + s * (161 ±0)`
+		//  Estimated: `4796 + s * (2894 ±0)`
+		// Minimum execution time: 41_298_000 picoseconds.
+		Weight::from_parts(25_466_971, 0)
+			.saturating_add(Weight::from_parts(0, 4796))
+			// Standard Error: 13_887
+			.saturating_add(Weight::from_parts(924_707, 0).saturating_mul(q.into()))
+			// Standard Error: 3_412
+			.saturating_add(Weight::from_parts(3_581_065, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(Weight::from_parts(0, 2878).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2894).saturating_mul(s.into()))
 	}
 }
