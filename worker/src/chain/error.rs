@@ -40,6 +40,16 @@ pub enum ChainError {
 		/// How long it waited.
 		seconds: u64,
 	},
+	/// The extrinsic was sent but the node stopped reporting on it (the connection dropped,
+	/// or its events could not be read): it may have landed, so the caller checks the chain
+	/// before sending again.
+	#[error("{call} was sent but its outcome is unknown: {reason}")]
+	Unknown {
+		/// `Pallet.call` that was submitted.
+		call: String,
+		/// Why.
+		reason: String,
+	},
 	/// An RPC or decoding failure.
 	#[error("{context}: {reason}")]
 	Rpc {
@@ -59,7 +69,10 @@ impl ChainError {
 	pub fn is_connection(&self) -> bool {
 		matches!(
 			self,
-			ChainError::Connect { .. } | ChainError::Rpc { .. } | ChainError::NotFinalized { .. }
+			ChainError::Connect { .. }
+				| ChainError::Rpc { .. }
+				| ChainError::NotFinalized { .. }
+				| ChainError::Unknown { .. }
 		)
 	}
 }

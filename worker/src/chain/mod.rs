@@ -70,6 +70,43 @@ async fn finalized_within<T>(
 		.map_err(|_| ChainError::NotFinalized { call: call.into(), seconds: limit.as_secs() })
 }
 
+/// Waits for a submitted transaction's block to be finalized, then for its events, as subxt's
+/// `wait_for_finalized_success` does, but hands its transaction slot back as soon as the
+/// transaction is in a block: a slot counts what waits in the pool, and held until finality it
+/// capped a daemon at about one transaction a second (90 of 3,096 reveals late in
+/// `scripts/load.sh` with 200 tasks, each waiting for a slot while others waited for finality).
+async fn finalized_success<C: subxt::client::OnlineClientAtBlockT<PolkadotConfig>>(
+	mut progress: subxt::transactions::TransactionProgress<PolkadotConfig, C>,
+	slot: tokio::sync::SemaphorePermit<'static>,
+) -> Result<
+	subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+	subxt::error::TransactionFinalizedSuccessError,
+> {
+	use subxt::error::{TransactionProgressError as Progress, TransactionStatusError as Status};
+	use subxt::transactions::TransactionStatus;
+	let mut slot = Some(slot);
+	while let Some(status) = progress.next().await {
+		let failed = match status? {
+			TransactionStatus::InBestBlock(_) => {
+				slot = None;
+				continue;
+			},
+			TransactionStatus::InFinalizedBlock(block) => {
+				drop(slot);
+				return Ok(block.wait_for_success().await?);
+			},
+			TransactionStatus::Error { message } => Status::Error(message),
+			TransactionStatus::Invalid { message } => Status::Invalid(message),
+			TransactionStatus::Dropped { message } => Status::Dropped(message),
+			TransactionStatus::Validated
+			| TransactionStatus::Broadcasted
+			| TransactionStatus::NoLongerInBestBlock => continue,
+		};
+		return Err(Progress::from(failed).into());
+	}
+	Err(Progress::UnexpectedEndOfTransactionStatusStream.into())
+}
+
 fn rpc_any<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> ChainError + '_ {
 	move |e| ChainError::Rpc { context: context.into(), reason: e.to_string() }
 }
@@ -154,6 +191,9 @@ async fn forget_nonce(who: &AccountId) {
 	NONCES.lock().await.remove(&who.0);
 }
 
+/// A transaction's birth block: its number and hash.
+type Birth = (u64, subxt::config::HashFor<PolkadotConfig>);
+
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
@@ -162,6 +202,8 @@ pub struct Chain {
 	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<PolkadotConfig>>,
 	url: String,
 	finality_timeout: Duration,
+	/// The last birth block read (see [`Chain::birth_block`]), shared by the clones.
+	birth: std::sync::Arc<tokio::sync::Mutex<Option<Birth>>>,
 }
 
 impl Chain {
@@ -180,7 +222,13 @@ impl Chain {
 		let rpc = subxt::rpcs::RpcClient::new(rpc);
 		let client = Client::from_rpc_client(rpc.clone()).await.map_err(|e| refused(&e))?;
 		let rpc = subxt::rpcs::LegacyRpcMethods::new(rpc);
-		Ok(Self { client, rpc, url: url.into(), finality_timeout: FINALITY_TIMEOUT })
+		Ok(Self {
+			client,
+			rpc,
+			url: url.into(),
+			finality_timeout: FINALITY_TIMEOUT,
+			birth: Default::default(),
+		})
 	}
 
 	/// Connects, retrying every second until `patience` has passed.
@@ -232,6 +280,26 @@ impl Chain {
 		Ok(at.block_number() as BlockNumber)
 	}
 
+	/// Block `number` and its hash, the birth of the transactions sent meanwhile: read once per
+	/// block, not once per transaction (a daemon sends for many tasks in one block).
+	async fn birth_block(&self, number: u64) -> Result<Birth, ChainError> {
+		let mut last = self.birth.lock().await;
+		if let Some(known) = *last {
+			if known.0 == number {
+				return Ok(known);
+			}
+		}
+		count_read();
+		let at = self
+			.client
+			.at_block(number)
+			.await
+			.map_err(rpc_any("reading the transaction's birth block"))?;
+		let birth = (number, at.block_hash());
+		*last = Some(birth);
+		Ok(birth)
+	}
+
 	/// Signs `tx` with `signer`, submits it, waits for its block to be finalized (at most the
 	/// finality timeout: then [`ChainError::NotFinalized`]) and returns its events, or the
 	/// dispatch error by name.
@@ -251,13 +319,7 @@ impl Chain {
 		// at an older block, and a transaction born after it is refused as having an
 		// `AncientBirthBlock` (every sponsor refused in `scripts/load.sh` with 200 tasks).
 		let birth_number = at.block_number().saturating_sub(BIRTH_LAG);
-		count_read();
-		let birth = self
-			.client
-			.at_block(birth_number)
-			.await
-			.map_err(rpc_any("reading the transaction's birth block"))?;
-		let birth = (birth_number, birth.block_hash());
+		let birth = self.birth_block(birth_number).await?;
 		let resync = !NONCES.lock().await.contains_key(&who.0);
 		let slots = if resync { TXS_IN_FLIGHT as u32 } else { 1 };
 		let mut slot = TX_SLOTS
@@ -297,7 +359,7 @@ impl Chain {
 				},
 			}
 		};
-		let finalized = progress.wait_for_finalized_success();
+		let finalized = finalized_success(progress, slot);
 		let outcome = match finalized_within(&call, self.finality_timeout, finalized).await {
 			Ok(outcome) => outcome,
 			Err(e) => {
@@ -310,10 +372,18 @@ impl Chain {
 			Err(subxt::error::TransactionFinalizedSuccessError::SuccessError(
 				subxt::error::TransactionEventsError::ExtrinsicFailed(dispatch),
 			)) => Err(dispatch_error(call, dispatch)),
-			Err(e) => {
+			Err(subxt::error::TransactionFinalizedSuccessError::FinalizationError(
+				subxt::error::TransactionProgressError::TransactionStatusError(e),
+			)) => {
 				// Dropped or invalid: the nonces after it would wait forever.
 				forget_nonce(&who).await;
 				Err(ChainError::NotIncluded { call, reason: e.to_string() })
+			},
+			Err(e) => {
+				// The status stream broke, or the finalized block's events could not be read:
+				// it may have landed.
+				forget_nonce(&who).await;
+				Err(ChainError::Unknown { call, reason: e.to_string() })
 			},
 		}
 	}
