@@ -26,7 +26,10 @@
 pub mod runtime;
 
 use codec::Encode;
-use frame::{deps::frame_support::traits::fungible::Inspect, prelude::*};
+use frame::{
+	deps::frame_support::traits::{fungible::Inspect, PostInherents},
+	prelude::*,
+};
 use pouw_primitives::{
 	commitment::{model_commitment, scores_commitment, test_set_commitment, unusable_commitment},
 	Activation, DataShape, DatasetFormat, DatasetRef, Hash256, Metric, ModelSpec, Reputation,
@@ -60,6 +63,10 @@ pub enum Strategy {
 	/// 64 sybil workers (one with a 0.6 model, the rest junk) take every slot of every honest
 	/// task before the honest workers commit, and reveal, so their bonds come back.
 	SlotSquatter,
+	/// The same 64 sybils, arriving once the market has run a third of its rounds: the
+	/// honest workers have a record by then, and a commitment from a worker with more
+	/// reputation displaces the lowest-reputation one when a task's slots are full.
+	LateSlotSquatter,
 	/// A sponsor with 4 evaluators posts tasks whose quorum (13) the pool fills only with them,
 	/// then its evaluators leave, so the draw fails after the workers revealed: the models are
 	/// public and the bounty comes back. When it cannot post such a task, it posts an honest
@@ -73,7 +80,7 @@ pub enum Strategy {
 
 impl Strategy {
 	/// Every strategy, in table order.
-	pub const ALL: [Strategy; 10] = [
+	pub const ALL: [Strategy; 11] = [
 		Strategy::Honest,
 		Strategy::ColludingOutOfRange,
 		Strategy::ColludingInRange,
@@ -82,6 +89,7 @@ impl Strategy {
 		Strategy::ReputationFarmer,
 		Strategy::GriefingSponsor,
 		Strategy::SlotSquatter,
+		Strategy::LateSlotSquatter,
 		Strategy::FreeRidingSponsor,
 		Strategy::TaskSpammer,
 	];
@@ -97,6 +105,7 @@ impl Strategy {
 			Strategy::ReputationFarmer => "reputation farmer, 8 sybils",
 			Strategy::GriefingSponsor => "griefing sponsor",
 			Strategy::SlotSquatter => "slot squatter, 64 sybils",
+			Strategy::LateSlotSquatter => "slot squatter, late (1/3)",
 			Strategy::FreeRidingSponsor => "free-riding sponsor",
 			Strategy::TaskSpammer => "task spammer, 16 accounts",
 		}
@@ -236,7 +245,7 @@ impl Population {
 				p.attacker_evaluators = attacking(4);
 			},
 			Strategy::TaskSpammer => p.spammers = (200..216).collect(),
-			Strategy::SlotSquatter => {
+			Strategy::SlotSquatter | Strategy::LateSlotSquatter => {
 				p.attacker_workers =
 					(100..164).map(|w| (w, if w == 100 { 0.6 } else { 0.1 })).collect();
 			},
@@ -408,8 +417,8 @@ impl World {
 			// runs draw from the same seeds (a quorum's seed mixes in the task id).
 			self.spam(!self.attacking);
 		}
-		for _ in 0..self.params.rounds {
-			let tasks = self.round(&mut events);
+		for round in 0..self.params.rounds {
+			let tasks = self.round(round, &mut events);
 			honest_tasks.extend(tasks);
 		}
 		let balance = everyone.iter().map(|a| (*a, Balances::total_balance(a))).collect();
@@ -514,7 +523,12 @@ impl World {
 		System::reset_events();
 		let next = System::block_number() + 1;
 		RandomSeed::set(&(self.params.seed, next).using_encoded(blake2_256));
-		System::run_to_block::<AllPalletsWithSystem>(next);
+		// As the executive does: `on_initialize`, then (no inherents here) the quorum draws.
+		System::run_to_block_with::<AllPalletsWithSystem>(
+			next,
+			frame_system::RunToBlockHooks::default()
+				.after_initialize(|_| <TaskRegistry as PostInherents>::post_inherents()),
+		);
 	}
 
 	fn advance_to(&self, block: u64, events: &mut Vec<RuntimeEvent>) {
@@ -525,7 +539,7 @@ impl World {
 
 	/// One round: every sponsor posts a task, workers train and submit, evaluators score, the
 	/// hook settles. Returns the honest sponsors' tasks.
-	fn round(&self, events: &mut Vec<RuntimeEvent>) -> Vec<TaskId> {
+	fn round(&self, round: u32, events: &mut Vec<RuntimeEvent>) -> Vec<TaskId> {
 		let p = &self.population;
 		let now = System::block_number();
 		let spec = task_spec(now, 10);
@@ -554,7 +568,12 @@ impl World {
 				) {
 					workers.extend(p.attacker_workers.iter().map(|(w, _)| *w));
 				}
-				if self.strategy == Strategy::SlotSquatter && self.attacking {
+				let squats = match self.strategy {
+					Strategy::SlotSquatter => true,
+					Strategy::LateSlotSquatter => round >= self.params.rounds / 3,
+					_ => false,
+				};
+				if squats && self.attacking {
 					// The sybils commit first, in the task's first block.
 					let mut first: Vec<AccountId> =
 						p.attacker_workers.iter().map(|(w, _)| *w).collect();

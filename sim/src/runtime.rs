@@ -40,6 +40,7 @@ construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Sim {
 	type Block = Block;
+	type PostInherents = TaskRegistry;
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 

@@ -83,3 +83,15 @@ fn squatting_every_slot_does_not_pay() {
 	let row = run(Strategy::SlotSquatter, PARAMS);
 	assert!(row.attacker_gain < 0, "{}", table(std::slice::from_ref(&row)));
 }
+
+#[test]
+fn a_squatter_arriving_at_a_running_market_takes_no_slot_from_known_workers() {
+	// Sybils as fresh as a new honest worker tie with it, and ties keep the earlier commitment
+	// (the row above: its honest loss is the limit of a rule without identities). Workers
+	// with a record displace them.
+	let row = run(Strategy::LateSlotSquatter, PARAMS);
+	let shown = table(std::slice::from_ref(&row));
+	assert!(row.attacker_gain < 0, "{shown}");
+	assert_eq!(row.honest_loss, 0, "{shown}");
+	assert_eq!(row.honest_finalized, row.honest_tasks, "{shown}");
+}

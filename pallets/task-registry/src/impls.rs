@@ -235,9 +235,13 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Some(Self::displaceable(&committed, &worker).ok_or(Error::<T>::TooManySubmissions)?)
 		};
-		// A displacing commitment takes the last position.
-		let position = info.submissions.saturating_add(1).min(T::MaxSubmissionsPerTask::get());
-		let slot_fee = Self::slot_fee(info.bounty, position);
+		// The slot fee prices a slot nobody with a better record wanted: a commitment that
+		// displaces a lower reputation pays none (it cost established workers the last
+		// position's fee on every squatted task).
+		let slot_fee = match displaced {
+			Some(_) => Zero::zero(),
+			None => Self::slot_fee(info.bounty, info.submissions.saturating_add(1)),
+		};
 		let bond = Self::bond_for(info.bounty).saturating_add(slot_fee);
 		T::Escrow::hold(task, &worker, HoldReason::WorkerBond, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;

@@ -44,7 +44,8 @@
 //!   valid model, slashed to the treasury otherwise.
 //! - **Slot fee**: past the first [`Config::FreeSlots`] commitments, each holds a fee growing
 //!   with its position ([`Config::SlotFee`]) with its bond, paid to the treasury when the bond
-//!   comes back: filling every slot of a task costs more than its winner earns.
+//!   comes back: filling every slot of a task costs more than its winner earns. A commitment
+//!   that displaces a lower reputation pays none.
 //! - **Deposit**: [`Config::TaskDeposit`], held on the sponsor's account from creation until
 //!   the task is pruned. There is no global cap on open tasks: a market freeze would need
 //!   [`Config::MaxOpenTasksPerSponsor`] tasks' bounties and deposits per sponsor account, for
@@ -186,9 +187,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type FreeSlots: Get<u32>;
 		/// The slot fee per position past [`Config::FreeSlots`], as a share of the bounty: the
-		/// commitment at position `k` (1-based, a displacing one at the last position) holds
-		/// `SlotFee * bounty * (k - FreeSlots)` on top of its bond, paid to the treasury when
-		/// a quorum settles the task. A few workers pay nothing; taking every slot of a task
+		/// commitment at position `k` (1-based) holds `SlotFee * bounty * (k - FreeSlots)` on
+		/// top of its bond, paid to the treasury when a quorum settles the task; one that
+		/// displaces a lower reputation pays none. A few workers pay nothing; taking every slot of a task
 		/// costs more than the winner's share (checked by `integrity_test`), so squatting
 		/// all the slots to win with a weak model does not pay.
 		#[pallet::constant]
@@ -608,6 +609,25 @@ pub mod pallet {
 		TooManyActivations,
 	}
 
+	/// The registry's block hook, run after the block's inherents (the runtime's
+	/// `frame_system::Config::PostInherents`) and before its transactions: the quorum draws,
+	/// then the tasks due, then pruning. On a parachain the relay chain's randomness is read
+	/// from the state proof that the `set_validation_data` inherent stores, and
+	/// `on_initialize` runs before it (parachain-system clears the previous block's validation
+	/// data there): drawn in `on_initialize`, every draw on a relay chain found no randomness
+	/// and the task failed `NoRandomness` (`./scripts/zombienet.sh --smoke`). The evaluator
+	/// pool is still the one the previous block left: no transaction of this block runs
+	/// before the draw. Its weight is registered as mandatory, as `on_initialize`'s is.
+	impl<T: Config> frame::deps::frame_support::traits::PostInherents for Pallet<T> {
+		fn post_inherents() {
+			let weight = Self::on_block(frame_system::Pallet::<T>::block_number());
+			frame_system::Pallet::<T>::register_extra_weight_unchecked(
+				weight,
+				DispatchClass::Mandatory,
+			);
+		}
+	}
+
 	#[pallet::extra_constants]
 	impl<T: Config> Pallet<T> {
 		/// Upper bound of a URI (dataset, model, test set) in bytes.
@@ -619,10 +639,6 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::on_block(now)
-		}
-
 		fn integrity_test() {
 			assert!(
 				T::WinnerShare::get()

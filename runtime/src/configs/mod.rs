@@ -87,6 +87,9 @@ parameter_types! {
 
 #[derive_impl(frame_system::config_preludes::ParaChainDefaultConfig)]
 impl frame_system::Config for Runtime {
+	/// The task registry's quorum draws run after the inherents: the relay chain's randomness
+	/// is in the state proof the `set_validation_data` inherent stores.
+	type PostInherents = crate::TaskRegistry;
 	type AccountId = AccountId;
 	type Nonce = Nonce;
 	type Hash = Hash;

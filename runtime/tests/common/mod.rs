@@ -81,6 +81,8 @@ pub fn start_block(n: u32) {
 		Default::default(),
 	);
 	Executive::initialize_block(&header);
+	// No inherents here; then what follows them (the task registry's quorum draws).
+	Executive::inherents_applied();
 	// The executive stores block hashes on finalization, which these tests skip (it needs the
 	// relay-chain inherent); give each block a distinct hash for `CheckGenesis`/mortality.
 	frame_system::BlockHash::<Runtime>::insert(

@@ -633,6 +633,29 @@ fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 }
 
 #[test]
+fn a_worker_with_a_record_takes_a_squatted_slot_without_paying_its_slot_fee() {
+	// The slot fee prices a slot nobody with a better record wanted. A displacing commitment
+	// paid the fee of the last position (40 % of the bounty here, 3.36 % on the runtime's 64
+	// slots), so a squatter cost every established worker that fee on every task it squatted
+	// (the simulation's late squatter: honest loss).
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		squat(task, W2);
+		for _ in 0..2 {
+			Reputation::record(&W1, Role::Worker, pouw_primitives::Outcome::Success);
+		}
+		let before = free(W1);
+		commit(task, W1);
+		let bond = TaskRegistry::bond_for(BOUNTY);
+		let mine = crate::Submissions::<Test>::get(task, SubmissionIndex(8)).unwrap();
+		assert_eq!((mine.slot_fee, mine.bond), (0, bond));
+		assert_eq!(free(W1), before - bond);
+		// The displaced sybil's fee came back with its bond.
+		assert_eq!(free(19), INITIAL);
+	});
+}
+
+#[test]
 fn squatting_every_slot_to_win_with_a_weak_model_costs_more_than_it_wins() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
@@ -793,6 +816,24 @@ fn to_evaluation_missing_randomness() -> TaskId {
 
 /// Seed grinding by the block author: where a block has no unpredictable randomness, the draw
 /// used the parent block hash, which the author of the draw block chooses. Now it waits.
+#[test]
+fn the_quorum_is_drawn_with_the_randomness_the_blocks_inherents_bring() {
+	// On a parachain the relay chain's randomness arrives with the `set_validation_data`
+	// inherent (the mock's randomness too). Drawn in `on_initialize`, before it, every draw on a
+	// relay chain was deferred and the task failed `NoRandomness` (zombienet, this session).
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		commit(task, W1);
+		run_to_block(SUBMISSION_END + 1);
+		assert_ok!(reveal(task, W1));
+		run_to_block(REVEAL_END + 1);
+		assert_ok!(reveal_test(task, SPONSOR));
+		run_to_block(TEST_REVEAL_END + 1);
+		assert_eq!(quorum(task).len(), 3);
+		assert!(!events().iter().any(|e| matches!(e, Event::DrawDeferred { .. })));
+	});
+}
+
 #[test]
 fn a_draw_without_randomness_waits_for_a_block_with_it() {
 	ExtBuilder::default().build_and_execute(|| {

@@ -235,8 +235,8 @@ fn automatic_finalization_stays_under_the_per_block_bound() {
 		// No model and no test set: all three are due at their draw.
 		let tasks: Vec<TaskId> = (0..3).map(|_| create()).collect();
 		run_to_block(TEST_REVEAL_END);
-		let weight = <TaskRegistry as Hooks<u64>>::on_initialize(TEST_REVEAL_END + 1);
 		System::set_block_number(TEST_REVEAL_END + 1);
+		let weight = TaskRegistry::on_block(TEST_REVEAL_END + 1);
 		let settled = tasks.iter().filter(|t| status(**t) != TaskStatus::Active).count();
 		assert_eq!(settled, 2);
 		let one = <Test as crate::Config>::WeightInfo::finalize_task(8, 9);

@@ -65,6 +65,7 @@ construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type PostInherents = TaskRegistry;
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
@@ -123,11 +124,13 @@ impl pallet_verification::Config for Test {
 	type BenchmarkHelper = crate::benchmarking::VerificationBenchmarkHelper<Test>;
 }
 
-/// Randomness from [`RandomSeed`], mixed with the subject; none while [`RandomnessMissing`].
+/// Randomness from [`RandomSeed`], mixed with the subject; none while [`RandomnessMissing`],
+/// and none before the block's inherents were applied: on a parachain the relay chain's
+/// randomness comes with the `set_validation_data` inherent.
 pub struct TestRandomness;
 impl pouw_primitives::SeedSource for TestRandomness {
 	fn seed(subject: &[u8]) -> Option<[u8; 32]> {
-		if RandomnessMissing::get() {
+		if RandomnessMissing::get() || !System::inherents_applied() {
 			return None;
 		}
 		Some(blake2_256(&(RandomSeed::get(), subject).encode()))
@@ -229,7 +232,17 @@ pub fn new_test_ext() -> TestState {
 }
 
 pub fn run_to_block(n: u64) {
-	System::run_to_block::<AllPalletsWithSystem>(n);
+	// As the executive does: `on_initialize`, the inherents (none here), then what follows
+	// them (the registry's hook).
+	System::run_to_block_with::<AllPalletsWithSystem>(
+		n,
+		frame_system::RunToBlockHooks::default()
+			.before_initialize(|_| frame_system::InherentsApplied::<Test>::kill())
+			.after_initialize(|_| {
+			System::note_inherents_applied();
+			<<Test as frame_system::Config>::PostInherents as frame::deps::frame_support::traits::PostInherents>::post_inherents()
+		}),
+	);
 }
 
 pub fn events() -> Vec<pallet_task_registry::Event<Test>> {
