@@ -47,6 +47,10 @@ pub struct SponsorState {
 	pub commitment: Hash256,
 	/// Whether the test set was revealed.
 	pub revealed: bool,
+	/// While the creation is pending: the chain's next task id before it was sent, the first
+	/// id the task can have (see [`adopt_pending`]).
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub from_task: Option<u64>,
 }
 
 /// How many blocks later [`windows_with_room`] looks for a draw block and a deadline block
@@ -214,7 +218,9 @@ pub async fn sponsor_create(
 	};
 	let mut spec = spec_with(windows_with_room(&chain, windows_from(now)?, 0).await?, now)?;
 	let pending = format!("sponsor-pending-{}", hex::encode(&commitment[..8]));
-	let mut record = SponsorState { task: None, test_hash, salt, commitment, revealed: false };
+	let from_task = Some(chain.next_task_id().await?.0);
+	let mut record =
+		SponsorState { task: None, test_hash, salt, commitment, revealed: false, from_task };
 	state.save(&pending, &record)?;
 	// Another sponsor may take the last place at the draw or deadline block between the look
 	// and the block: then look again from there.
@@ -250,6 +256,7 @@ pub async fn sponsor_create(
 	};
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
+	record.from_task = None;
 	state.save(&sponsor_name(task), &record)?;
 	state.remove(&pending)?;
 	tracing::info!(task = task.0, %uri, bounty = new.bounty, "task created");
@@ -316,6 +323,8 @@ pub async fn sponsor_watch_many(
 		serve_store(store.clone(), addr).await?;
 	}
 	let mut node = Node::new(&common.url);
+	let me = account_of(signer);
+	let mut scanned = HashMap::new();
 	loop {
 		if follow {
 			// Tasks this data directory posted since: watched too.
@@ -328,6 +337,10 @@ pub async fn sponsor_watch_many(
 		let step = async {
 			use futures_util::StreamExt;
 			let chain = node.get().await?;
+			if follow {
+				// Watched from the next look on.
+				adopt_pending(&chain, &state, &me, &mut scanned).await?;
+			}
 			// Side by side: a reveal waiting for its block holds back no other task's.
 			let steps =
 				futures_util::stream::iter(watched.iter_mut().filter(|w| w.ended.is_none()))
@@ -367,6 +380,47 @@ pub async fn sponsor_watch_many(
 			bail!("stopped before {left} of the watched tasks ended");
 		}
 	}
+}
+
+/// Pending creations whose task is on chain after all (the create timed out or lost its
+/// connection after sending, and left its pending record): each becomes the task's record, so
+/// the watch reveals its test set. Without it the sponsor never revealed, and lost its bounty to
+/// the revealers and its reputation (`SponsorDidNotReveal`). A task matches when this account
+/// posted it with the record's commitment; ids from the record's `from_task` are read once
+/// (`scanned` remembers how far). Returns the tasks found.
+async fn adopt_pending<C: ChainApi>(
+	chain: &C,
+	state: &StateDir,
+	me: &AccountId,
+	scanned: &mut HashMap<String, u64>,
+) -> Result<Vec<TaskId>> {
+	let pending: Vec<String> =
+		state.names()?.into_iter().filter(|n| n.starts_with("sponsor-pending-")).collect();
+	scanned.retain(|name, _| pending.contains(name));
+	if pending.is_empty() {
+		return Ok(Vec::new());
+	}
+	let next = chain.next_task_id().await?.0;
+	let mut found = Vec::new();
+	for name in pending {
+		let Some(mut record) = state.load::<SponsorState>(&name)? else { continue };
+		let Some(from) = record.from_task else { continue };
+		let from = scanned.get(&name).copied().unwrap_or(from).max(from);
+		for id in from..next {
+			let Some((info, _)) = chain.task(TaskId(id)).await? else { continue };
+			if info.sponsor == me.0 && info.test_set_commitment == record.commitment {
+				record.task = Some(id);
+				record.from_task = None;
+				state.save(&sponsor_name(TaskId(id)), &record)?;
+				state.remove(&name)?;
+				tracing::info!(task = id, "a creation whose outcome was not known made this task");
+				found.push(TaskId(id));
+				break;
+			}
+		}
+		scanned.insert(name, next);
+	}
+	Ok(found)
 }
 
 /// A pending record younger than this is a `sponsor create` still sending its task; an older
@@ -434,6 +488,58 @@ async fn watch_step(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::roles::fake::{self, FakeChain};
+
+	#[tokio::test]
+	async fn a_task_whose_creation_was_not_known_to_land_is_found_and_its_test_set_kept() {
+		// A create that timed out after sending left only its pending record: the watch never
+		// revealed the test set, and the sponsor lost its bounty (`SponsorDidNotReveal`).
+		let dir = tempfile::tempdir().unwrap();
+		let state = StateDir::open(dir.path()).unwrap();
+		let me = subxt::utils::AccountId32([0xa1; 32]);
+		let record = |commitment, from| SponsorState {
+			task: None,
+			test_hash: [1; 32],
+			salt: [2; 32],
+			commitment,
+			revealed: false,
+			from_task: Some(from),
+		};
+		state.save("sponsor-pending-aa", &record([0xaa; 32], 3)).unwrap();
+		state.save("sponsor-pending-bb", &record([0xbb; 32], 3)).unwrap();
+		let chain = FakeChain::default();
+		let on_chain = |sponsor: [u8; 32], commitment| {
+			let mut info = fake::task(("http://127.0.0.1:1/blob/t", [0; 32]), None, 2, (40, 20));
+			info.sponsor = sponsor;
+			info.test_set_commitment = commitment;
+			(info, Phase::Open)
+		};
+		{
+			let mut world = chain.world();
+			world.tasks.insert(2, on_chain(me.0, [0xaa; 32]));
+			// Someone else's task with the same commitment (it is public once sent).
+			world.tasks.insert(3, on_chain([0xee; 32], [0xaa; 32]));
+			world.tasks.insert(4, on_chain(me.0, [0xaa; 32]));
+		}
+		let mut scanned = HashMap::new();
+		let found = adopt_pending(&chain, &state, &me, &mut scanned).await.unwrap();
+		// Task 2 is older than the creation: not it. Task 3 is not this account's.
+		assert_eq!(found, vec![TaskId(4)]);
+		let adopted: SponsorState = state.load("sponsor-task-4").unwrap().unwrap();
+		assert_eq!((adopted.task, adopted.salt, adopted.from_task), (Some(4), [2; 32], None));
+		assert!(state.load::<SponsorState>("sponsor-pending-aa").unwrap().is_none());
+		// Not found yet: kept, and the tasks already read are not read again.
+		assert!(state.load::<SponsorState>("sponsor-pending-bb").unwrap().is_some());
+		let reads = chain.world().reads;
+		assert!(adopt_pending(&chain, &state, &me, &mut scanned).await.unwrap().is_empty());
+		assert_eq!(chain.world().reads - reads, 1, "only the next task id is read again");
+		// Then it lands.
+		chain.world().tasks.insert(5, on_chain(me.0, [0xbb; 32]));
+		let found = adopt_pending(&chain, &state, &me, &mut scanned).await.unwrap();
+		assert_eq!(found, vec![TaskId(5)]);
+		assert!(state.load::<SponsorState>("sponsor-task-5").unwrap().is_some());
+		assert!(state.names().unwrap().iter().all(|n| !n.starts_with("sponsor-pending-")));
+	}
 
 	#[test]
 	fn a_shifted_task_keeps_every_phase_but_the_test_reveal() {
