@@ -273,6 +273,12 @@ for b in "${phase_blocks[@]}"; do wait_s=$((wait_s + b)); done
 "$POUW" status "$task" --wait "$wait_s" --before "$RUN/before.json" | tee "$RUN/result.txt"
 "$POUW" status "$task" --json --before "$RUN/before.json" >"$RUN/result.json"
 
+# A task that did not end Finalized may have ended before the evaluators were drawn, and they
+# would wait for a task forever: stop here (the exit stops every process started).
+if ! grep -q '"status": "Finalized"' "$RUN/result.json"; then
+	echo "[demo] the task did not end Finalized (see $RUN/result.json)" >&2
+	exit 1
+fi
 # Every role exits by itself once the task has ended (--tasks 1 / --watch).
 for i in "${!pids[@]}"; do
 	case "${names[$i]}" in node | killed | stopped-node) continue ;; esac
@@ -282,8 +288,4 @@ for i in "${!pids[@]}"; do
 		exit 1
 	fi
 done
-if ! grep -q '"status": "Finalized"' "$RUN/result.json"; then
-	echo "[demo] the task did not end Finalized (see $RUN/result.json)" >&2
-	exit 1
-fi
 echo "[demo] done in $(($(date +%s) - started)) s: task $task finalized, winner paid (details: $RUN/result.json)"
