@@ -297,6 +297,8 @@ mod benchmarks {
 		reveal_all::<T>(task, &workers)?;
 		past::<T>(task, |w| w.reveal_end);
 		Pallet::<T>::do_reveal_test_set(sponsor, task, uri(b"http://t"), TEST_HASH, TEST_SALT)?;
+		// The draw runs after the block's inherents (which bring the relay randomness).
+		frame_system::Pallet::<T>::note_inherents_applied();
 		Pallet::<T>::draw(task);
 		let members = pallet_verification::Quorums::<T>::get(task)
 			.map(|quorum| quorum.members.to_vec())

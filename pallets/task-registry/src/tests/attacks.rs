@@ -604,15 +604,20 @@ fn squat(task: TaskId, newcomer: AccountId) -> Vec<AccountId> {
 	sybils
 }
 
+/// Two successes: `who` ranks above a fresh account.
+fn give_a_record(who: AccountId) {
+	for _ in 0..2 {
+		Reputation::record(&who, Role::Worker, pouw_primitives::Outcome::Success);
+	}
+}
+
 #[test]
 fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
 		squat(task, W2);
 		// A worker with a record takes the latest sybil's slot; that sybil's bond comes back.
-		for _ in 0..2 {
-			Reputation::record(&W1, Role::Worker, pouw_primitives::Outcome::Success);
-		}
+		give_a_record(W1);
 		commit(task, W1);
 		assert!(events().contains(&Event::SubmissionDisplaced {
 			task,
@@ -641,9 +646,7 @@ fn a_worker_with_a_record_takes_a_squatted_slot_without_paying_its_slot_fee() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
 		squat(task, W2);
-		for _ in 0..2 {
-			Reputation::record(&W1, Role::Worker, pouw_primitives::Outcome::Success);
-		}
+		give_a_record(W1);
 		let before = free(W1);
 		commit(task, W1);
 		let bond = TaskRegistry::bond_for(BOUNTY);
