@@ -76,8 +76,8 @@
 //! Calls: [`Pallet::create_task`], [`Pallet::cancel_task`], [`Pallet::commit_model`],
 //! [`Pallet::reveal_model`], [`Pallet::reveal_test_set`], [`Pallet::finalize_task`],
 //! [`Pallet::appeal`].
-//! Hook: `on_initialize` draws the quorums of the tasks whose test-reveal window ended (at most
-//! [`Config::MaxDrawsPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
+//! Hook (run after the block's inherents, as the runtime's `PostInherents`): draws the quorums
+//! of the tasks whose test-reveal window ended (at most [`Config::MaxDrawsPerBlock`]), finalizes up to [`Config::MaxAutoFinalizePerBlock`] due tasks
 //! and prunes up to [`Config::MaxPrunePerBlock`] settled tasks past [`Config::RetentionPeriod`].
 //! [`TaskInspector`] for the verification pallet.
 //!
@@ -189,9 +189,9 @@ pub mod pallet {
 		/// The slot fee per position past [`Config::FreeSlots`], as a share of the bounty: the
 		/// commitment at position `k` (1-based) holds `SlotFee * bounty * (k - FreeSlots)` on
 		/// top of its bond, paid to the treasury when a quorum settles the task; one that
-		/// displaces a lower reputation pays none. A few workers pay nothing; taking every slot of a task
-		/// costs more than the winner's share (checked by `integrity_test`), so squatting
-		/// all the slots to win with a weak model does not pay.
+		/// displaces a lower reputation pays none. A few workers pay nothing; taking every slot
+		/// of a task costs more than the winner's share (checked by `integrity_test`), so
+		/// squatting all the slots to win with a weak model does not pay.
 		#[pallet::constant]
 		type SlotFee: Get<Perbill>;
 		/// The winner's share of the bounty.

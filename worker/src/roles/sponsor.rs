@@ -226,33 +226,34 @@ pub async fn sponsor_create(
 	// and the block: then look again from there.
 	let mut attempt = 0;
 	let events = loop {
-		match chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await {
-			Err(ChainError::Dispatch { error, .. })
-				if is_full_block(&error) && attempt < MAX_CREATE_ATTEMPTS =>
-			{
-				attempt += 1;
-				let random = random_bytes()?;
-				let from = retry_shift(attempt, [random[0], random[1], random[2], random[3]]);
-				tracing::info!(%error, attempt, from, "another task took the block first: looking again");
-				let now = chain.block_number().await?;
-				spec = spec_with(windows_with_room(&chain, windows_from(now)?, from).await?, now)?;
-			},
-			Err(ChainError::NotIncluded { reason, .. }) if attempt < MAX_CREATE_ATTEMPTS => {
-				// Refused by the pool, so certainly not in a block: most often another process
-				// of this account (`pouw sponsor watch` revealing a test set) took the nonce.
-				attempt += 1;
-				tracing::info!(%reason, attempt, "the pool refused the task: sending it again");
-				tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-				let now = chain.block_number().await?;
-				spec = spec_with(windows_with_room(&chain, windows_from(now)?, 0).await?, now)?;
-			},
-			Err(e @ (ChainError::Dispatch { .. } | ChainError::NotIncluded { .. })) => {
-				// Refused: no task was made, nothing is left pending.
-				state.remove(&pending)?;
-				return Err(e.into());
-			},
-			outcome => break outcome?,
-		}
+		let from =
+			match chain.submit(&calls::create_task(&spec, commitment, new.bounty)?, signer).await {
+				Err(ChainError::Dispatch { error, .. })
+					if is_full_block(&error) && attempt < MAX_CREATE_ATTEMPTS =>
+				{
+					attempt += 1;
+					let random = random_bytes()?;
+					let from = retry_shift(attempt, [random[0], random[1], random[2], random[3]]);
+					tracing::info!(%error, attempt, from, "another task took the block first: looking again");
+					from
+				},
+				Err(ChainError::NotIncluded { reason, .. }) if attempt < MAX_CREATE_ATTEMPTS => {
+					// Refused by the pool, so certainly not in a block: most often another process
+					// of this account (`pouw sponsor watch` revealing a test set) took the nonce.
+					attempt += 1;
+					tracing::info!(%reason, attempt, "the pool refused the task: sending it again");
+					tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+					0
+				},
+				Err(e @ (ChainError::Dispatch { .. } | ChainError::NotIncluded { .. })) => {
+					// Refused: no task was made, nothing is left pending.
+					state.remove(&pending)?;
+					return Err(e.into());
+				},
+				outcome => break outcome?,
+			};
+		let now = chain.block_number().await?;
+		spec = spec_with(windows_with_room(&chain, windows_from(now)?, from).await?, now)?;
 	};
 	let task = chain::created_task_id(&events)?;
 	record.task = Some(task.0);
