@@ -94,6 +94,14 @@ pub trait QuorumManager<AccountId> {
 	/// the minimum, a seat free, not in `excluded`. A task asking for more is refused.
 	fn eligible(excluded: &[AccountId]) -> u32;
 
+	/// How many evaluators the pool holds (eligible or not): what [`QuorumManager::eligible`]
+	/// and a draw read, for their weight.
+	fn pool_size() -> u32;
+
+	/// The most evaluators the pool may hold: weights are charged for it before the call and
+	/// refunded down to [`QuorumManager::pool_size`].
+	fn pool_bound() -> u32;
+
 	/// Draws the appeal quorum of `task` as [`QuorumManager::draw_quorum`] draws, from the
 	/// evaluators in neither the task's first quorum nor `excluded`: as many as are eligible, at
 	/// most `max`; fails when fewer than `min` are. The first quorum stays assigned until

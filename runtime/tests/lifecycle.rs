@@ -16,45 +16,9 @@ use common::*;
 use polkadot_sdk::{frame_support::traits::fungible::Inspect, sp_keyring::Sr25519Keyring::*};
 use pouw_primitives::{
 	commitment::{model_commitment, scores_commitment, test_set_commitment},
-	Activation, DataShape, DatasetFormat, DatasetRef, Metric, ModelSpec, Reputation, Score,
-	SubmissionIndex, TaskId, TaskSpec, Windows,
+	Reputation, Score, SubmissionIndex, TaskId,
 };
 use pouw_runtime::{configs::TreasuryAccount, Balances, Runtime, RuntimeCall, TaskRegistry, UNIT};
-
-fn uri(s: &str) -> pouw_primitives::Uri {
-	s.as_bytes().to_vec().try_into().unwrap()
-}
-
-fn spec() -> TaskSpec<u32> {
-	TaskSpec {
-		dataset: DatasetRef {
-			uri: uri("http://127.0.0.1:8000/blob/train"),
-			hash: [9; 32],
-			format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
-			shape: DataShape { samples: 1437, features: 64, classes: 10 },
-		},
-		test_samples: 360,
-		model: ModelSpec::Mlp {
-			inputs: 64,
-			hidden: vec![32].try_into().unwrap(),
-			outputs: 10,
-			activation: Activation::Relu,
-		},
-		metric: Metric::Accuracy,
-		min_score: None,
-		windows: Windows {
-			// Phases of `MinPhaseBlocks` (8) from block 1.
-			submission_end: 9,
-			reveal_end: 17,
-			test_reveal_end: 25,
-			score_commit_end: 33,
-			evaluation_end: 41,
-		},
-		quorum: 3,
-		min_worker_reputation: Reputation::zero(),
-		parent: None,
-	}
-}
 
 fn total(who: &pouw_runtime::AccountId) -> u128 {
 	Balances::total_balance(who)

@@ -185,6 +185,7 @@ impl<T: Config> pallet_verification::BenchmarkHelper<BlockNumberFor<T>>
 				created_at: Zero::zero(),
 				status: TaskStatus::Active,
 				submissions,
+				next_submission: SubmissionIndex(submissions),
 				revealed: submissions,
 				test_set: Some(TestSet { uri: uri(b"http://t"), hash: TEST_HASH }),
 				parent_model: None,
@@ -201,10 +202,14 @@ impl<T: Config> pallet_verification::BenchmarkHelper<BlockNumberFor<T>>
 mod benchmarks {
 	use super::*;
 
+	/// `p` evaluators in the pool, each read to count the eligible ones.
 	#[benchmark]
-	fn create_task() -> Result<(), BenchmarkError> {
+	fn create_task(
+		p: Linear<1, { <T as pallet_verification::Config>::MaxEvaluators::get() }>,
+	) -> Result<(), BenchmarkError> {
 		// Worst case: a parent to look up.
 		let parent = NextTaskId::<T>::get();
+		evaluators::<T>(p)?;
 		let (_, _, workers) = task_with_commitments::<T>(1, 1)?;
 		let first = workers.first().cloned().ok_or(BenchmarkError::Stop("no worker"))?;
 		Tasks::<T>::mutate(parent, |info| {
@@ -236,6 +241,7 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The last free slot (the highest slot fee; no submission is read).
 	#[benchmark]
 	fn commit_model() -> Result<(), BenchmarkError> {
 		let (task, _, _) = task_with_commitments::<T>(
@@ -246,6 +252,29 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker.clone()), task, [3; 32]);
 		assert!(WorkerSubmission::<T>::contains_key(task, &worker));
+		Ok(())
+	}
+
+	/// A full task of fresh workers; a worker with a record takes the latest one's slot.
+	#[benchmark]
+	fn commit_model_displacing() -> Result<(), BenchmarkError> {
+		let (task, _, _) =
+			task_with_commitments::<T>(<T as Config>::MaxSubmissionsPerTask::get(), 1)?;
+		let worker = funded::<T>("known-worker", 0);
+		for _ in 0..2 {
+			<T as Config>::Reputation::record(
+				&worker,
+				pouw_primitives::Role::Worker,
+				pouw_primitives::Outcome::Success,
+			);
+		}
+		#[extrinsic_call]
+		commit_model(RawOrigin::Signed(worker.clone()), task, [3; 32]);
+		assert!(WorkerSubmission::<T>::contains_key(task, &worker));
+		assert_eq!(
+			Tasks::<T>::get(task).map(|t| t.submissions),
+			Some(<T as Config>::MaxSubmissionsPerTask::get())
+		);
 		Ok(())
 	}
 
@@ -284,6 +313,32 @@ mod benchmarks {
 			TEST_SALT,
 		);
 		assert!(Tasks::<T>::get(task).and_then(|t| t.test_set).is_some());
+		Ok(())
+	}
+
+	/// The hook's quorum draw over `p` evaluators for a full task whose workers are all
+	/// excluded, the largest quorum.
+	#[benchmark]
+	fn draw_quorum(
+		p: Linear<
+			{ quorum_bound::<T>() },
+			{ <T as pallet_verification::Config>::MaxEvaluators::get() },
+		>,
+	) -> Result<(), BenchmarkError> {
+		let q = quorum_bound::<T>();
+		evaluators::<T>(p)?;
+		let (task, sponsor, workers) =
+			task_with_commitments::<T>(<T as Config>::MaxSubmissionsPerTask::get(), q)?;
+		reveal_all::<T>(task, &workers)?;
+		past::<T>(task, |w| w.reveal_end);
+		Pallet::<T>::do_reveal_test_set(sponsor, task, uri(b"http://t"), TEST_HASH, TEST_SALT)?;
+		past::<T>(task, |w| w.test_reveal_end);
+		frame_system::Pallet::<T>::note_inherents_applied();
+		#[block]
+		{
+			Pallet::<T>::draw(task);
+		}
+		assert!(pallet_verification::Quorums::<T>::get(task).is_some());
 		Ok(())
 	}
 

@@ -695,19 +695,19 @@ pub mod pallet {
 		///   [`Error::TooManyDrawsAtBlock`], [`Error::UnknownParent`],
 		///   [`Error::ParentNotFinalized`], [`Error::InsufficientBalance`].
 		/// - Complexity: O(P) in the evaluator pool, counted for [`Error::NotEnoughEvaluators`].
-		///   Until the benchmarks are rerun, the count is charged as the measured
-		///   `reveal_test_set(1)`, which read the whole pool for its draw.
+		///   Charged for a full pool; the rest is refunded for the pool there is.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_task()
-			.saturating_add(T::WeightInfo::reveal_test_set(1)))]
+		#[pallet::weight(T::WeightInfo::create_task(T::Verification::pool_bound()))]
 		pub fn create_task(
 			origin: OriginFor<T>,
 			spec: TaskSpec<BlockNumberFor<T>>,
 			test_set_commitment: Hash256,
 			bounty: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let sponsor = ensure_signed(origin)?;
-			Self::do_create_task(sponsor, spec, test_set_commitment, bounty)
+			let pool = T::Verification::pool_size();
+			Self::do_create_task(sponsor, spec, test_set_commitment, bounty)?;
+			Ok(Some(T::WeightInfo::create_task(pool)).into())
 		}
 
 		/// Cancel a task no worker has committed to; the bounty is refunded.
@@ -735,16 +735,19 @@ pub mod pallet {
 		///   [`Error::SponsorCannotSubmit`], [`Error::ReputationTooLow`],
 		///   [`Error::AlreadyCommitted`], [`Error::TooManySubmissions`],
 		///   [`Error::InsufficientBalance`].
-		/// - Complexity: O(1).
+		/// - Complexity: O(1) while the task has a free slot; O(S) in its submissions when the
+		///   commitment displaces another. Charged for the displacing case; the rest is refunded
+		///   when there was a free slot, so a block holds hundreds of ordinary commitments.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::commit_model())]
+		#[pallet::weight(T::WeightInfo::commit_model().max(T::WeightInfo::commit_model_displacing()))]
 		pub fn commit_model(
 			origin: OriginFor<T>,
 			task: TaskId,
 			commitment: Hash256,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			Self::do_commit_model(worker, task, commitment)
+			let displacing = Self::do_commit_model(worker, task, commitment)?;
+			Ok((!displacing).then(T::WeightInfo::commit_model).into())
 		}
 
 		/// Reveal the committed model: where its weights are, their hash and the salt.
@@ -780,7 +783,9 @@ pub mod pallet {
 		/// - Errors: [`Error::UnknownTask`], [`Error::NotSponsor`], [`Error::TaskNotActive`],
 		///   [`Error::NotTestRevealPhase`], [`Error::AlreadyRevealed`], [`Error::EmptyUri`],
 		///   [`Error::CommitmentMismatch`].
-		/// - Complexity: O(P * Q + S) in the evaluator pool, quorum and submissions.
+		/// - Complexity: O(1) when models were revealed (the draw comes later, in the block
+		///   hook); otherwise the task settles at once, O(S). Charged for settling; the rest is
+		///   refunded when it did not settle.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get())
 			.max(T::WeightInfo::finalize_task(
@@ -793,7 +798,7 @@ pub mod pallet {
 			uri: Uri,
 			test_hash: Hash256,
 			salt: Salt,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_reveal_test_set(who, task, uri, test_hash, salt)
 		}
@@ -836,11 +841,11 @@ pub mod pallet {
 		/// - Errors: [`Error::UnknownTask`], [`Error::TaskNotActive`],
 		///   [`Error::NotAppealPhase`], [`Error::AlreadyAppealed`],
 		///   [`Error::NotEnoughEvaluatorsForAppeal`], [`Error::InsufficientBalance`].
-		/// - Complexity: O(P + S) in the evaluator pool (counted) and the submissions.
-		///   Until the benchmarks are rerun, charged as the measured `reveal_test_set(S)`,
-		///   which reads the pool and the submissions.
+		/// - Complexity: O(P + S) in the evaluator pool (counted) and the submissions: charged
+		///   as a draw over a full pool for a full task (`draw_quorum`), which reads both.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get()))]
+		#[pallet::weight(T::WeightInfo::reveal_test_set(T::MaxSubmissionsPerTask::get())
+			.saturating_add(T::WeightInfo::draw_quorum(T::Verification::pool_bound())))]
 		pub fn appeal(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_appeal(who, task)

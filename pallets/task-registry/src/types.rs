@@ -181,8 +181,11 @@ pub struct TaskInfo<T: Config> {
 	pub created_at: BlockNumberFor<T>,
 	/// Where it stands.
 	pub status: TaskStatus,
-	/// Commitments made (the next submission index).
+	/// Commitments held now (a displaced one no longer counts).
 	pub submissions: u32,
+	/// The index the next commitment gets: commitments ever made, displaced ones included, so
+	/// indices stay unique and in commit order without reading the task's submissions.
+	pub next_submission: SubmissionIndex,
 	/// Models revealed.
 	pub revealed: u32,
 	/// The test set, once revealed.

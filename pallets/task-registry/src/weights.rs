@@ -12,23 +12,39 @@ use frame::{deps::frame_support::weights::RuntimeDbWeight, weights_prelude::*};
 
 /// Weight functions needed for `pallet_task_registry`.
 pub trait WeightInfo {
-	fn create_task() -> Weight;
+	/// `p` evaluators in the pool (counted for the quorum).
+	fn create_task(p: u32) -> Weight;
 	fn cancel_task() -> Weight;
+	/// A commitment to a task with a free slot.
 	fn commit_model() -> Weight;
+	/// A commitment to a full task that displaces the lowest reputation (reads every submission
+	/// and each one's worker reputation).
+	fn commit_model_displacing() -> Weight;
 	fn reveal_model() -> Weight;
 	fn reveal_test_set(s: u32) -> Weight;
+	/// The hook's quorum draw over a pool of `p` evaluators for a full task.
+	fn draw_quorum(p: u32) -> Weight;
 	fn finalize_task(s: u32, q: u32) -> Weight;
 	fn prune_task(s: u32) -> Weight;
 }
 
-fn create(db: RuntimeDbWeight) -> Weight {
-	Weight::from_parts(80_000_000, 6_000).saturating_add(db.reads(9)).saturating_add(db.writes(8))
+fn create(p: u32, db: RuntimeDbWeight) -> Weight {
+	Weight::from_parts(80_000_000, 6_000)
+		.saturating_add(Weight::from_parts(1_000_000, 2_600).saturating_mul(p.into()))
+		.saturating_add(db.reads(9_u64.saturating_add(u64::from(p) * 3)))
+		.saturating_add(db.writes(8))
 }
 fn cancel(db: RuntimeDbWeight) -> Weight {
 	Weight::from_parts(70_000_000, 6_000).saturating_add(db.reads(8)).saturating_add(db.writes(8))
 }
 fn commit(db: RuntimeDbWeight) -> Weight {
 	Weight::from_parts(70_000_000, 6_000).saturating_add(db.reads(8)).saturating_add(db.writes(7))
+}
+fn commit_displacing(db: RuntimeDbWeight) -> Weight {
+	// 64 submissions and their workers' reputations, the displaced bond's refund.
+	Weight::from_parts(300_000_000, 190_000)
+		.saturating_add(db.reads(140))
+		.saturating_add(db.writes(10))
 }
 fn reveal(db: RuntimeDbWeight) -> Weight {
 	Weight::from_parts(40_000_000, 5_000).saturating_add(db.reads(3)).saturating_add(db.writes(2))
@@ -39,6 +55,12 @@ fn reveal_test(s: u32, db: RuntimeDbWeight) -> Weight {
 		.saturating_add(Weight::from_parts(2_000_000, 600).saturating_mul(s.into()))
 		.saturating_add(db.reads(300))
 		.saturating_add(db.writes(20))
+}
+fn draw(p: u32, db: RuntimeDbWeight) -> Weight {
+	Weight::from_parts(150_000_000, 200_000)
+		.saturating_add(Weight::from_parts(1_000_000, 2_600).saturating_mul(p.into()))
+		.saturating_add(db.reads(80_u64.saturating_add(u64::from(p) * 3)))
+		.saturating_add(db.writes(4))
 }
 fn finalize(s: u32, q: u32, db: RuntimeDbWeight) -> Weight {
 	Weight::from_parts(150_000_000, 12_000)
@@ -63,8 +85,8 @@ fn prune(s: u32, db: RuntimeDbWeight) -> Weight {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn create_task() -> Weight {
-		create(T::DbWeight::get())
+	fn create_task(p: u32) -> Weight {
+		create(p, T::DbWeight::get())
 	}
 	fn cancel_task() -> Weight {
 		cancel(T::DbWeight::get())
@@ -72,11 +94,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_model() -> Weight {
 		commit(T::DbWeight::get())
 	}
+	fn commit_model_displacing() -> Weight {
+		commit_displacing(T::DbWeight::get())
+	}
 	fn reveal_model() -> Weight {
 		reveal(T::DbWeight::get())
 	}
 	fn reveal_test_set(s: u32) -> Weight {
 		reveal_test(s, T::DbWeight::get())
+	}
+	fn draw_quorum(p: u32) -> Weight {
+		draw(p, T::DbWeight::get())
 	}
 	fn finalize_task(s: u32, q: u32) -> Weight {
 		finalize(s, q, T::DbWeight::get())
@@ -88,8 +116,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and backwards compatibility.
 impl WeightInfo for () {
-	fn create_task() -> Weight {
-		create(RocksDbWeight::get())
+	fn create_task(p: u32) -> Weight {
+		create(p, RocksDbWeight::get())
 	}
 	fn cancel_task() -> Weight {
 		cancel(RocksDbWeight::get())
@@ -97,11 +125,17 @@ impl WeightInfo for () {
 	fn commit_model() -> Weight {
 		commit(RocksDbWeight::get())
 	}
+	fn commit_model_displacing() -> Weight {
+		commit_displacing(RocksDbWeight::get())
+	}
 	fn reveal_model() -> Weight {
 		reveal(RocksDbWeight::get())
 	}
 	fn reveal_test_set(s: u32) -> Weight {
 		reveal_test(s, RocksDbWeight::get())
+	}
+	fn draw_quorum(p: u32) -> Weight {
+		draw(p, RocksDbWeight::get())
 	}
 	fn finalize_task(s: u32, q: u32) -> Weight {
 		finalize(s, q, RocksDbWeight::get())

@@ -580,6 +580,14 @@ impl<T: Config> QuorumManager<T::AccountId> for Pallet<T> {
 		u32::try_from(Self::candidates(excluded, None, true).len()).unwrap_or(u32::MAX)
 	}
 
+	fn pool_size() -> u32 {
+		u32::try_from(Pool::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX)
+	}
+
+	fn pool_bound() -> u32 {
+		T::MaxEvaluators::get()
+	}
+
 	fn draw_appeal(
 		task: TaskId,
 		seed: [u8; 32],

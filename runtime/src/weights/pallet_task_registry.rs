@@ -42,20 +42,20 @@ use core::marker::PhantomData;
 /// Weight functions for `pallet_task_registry`.
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for WeightInfo<T> {
+	/// Storage: `Verification::Pool` (r:1 w:0)
+	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::ActiveTasks` (r:1 w:1)
 	/// Proof: `TaskRegistry::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::SponsorTasks` (r:1 w:1)
 	/// Proof: `TaskRegistry::SponsorTasks` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Pool` (r:1 w:0)
-	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Evaluators` (r:3 w:0)
+	/// Storage: `Verification::Evaluators` (r:256 w:0)
 	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::Stakes` (r:3 w:0)
+	/// Storage: `Escrow::Stakes` (r:256 w:0)
 	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Reputations` (r:3 w:0)
+	/// Storage: `Reputation::Reputations` (r:256 w:0)
 	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::NextTaskId` (r:1 w:1)
 	/// Proof: `TaskRegistry::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Deadlines` (r:2 w:2)
@@ -70,18 +70,23 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
-	fn create_task() -> Weight {
+	/// The range of component `p` is `[1, 256]`.
+	fn create_task(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1991`
-		//  Estimated: `9679`
-		// Minimum execution time: 175_343_000 picoseconds.
-		Weight::from_parts(183_415_000, 0)
+		//  Measured:  `1779 + p * (167 ±0)`
+		//  Estimated: `9679 + p * (2538 ±1)`
+		// Minimum execution time: 203_013_000 picoseconds.
+		Weight::from_parts(190_290_597, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
-			.saturating_add(T::DbWeight::get().reads(23))
+			// Standard Error: 29_697
+			.saturating_add(Weight::from_parts(14_182_316, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
+			.saturating_add(Weight::from_parts(0, 2538).saturating_mul(p.into()))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -104,22 +109,20 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Proof: `TaskRegistry::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1213`
+		//  Measured:  `1217`
 		//  Estimated: `6222`
-		// Minimum execution time: 86_730_000 picoseconds.
-		Weight::from_parts(91_129_000, 0)
+		// Minimum execution time: 89_178_000 picoseconds.
+		Weight::from_parts(96_003_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Reputations` (r:1 w:0)
 	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:1 w:1)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `TaskRegistry::Submissions` (r:64 w:1)
-	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -128,49 +131,112 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Submissions` (r:0 w:1)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	fn commit_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10660`
-		//  Estimated: `186206`
-		// Minimum execution time: 310_690_000 picoseconds.
-		Weight::from_parts(325_156_000, 0)
-			.saturating_add(Weight::from_parts(0, 186206))
-			.saturating_add(T::DbWeight::get().reads(71))
+		//  Measured:  `2965`
+		//  Estimated: `4800`
+		// Minimum execution time: 103_747_000 picoseconds.
+		Weight::from_parts(119_925_000, 0)
+			.saturating_add(Weight::from_parts(0, 4800))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:65 w:0)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::WorkerSubmission` (r:1 w:2)
+	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Submissions` (r:65 w:2)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::TaskHolds` (r:2 w:2)
+	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
+	/// Proof: `Escrow::TaskTotals` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	fn commit_model_displacing() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `10977`
+		//  Estimated: `189100`
+		// Minimum execution time: 550_514_000 picoseconds.
+		Weight::from_parts(602_080_000, 0)
+			.saturating_add(Weight::from_parts(0, 189100))
+			.saturating_add(T::DbWeight::get().reads(139))
+			.saturating_add(T::DbWeight::get().writes(12))
+	}
+	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:1 w:0)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Submissions` (r:1 w:1)
 	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	fn reveal_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `715`
-		//  Estimated: `4796`
-		// Minimum execution time: 23_782_000 picoseconds.
-		Weight::from_parts(25_401_000, 0)
-			.saturating_add(Weight::from_parts(0, 4796))
+		//  Measured:  `719`
+		//  Estimated: `4800`
+		// Minimum execution time: 24_291_000 picoseconds.
+		Weight::from_parts(27_384_000, 0)
+			.saturating_add(Weight::from_parts(0, 4800))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 64]`.
 	fn reveal_test_set(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `444`
-		//  Estimated: `4796`
-		// Minimum execution time: 31_078_000 picoseconds.
-		Weight::from_parts(39_372_569, 0)
-			.saturating_add(Weight::from_parts(0, 4796))
-			// Standard Error: 5_182
-			.saturating_add(Weight::from_parts(124_788, 0).saturating_mul(s.into()))
+		//  Measured:  `448`
+		//  Estimated: `4800`
+		// Minimum execution time: 53_280_000 picoseconds.
+		Weight::from_parts(62_995_224, 0)
+			.saturating_add(Weight::from_parts(0, 4800))
+			// Standard Error: 8_322
+			.saturating_add(Weight::from_parts(201_215, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `TaskRegistry::Tasks` (r:1 w:0)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
+	/// Storage: `TaskRegistry::Submissions` (r:65 w:0)
+	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelayStateProof` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelayStateProof` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `TaskRegistry::PredictableSeedAllowed` (r:1 w:0)
+	/// Proof: `TaskRegistry::PredictableSeedAllowed` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Pool` (r:1 w:0)
+	/// Proof: `Verification::Pool` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Evaluators` (r:256 w:16)
+	/// Proof: `Verification::Evaluators` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Stakes` (r:256 w:0)
+	/// Proof: `Escrow::Stakes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:256 w:0)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Quorums` (r:0 w:1)
+	/// Proof: `Verification::Quorums` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[16, 256]`.
+	fn draw_quorum(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `12772 + p * (165 ±0)`
+		//  Estimated: `189100 + p * (2540 ±0)`
+		// Minimum execution time: 564_592_000 picoseconds.
+		Weight::from_parts(351_288_129, 0)
+			.saturating_add(Weight::from_parts(0, 189100))
+			// Standard Error: 59_693
+			.saturating_add(Weight::from_parts(15_821_476, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(70))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(17))
+			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(p.into()))
+	}
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Submissions` (r:65 w:0)
 	/// Proof: `TaskRegistry::Submissions` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Quorums` (r:1 w:1)
@@ -211,15 +277,13 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// The range of component `q` is `[3, 16]`.
 	fn finalize_task(s: u32, q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1167 + q * (300 ±0) + s * (488 ±0)`
-		//  Estimated: `6222 + q * (3373 ±19) + s * (2894 ±3)`
-		// Minimum execution time: 1_219_518_000 picoseconds.
-		Weight::from_parts(1_227_849_000, 0)
+		//  Measured:  `1171 + q * (300 ±0) + s * (488 ±0)`
+		//  Estimated: `6222 + q * (3373 ±0) + s * (2894 ±0)`
+		// Minimum execution time: 1_228_015_000 picoseconds.
+		Weight::from_parts(1_277_757_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
-			// Standard Error: 227_018
-			.saturating_add(Weight::from_parts(87_849_952, 0).saturating_mul(s.into()))
-			// Standard Error: 894_834
-			.saturating_add(Weight::from_parts(6_329_699, 0).saturating_mul(q.into()))
+			// Standard Error: 305_039
+			.saturating_add(Weight::from_parts(95_686_490, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(q.into())))
@@ -234,7 +298,7 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// Storage: `TaskRegistry::WorkerSubmission` (r:64 w:64)
 	/// Proof: `TaskRegistry::WorkerSubmission` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `TaskRegistry::Tasks` (r:1 w:1)
-	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1331), added: 3806, mode: `MaxEncodedLen`)
+	/// Proof: `TaskRegistry::Tasks` (`max_values`: None, `max_size`: Some(1335), added: 3810, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskHolds` (r:1 w:1)
 	/// Proof: `Escrow::TaskHolds` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TaskTotals` (r:1 w:1)
@@ -252,13 +316,13 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_task_registry::WeightInfo for
 	/// The range of component `s` is `[1, 64]`.
 	fn prune_task(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1195 + s * (107 ±0)`
-		//  Estimated: `4796 + s * (2894 ±0)`
-		// Minimum execution time: 75_955_000 picoseconds.
-		Weight::from_parts(79_562_070, 0)
-			.saturating_add(Weight::from_parts(0, 4796))
-			// Standard Error: 4_048
-			.saturating_add(Weight::from_parts(1_956_558, 0).saturating_mul(s.into()))
+		//  Measured:  `1199 + s * (107 ±0)`
+		//  Estimated: `4800 + s * (2894 ±0)`
+		// Minimum execution time: 80_421_000 picoseconds.
+		Weight::from_parts(87_842_156, 0)
+			.saturating_add(Weight::from_parts(0, 4800))
+			// Standard Error: 9_570
+			.saturating_add(Weight::from_parts(2_285_052, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(8))

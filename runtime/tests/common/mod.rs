@@ -10,9 +10,14 @@ use polkadot_sdk::{
 	sp_runtime::{
 		generic,
 		traits::{Hash as _, Header as _},
+		transaction_validity::TransactionValidityError,
 		BuildStorage, DispatchError,
 	},
 	*,
+};
+use pouw_primitives::{
+	Activation, DataShape, DatasetFormat, DatasetRef, Metric, ModelSpec, Reputation, TaskSpec,
+	Windows,
 };
 use pouw_runtime::{
 	genesis_config_presets, AccountId, Balance, Executive, Runtime, RuntimeCall, RuntimeEvent,
@@ -120,13 +125,23 @@ fn tx_extension(nonce: u32) -> TxExtension {
 /// Signs `call` as `who` with its current nonce and applies it through the executive, as a
 /// block author would: validity checks, fees, dispatch. Returns the dispatch result.
 pub fn submit(who: Sr25519Keyring, call: RuntimeCall) -> Result<(), DispatchError> {
-	let account = account(who);
+	apply_signed(&who.pair(), call).expect("the transaction is valid")
+}
+
+/// Signs `call` with `pair` (its account's current nonce) and applies it through the executive:
+/// `Err` when the block author would leave it out (e.g. `ExhaustsResources`: no room left in the
+/// block), else the dispatch result.
+pub fn apply_signed(
+	pair: &sp_core::sr25519::Pair,
+	call: RuntimeCall,
+) -> Result<Result<(), DispatchError>, TransactionValidityError> {
+	let account: AccountId = pair.public().into();
 	let nonce = System::account_nonce(&account);
 	let ext = tx_extension(nonce);
 	let payload = generic::SignedPayload::new(call.clone(), ext.clone()).expect("implicit data");
-	let signature = payload.using_encoded(|bytes| who.pair().sign(bytes));
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
 	let xt = UncheckedExtrinsic::new_signed(call, account.into(), signature.into(), ext);
-	Executive::apply_extrinsic(xt).expect("the transaction is valid")
+	Executive::apply_extrinsic(xt)
 }
 
 /// Fees `who` paid so far (from `TransactionFeePaid` events of every block).
@@ -137,4 +152,40 @@ pub fn fees_paid(who: &AccountId) -> Balance {
 		.filter(|(payer, _)| payer == who)
 		.map(|(_, fee)| fee)
 		.sum::<Balance>()
+}
+
+pub fn uri(s: &str) -> pouw_primitives::Uri {
+	s.as_bytes().to_vec().try_into().unwrap()
+}
+
+/// A digits task from block 1, every phase `MinPhaseBlocks` (8) long.
+pub fn spec() -> TaskSpec<u32> {
+	TaskSpec {
+		dataset: DatasetRef {
+			uri: uri("http://127.0.0.1:8000/blob/train"),
+			hash: [9; 32],
+			format: DatasetFormat::Csv { label_column: b"label".to_vec().try_into().unwrap() },
+			shape: DataShape { samples: 1437, features: 64, classes: 10 },
+		},
+		test_samples: 360,
+		model: ModelSpec::Mlp {
+			inputs: 64,
+			hidden: vec![32].try_into().unwrap(),
+			outputs: 10,
+			activation: Activation::Relu,
+		},
+		metric: Metric::Accuracy,
+		min_score: None,
+		windows: Windows {
+			// Phases of `MinPhaseBlocks` (8) from block 1.
+			submission_end: 9,
+			reveal_end: 17,
+			test_reveal_end: 25,
+			score_commit_end: 33,
+			evaluation_end: 41,
+		},
+		quorum: 3,
+		min_worker_reputation: Reputation::zero(),
+		parent: None,
+	}
 }

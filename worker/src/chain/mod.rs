@@ -769,6 +769,7 @@ mod tests {
 			created_at: 3,
 			status: TaskStatus::Failed(FailureReason::NoRandomness),
 			submissions: 4,
+			next_submission: SubmissionIndex(4),
 			revealed: 2,
 			test_set: Some(TestSet { uri: b"http://t".to_vec(), hash: [3; 32] }),
 			parent_model: Some([4; 32]),

@@ -102,8 +102,10 @@ pub struct TaskInfo {
 	pub created_at: BlockNumber,
 	/// Outcome so far.
 	pub status: TaskStatus,
-	/// Models committed.
+	/// Models committed (a displaced one no longer counts).
 	pub submissions: u32,
+	/// The index the next commitment gets.
+	pub next_submission: SubmissionIndex,
 	/// Models revealed.
 	pub revealed: u32,
 	/// The test set once revealed.

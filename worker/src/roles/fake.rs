@@ -264,6 +264,7 @@ pub(super) fn task(
 		created_at: 1,
 		status: TaskStatus::Active,
 		submissions: 0,
+		next_submission: SubmissionIndex(0),
 		revealed: 0,
 		test_set: test.map(|(uri, hash)| TestSet { uri: uri.as_bytes().to_vec(), hash }),
 		parent_model: None,

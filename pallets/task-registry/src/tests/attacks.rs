@@ -896,3 +896,30 @@ fn tasks_that_ended_without_a_winner_leave_no_record_after_retention() {
 		assert!(events().contains(&Event::TaskPruned { task: failed }));
 	});
 }
+
+#[test]
+fn only_a_displacing_commitment_keeps_the_weight_of_reading_every_submission() {
+	// Charged for the worst case and never refunded, a commitment took the block space of one
+	// that reads every submission: a block held 40 (the runtime test `block_space`), and under
+	// 200 tasks in flight honest workers' commitments and reveals missed their windows.
+	ExtBuilder::default().build_and_execute(|| {
+		let task = create();
+		let call = crate::Call::<Test>::commit_model { task, commitment: [1; 32] };
+		let charged = call.get_dispatch_info().call_weight;
+		let light = <() as crate::weights::WeightInfo>::commit_model();
+		let heavy = <() as crate::weights::WeightInfo>::commit_model_displacing();
+		assert_eq!(charged, light.max(heavy));
+		assert!(light.proof_size() < heavy.proof_size() / 10);
+		let free_slot =
+			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, [1; 32]).unwrap();
+		assert_eq!(free_slot.actual_weight, Some(light));
+		for sybil in 13..20 {
+			commit(task, sybil);
+		}
+		give_a_record(W2);
+		let displacing =
+			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), task, [2; 32]).unwrap();
+		assert_eq!(displacing.actual_weight, None, "charged in full");
+		assert!(events().iter().any(|e| matches!(e, Event::SubmissionDisplaced { by: W2, .. })));
+	});
+}

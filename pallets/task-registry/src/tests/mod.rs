@@ -307,6 +307,8 @@ pub fn try_create(sponsor: AccountId, spec: TaskSpec<u64>) -> DispatchResult {
 		test_set_commitment(&TEST_HASH, &TEST_SALT),
 		BOUNTY,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// Posts `spec` for `sponsor` and returns its id.
@@ -346,6 +348,8 @@ pub fn reveal_test(task: TaskId, sponsor: AccountId) -> DispatchResult {
 		TEST_HASH,
 		TEST_SALT,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 pub fn quorum(task: TaskId) -> Vec<AccountId> {
