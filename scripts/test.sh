@@ -10,6 +10,9 @@
 #                                a real browser (Debian's chromium) on its chain, and the fault test
 #   ./scripts/test.sh --zombienet  the zombienet smoke test: relay chain + two collators, the
 #                                demo's task over them (builds pouw-node and relay/: hours when cold)
+#   ./scripts/test.sh --vulkan   the worker's tests with burn's Vulkan backend (cargo feature
+#                                `vulkan`, its own target dir): training on a Vulkan device, on
+#                                Mesa's software one (lavapipe, installed with apt) where no GPU is
 #
 # Honours CARGO_TARGET_DIR; defaults it to ~/.cache/pouw/target (outside the clone, so a fresh
 # clone reuses earlier builds where they exist, and needs none).
@@ -21,7 +24,7 @@ cd "$ROOT"
 for arg in "$@"; do
 	case "$arg" in
 	-h | --help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	--node)
@@ -32,6 +35,9 @@ for arg in "$@"; do
 		;;
 	--zombienet)
 		exec "$ROOT/scripts/zombienet.sh" --smoke
+		;;
+	--vulkan)
+		exec "$ROOT/scripts/lib/vulkan-test.sh"
 		;;
 	*)
 		echo "test.sh: unknown argument '$arg' (see --help)" >&2

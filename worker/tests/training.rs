@@ -319,3 +319,58 @@ fn a_deadline_stops_training_after_the_last_epoch_that_fits_and_keeps_the_best()
 	// A spec that does not fit the data is an error, not an estimate.
 	assert!(estimate_epoch_seconds(&mlp(5, 16, 3), &data, &config, &device).is_err());
 }
+
+/// Training on a Vulkan device through burn's SPIR-V path (a GPU, or Mesa's lavapipe on the CPU:
+/// `./scripts/test.sh --vulkan`): it learns, and the CPU backend an evaluator runs scores the
+/// GPU-trained weights as the Vulkan device does, within the chain's score tolerance. Skipped,
+/// saying so, when no Vulkan device answers.
+#[cfg(feature = "vulkan")]
+#[test]
+fn trains_on_vulkan_and_the_cpu_scores_its_weights_alike() {
+	use pouw_worker::ml::backend::Backend;
+	// In a child first: a driver can crash the process (Mesa's lavapipe segfaults compiling
+	// burn's SPIR-V kernels, see worker/README.md), which no panic handler catches.
+	let probe = std::process::Command::new(env!("CARGO_BIN_EXE_pouw"))
+		.args(["probe", "--backend", "vulkan"])
+		.output()
+		.unwrap();
+	if !probe.status.success() {
+		eprintln!(
+			"skipped: no Vulkan device runs burn's kernels here ({}): {}",
+			probe.status,
+			String::from_utf8_lossy(&probe.stderr).lines().last().unwrap_or("")
+		);
+		return;
+	}
+	let device = Backend::Vulkan.probe().unwrap();
+	let data = common::blobs(1, 3, 4, 40);
+	let test = common::blobs(1, 3, 4, 20);
+	let spec = mlp(4, 16, 3);
+	let trained = train(&spec, &data, &quick(), &device, None, false).unwrap();
+	assert!(trained.report.validation_accuracy.unwrap() > 0.9, "{:?}", trained.report);
+	let bytes = weights::to_bytes(&trained.network).unwrap();
+	let budget = DEFAULT_MEMORY_BUDGET;
+	for metric in [Metric::Accuracy, Metric::CrossEntropy] {
+		let on_gpu = evaluate(&spec, metric, &bytes, &test, &device, budget).unwrap();
+		let on_cpu = evaluate(&spec, metric, &bytes, &test, &Device::flex(), budget).unwrap();
+		let (Evaluation::Valid { value: g, .. }, Evaluation::Valid { value: c, .. }) =
+			(&on_gpu, &on_cpu)
+		else {
+			panic!("{metric:?}: {on_gpu:?} / {on_cpu:?}")
+		};
+		// The runtime's `ScoreTolerance` (as in `reference_scores`).
+		let tolerance = pouw_primitives::ScoreTolerance {
+			absolute: 5_000_000,
+			relative: pouw_primitives::Perbill::from_parts(10_000),
+		};
+		let (gs, cs) = (
+			pouw_primitives::Score::from_f64(*g).unwrap(),
+			pouw_primitives::Score::from_f64(*c).unwrap(),
+		);
+		assert!(tolerance.agree(gs, cs), "{metric:?}: vulkan {g}, flex {c}");
+		println!("{metric:?}: vulkan {g}, flex {c}");
+		if metric == Metric::Accuracy {
+			assert!(*c > 0.9, "test accuracy {c}");
+		}
+	}
+}

@@ -160,6 +160,13 @@ impl HyperArgs {
 }
 
 #[derive(Args)]
+pub(super) struct ProbeArgs {
+	/// Backend.
+	#[arg(long, value_enum, default_value_t = Backend::DEFAULT)]
+	backend: Backend,
+}
+
+#[derive(Args)]
 pub(super) struct EvalArgs {
 	/// Weights (safetensors).
 	#[arg(long)]
@@ -267,7 +274,7 @@ pub(super) fn bench_score(args: BenchScoreArgs) -> Result<()> {
 		activation: Activation::Relu,
 	};
 	spec.validate().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-	let device = args.backend.device()?;
+	let device = args.backend.probe()?;
 	let network = pouw_worker::ml::model::Network::new(&spec, &device)?;
 	let bytes = weights::to_bytes(&network)?;
 	drop(network);
@@ -431,7 +438,7 @@ fn load_input(input: &DataModelArgs) -> Result<(Dataset, ModelSpec)> {
 }
 
 pub(super) fn train(args: TrainArgs) -> Result<()> {
-	let device = args.backend.device()?;
+	let device = args.backend.probe()?;
 	let (data, spec) = load_input(&args.input)?;
 	let parent = match &args.parent {
 		Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
@@ -484,8 +491,14 @@ pub(super) fn train(args: TrainArgs) -> Result<()> {
 	Ok(())
 }
 
+pub(super) fn probe(args: ProbeArgs) -> Result<()> {
+	args.backend.probe()?;
+	println!("backend {}: ok", args.backend);
+	Ok(())
+}
+
 pub(super) fn eval(args: EvalArgs) -> Result<()> {
-	let device = args.backend.device()?;
+	let device = args.backend.probe()?;
 	let metric = parse_metric(&args.metric)?;
 	let (data, spec) = load_input(&args.input)?;
 	let bytes = std::fs::read(&args.weights)

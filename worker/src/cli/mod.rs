@@ -30,6 +30,8 @@ enum Command {
 	Fetch(ml::FetchArgs),
 	/// Measure training and evaluation throughput on the CPU backends.
 	Bench(ml::BenchArgs),
+	/// Check that a backend runs on this machine: a device comes up and computes a sum.
+	Probe(ml::ProbeArgs),
 	/// Score a model near the chain's activation bound and print the peak memory: what an
 	/// evaluator needs for the largest task a stranger can post.
 	BenchScore(ml::BenchScoreArgs),
@@ -69,6 +71,7 @@ pub fn run() -> Result<()> {
 		Command::Serve(args) => ml::serve(args),
 		Command::Fetch(args) => ml::fetch(args),
 		Command::Bench(args) => ml::bench(args),
+		Command::Probe(args) => ml::probe(args),
 		Command::BenchScore(args) => ml::bench_score(args),
 		Command::Key(cmd) => chain::key(cmd),
 		Command::Sponsor(cmd) => chain::sponsor(cmd),

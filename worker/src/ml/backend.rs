@@ -1,5 +1,5 @@
 //! Which burn backend runs the tensors, chosen at run time with `--backend` among those compiled
-//! in (cargo features `wgpu`, `cuda`; the CPU backends are always there).
+//! in (cargo features `vulkan`, `wgpu`, `cuda`; the CPU backends are always there).
 
 use burn::tensor::Device;
 use std::{fmt, str::FromStr};
@@ -11,7 +11,10 @@ pub enum Backend {
 	Flex,
 	/// burn's ndarray CPU backend (deprecated upstream; cargo feature `ndarray`, to compare).
 	Ndarray,
-	/// Any GPU through wgpu (Vulkan, Metal, DX12); cargo feature `wgpu`.
+	/// A Vulkan device through wgpu, its kernels compiled to SPIR-V (any GPU with a Vulkan
+	/// driver; Mesa's lavapipe on a CPU); cargo feature `vulkan`.
+	Vulkan,
+	/// Any GPU through wgpu (Vulkan, Metal, DX12), its kernels in WGSL; cargo feature `wgpu`.
 	Wgpu,
 	/// NVIDIA GPUs through CUDA; cargo feature `cuda`.
 	Cuda,
@@ -35,7 +38,7 @@ impl Backend {
 
 	/// The backends compiled into this binary.
 	pub fn available() -> Vec<Self> {
-		[Self::Flex, Self::Ndarray, Self::Wgpu, Self::Cuda]
+		[Self::Flex, Self::Ndarray, Self::Vulkan, Self::Wgpu, Self::Cuda]
 			.into_iter()
 			.filter(|b| b.device().is_ok())
 			.collect()
@@ -50,6 +53,10 @@ impl Backend {
 			Self::Ndarray => Ok(Device::ndarray()),
 			#[cfg(not(feature = "ndarray"))]
 			Self::Ndarray => Err(NotCompiled { backend: self, feature: "ndarray" }),
+			#[cfg(feature = "vulkan")]
+			Self::Vulkan => Ok(Device::vulkan(Default::default())),
+			#[cfg(not(feature = "vulkan"))]
+			Self::Vulkan => Err(NotCompiled { backend: self, feature: "vulkan" }),
 			#[cfg(feature = "wgpu")]
 			Self::Wgpu => Ok(Device::wgpu(Default::default())),
 			#[cfg(not(feature = "wgpu"))]
@@ -62,11 +69,61 @@ impl Backend {
 	}
 }
 
+/// A backend compiled in that could not start on this machine.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("backend '{backend}' cannot run here: {reason}")]
+pub struct NoDevice {
+	/// The backend asked for.
+	pub backend: Backend,
+	/// What the backend said (e.g. no Vulkan adapter).
+	pub reason: String,
+}
+
+/// Why a backend cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BackendError {
+	/// Not in this binary.
+	#[error(transparent)]
+	NotCompiled(#[from] NotCompiled),
+	/// In this binary, but no device answered.
+	#[error(transparent)]
+	NoDevice(#[from] NoDevice),
+}
+
+impl Backend {
+	/// A device of this backend that has run a small computation: a GPU backend without a
+	/// device (no driver, no adapter) fails here with [`NoDevice`] instead of panicking inside
+	/// burn in the middle of a task.
+	pub fn probe(self) -> Result<Device, BackendError> {
+		let device = self.device()?;
+		let probe = device.clone();
+		let ran = std::panic::catch_unwind(move || {
+			let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0, 3.0], &probe);
+			t.sum().into_scalar::<f32>()
+		});
+		match ran {
+			Ok(sum) if (sum - 6.0).abs() < 1e-6 => Ok(device),
+			Ok(sum) => {
+				Err(NoDevice { backend: self, reason: format!("1 + 2 + 3 gave {sum}") }.into())
+			},
+			Err(panic) => {
+				let reason = panic
+					.downcast_ref::<String>()
+					.cloned()
+					.or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+					.unwrap_or_else(|| "it panicked while starting".to_owned());
+				Err(NoDevice { backend: self, reason }.into())
+			},
+		}
+	}
+}
+
 impl fmt::Display for Backend {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		f.write_str(match self {
 			Self::Flex => "flex",
 			Self::Ndarray => "ndarray",
+			Self::Vulkan => "vulkan",
 			Self::Wgpu => "wgpu",
 			Self::Cuda => "cuda",
 		})
@@ -93,6 +150,12 @@ mod tests {
 			Backend::Ndarray.device().unwrap_err(),
 			NotCompiled { backend: Backend::Ndarray, feature: "ndarray" }
 		);
+		#[cfg(not(feature = "vulkan"))]
+		assert_eq!(
+			Backend::Vulkan.probe().unwrap_err(),
+			BackendError::NotCompiled(NotCompiled { backend: Backend::Vulkan, feature: "vulkan" })
+		);
+		assert!(Backend::Flex.probe().is_ok());
 		#[cfg(not(feature = "cuda"))]
 		assert_eq!(
 			Backend::Cuda.device().unwrap_err().to_string(),

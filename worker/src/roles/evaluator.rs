@@ -80,7 +80,7 @@ pub async fn evaluator_run(
 	let store = common.store()?;
 	let state = StateDir::open(&common.data_dir)?;
 	let me = account_of(signer);
-	options.backend.device()?;
+	options.backend.probe()?;
 	// Never given up: an evaluator silent in its window is penalised, so it tries to the end.
 	// Downloads of several tasks side by side; their scoring one at a time ([`SCORING`]).
 	let scoring = Jobs::new(Backoff { attempts: u32::MAX, ..Backoff::DEFAULT }, JOBS_AT_ONCE);

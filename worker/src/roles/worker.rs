@@ -91,7 +91,7 @@ pub async fn worker_run(common: &Common, signer: &Keypair, options: &WorkerOptio
 	if let Some(addr) = options.listen {
 		serve_store(store.clone(), addr).await?;
 	}
-	options.backend.device()?;
+	options.backend.probe()?;
 	tracing::info!(account = %me, backend = %options.backend, "worker started");
 	let training = Jobs::new(Backoff::DEFAULT, options.trainings_at_once);
 	let mut daemon = WorkerDaemon { signer, me, store, state, options, training };
