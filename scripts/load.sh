@@ -15,9 +15,9 @@
 #                                                         burst, so a 20-block window lasted 10 s)
 #
 # Printed: tasks created and settled (with their endings), the largest lag in blocks between a
-# window opening and a daemon acting in it, the windows a daemon missed, and per daemon its reads
-# of the node per block (`pouw`'s client reads: each two or three JSON-RPC requests) and peak
-# RSS. Accounts //load-sponsor-N, //load-worker-N, //load-evaluator-N are funded by //Alice.
+# window opening and a daemon acting in it, the windows a daemon missed, per daemon its reads
+# of the node per block (`pouw`'s client reads: each two or three JSON-RPC requests), peak RSS
+# and CPU seconds, and the CPU seconds of the node, the workers, the evaluators and the servers. Accounts //load-sponsor-N, //load-worker-N, //load-evaluator-N are funded by //Alice.
 # Run folder: $POUW_CACHE/load/<time>.
 set -euo pipefail
 # shellcheck disable=SC1091
@@ -186,8 +186,12 @@ echo "[load] $posted tasks posted; all ended $(($(date +%s) - t_post)) s after t
 last_block=$(node "$ROOT/scripts/js/load.mjs" block --url "$POUW_URL")
 
 # Peak memory, then a clean stop: each daemon prints its reads of the node as it exits.
-declare -A rss
+declare -A rss cpu
+ticks=$(getconf CLK_TCK)
 for i in "${!pids[@]}"; do
+	# CPU seconds so far (user + system, from /proc/PID/stat), of every process still running.
+	cpu[${names[$i]}]=$(awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13) / t }' \
+		"/proc/${pids[$i]}/stat" 2>/dev/null || echo 0)
 	case "${names[$i]}" in
 	worker-* | evaluator-*)
 		rss[${names[$i]}]=$(awk '/VmHWM/ {print $2}' "/proc/${pids[$i]}/status" 2>/dev/null || echo 0)
@@ -205,10 +209,16 @@ python3 - "$RUN/report.json" "$LOGS" <<EOF
 import glob, json, os, sys
 report = json.load(open(sys.argv[1]))
 rss = {$(for k in "${!rss[@]}"; do printf '"%s": %s, ' "$k" "${rss[$k]:-0}"; done)}
+cpu = {$(for k in "${!cpu[@]}"; do printf '"%s": %s, ' "$k" "${cpu[$k]:-0}"; done)}
 print(f"[load] blocks {report['blocks'][0]}..{report['blocks'][1]}: {report['tasks_created']} tasks created, {report['tasks_settled']} settled {report['endings']}, at most {report['max_in_flight']} in flight at once")
 print(f"[load] worker commitments {report['worker_commitments']}, reveals missed {report['worker_reveals_missed']}; quorum seats {report['quorum_seats']}, evaluator windows missed {report['evaluator_windows_missed']}, evaluators penalised {report['evaluators_penalised']}")
 print("[load] largest lag, blocks: " + ", ".join(f"{k} {v}" for k, v in report['max_lag_blocks'].items()))
-print(f"{'daemon':<14} {'reads':>8} {'blocks':>7} {'reads/block':>12} {'peak RSS MiB':>13}")
+classes = {}
+for name, seconds in cpu.items():
+    kind = name.split('-')[0]
+    classes[kind] = classes.get(kind, 0.0) + seconds
+print("[load] CPU seconds by process kind: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1])))
+print(f"{'daemon':<14} {'reads':>8} {'blocks':>7} {'reads/block':>12} {'peak RSS MiB':>13} {'CPU s':>7}")
 rows = []
 for log in sorted(glob.glob(os.path.join(sys.argv[2], '*.log'))):
     name = os.path.basename(log)[:-4]
@@ -221,6 +231,6 @@ for log in sorted(glob.glob(os.path.join(sys.argv[2], '*.log'))):
     figures = json.loads(line[-1])
     per = figures['reads'] / figures['blocks'] if figures.get('blocks') else float('nan')
     rows.append(per)
-    print(f"{name:<14} {figures['reads']:>8} {figures['blocks'] or 0:>7} {per:>12.2f} {int(rss.get(name, 0)) / 1024:>13.1f}")
+    print(f"{name:<14} {figures['reads']:>8} {figures['blocks'] or 0:>7} {per:>12.2f} {int(rss.get(name, 0)) / 1024:>13.1f} {cpu.get(name, 0):>7.1f}")
 EOF
 echo "[load] done in $(($(date +%s) - started)) s"
