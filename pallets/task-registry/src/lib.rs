@@ -87,7 +87,8 @@
 //! 1. For every active task, the escrow holds exactly its bounty, its deposit, the bonds of
 //!    its submissions and its appeal bond; for every ended task, its deposit until it is pruned, then nothing.
 //! 2. [`ActiveTasks`] equals the number of active tasks.
-//! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned).
+//! 3. A task's `submissions` and `revealed` counts match its stored submissions (until pruned),
+//!    and every stored submission's index is below its `next_submission`.
 //! 4. Every finalized task has a winner; no other task has one.
 //! 5. [`SponsorTasks`] counts each sponsor's active tasks, at most
 //!    [`Config::MaxOpenTasksPerSponsor`].
