@@ -21,6 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACK="$ROOT/.gpu"
 MODE="${1:-}"
+case "$MODE" in -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && shift
 SAMPLES=12000
 EPOCHS=2

@@ -17,7 +17,8 @@
 # Printed: tasks created and settled (with their endings), the largest lag in blocks between a
 # window opening and a daemon acting in it, the windows a daemon missed, per daemon its reads
 # of the node per block (`pouw`'s client reads: each two or three JSON-RPC requests), peak RSS
-# and CPU seconds, and the CPU seconds of the node, the workers, the evaluators and the servers. Accounts //load-sponsor-N, //load-worker-N, //load-evaluator-N are funded by //Alice.
+# and CPU seconds, and the CPU seconds of the node, the workers, the evaluators and the servers.
+# Accounts //load-sponsor-N, //load-worker-N, //load-evaluator-N are funded by //Alice.
 # Run folder: $POUW_CACHE/load/<time>.
 set -euo pipefail
 # shellcheck disable=SC1091
