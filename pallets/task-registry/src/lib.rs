@@ -747,8 +747,18 @@ pub mod pallet {
 			commitment: Hash256,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			let displacing = Self::do_commit_model(worker, task, commitment)?;
-			Ok((!displacing).then(T::WeightInfo::commit_model).into())
+			// Only a commitment to a full task reads its submissions, failed ones included (a
+			// late commitment refused `NotOpen` took a displacing commitment's room otherwise).
+			let full = Tasks::<T>::get(task)
+				.is_some_and(|info| info.submissions >= T::MaxSubmissionsPerTask::get());
+			let post = PostDispatchInfo {
+				actual_weight: (!full).then(T::WeightInfo::commit_model),
+				pays_fee: Pays::Yes,
+			};
+			match Self::do_commit_model(worker, task, commitment) {
+				Ok(_) => Ok(post),
+				Err(error) => Err(DispatchErrorWithPostInfo { post_info: post, error }),
+			}
 		}
 
 		/// Reveal the committed model: where its weights are, their hash and the salt.

@@ -597,10 +597,7 @@ fn squat(task: TaskId, newcomer: AccountId) -> Vec<AccountId> {
 	for s in &sybils {
 		commit(task, *s);
 	}
-	assert_noop!(
-		TaskRegistry::commit_model(RuntimeOrigin::signed(newcomer), task, [1; 32]),
-		Error::<Test>::TooManySubmissions
-	);
+	assert_noop!(try_commit(newcomer, task, [1; 32]), Error::<Test>::TooManySubmissions);
 	sybils
 }
 
@@ -630,10 +627,7 @@ fn squatters_cannot_hold_the_slots_against_a_better_reputation() {
 		assert_eq!(crate::WorkerSubmission::<Test>::get(task, W1), Some(SubmissionIndex(8)));
 		assert_eq!(crate::Tasks::<Test>::get(task).unwrap().submissions, 8);
 		// The displaced sybil may not come back at its old reputation.
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(19), task, [1; 32]),
-			Error::<Test>::TooManySubmissions
-		);
+		assert_noop!(try_commit(19, task, [1; 32]), Error::<Test>::TooManySubmissions);
 	});
 }
 
@@ -921,5 +915,14 @@ fn only_a_displacing_commitment_keeps_the_weight_of_reading_every_submission() {
 			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), task, [2; 32]).unwrap();
 		assert_eq!(displacing.actual_weight, None, "charged in full");
 		assert!(events().iter().any(|e| matches!(e, Event::SubmissionDisplaced { by: W2, .. })));
+		// A refused commitment to a task with a free slot read no submission either: a late one
+		// (`NotOpen`) keeps the small weight, so a crowd of them cannot fill a block.
+		let open = create();
+		let windows = crate::Tasks::<Test>::get(open).unwrap().spec.windows;
+		System::set_block_number(windows.submission_end + 1);
+		let late =
+			TaskRegistry::commit_model(RuntimeOrigin::signed(W3), open, [3; 32]).unwrap_err();
+		assert_eq!(late.error, Error::<Test>::NotOpen.into());
+		assert_eq!(late.post_info.actual_weight, Some(light));
 	});
 }

@@ -123,10 +123,7 @@ fn cancel_rules() {
 		// A cancelled task takes no commitments.
 		let cancelled = TaskId(0);
 		let c = model_commitment(&model_hash(W2), &salt(W2), &W2);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), cancelled, c),
-			Error::<Test>::TaskNotActive
-		);
+		assert_noop!(try_commit(W2, cancelled, c), Error::<Test>::TaskNotActive);
 	});
 }
 
@@ -135,38 +132,20 @@ fn commit_rules() {
 	ExtBuilder::default().build_and_execute(|| {
 		let task = create();
 		let c = |w: AccountId| model_commitment(&model_hash(w), &salt(w), &w);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(SPONSOR), task, c(SPONSOR)),
-			Error::<Test>::SponsorCannotSubmit
-		);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), TaskId(5), c(W1)),
-			Error::<Test>::UnknownTask
-		);
+		assert_noop!(try_commit(SPONSOR, task, c(SPONSOR)), Error::<Test>::SponsorCannotSubmit);
+		assert_noop!(try_commit(W1, TaskId(5), c(W1)), Error::<Test>::UnknownTask);
 		commit(task, W1);
 		assert_eq!(free(W1), INITIAL - BOND);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, c(W1)),
-			Error::<Test>::AlreadyCommitted
-		);
+		assert_noop!(try_commit(W1, task, c(W1)), Error::<Test>::AlreadyCommitted);
 		for w in 11..18 {
 			commit(task, w);
 		}
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(18), task, c(18)),
-			Error::<Test>::TooManySubmissions
-		);
+		assert_noop!(try_commit(18, task, c(18)), Error::<Test>::TooManySubmissions);
 		let other = create();
 		// An account that cannot cover the bond.
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(500), other, c(500)),
-			Error::<Test>::InsufficientBalance
-		);
+		assert_noop!(try_commit(500, other, c(500)), Error::<Test>::InsufficientBalance);
 		run_to_block(SUBMISSION_END + 1);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W2), other, c(W2)),
-			Error::<Test>::NotOpen
-		);
+		assert_noop!(try_commit(W2, other, c(W2)), Error::<Test>::NotOpen);
 	});
 }
 
@@ -244,10 +223,7 @@ fn reveal_rules() {
 }
 
 fn commit_late_is_refused(task: TaskId) {
-	assert_noop!(
-		TaskRegistry::commit_model(RuntimeOrigin::signed(W3), task, [0; 32]),
-		Error::<Test>::NotOpen
-	);
+	assert_noop!(try_commit(W3, task, [0; 32]), Error::<Test>::NotOpen);
 }
 
 #[test]

@@ -199,10 +199,7 @@ fn the_minimum_worker_reputation_gates_commitments() {
 		s.min_worker_reputation = Rep::from_percent(51);
 		let task = create_with(SPONSOR, s);
 		let commitment = model_commitment(&model_hash(W1), &salt(W1), &W1);
-		assert_noop!(
-			TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, commitment),
-			Error::<Test>::ReputationTooLow
-		);
+		assert_noop!(try_commit(W1, task, commitment), Error::<Test>::ReputationTooLow);
 		Reputation::record(&W1, Role::Worker, Outcome::Success);
 		assert_ok!(TaskRegistry::commit_model(RuntimeOrigin::signed(W1), task, commitment));
 	});

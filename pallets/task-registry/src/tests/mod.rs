@@ -322,6 +322,14 @@ pub fn create() -> TaskId {
 	create_with(SPONSOR, spec())
 }
 
+/// `commit_model`'s outcome without its post-dispatch weight (a refused commitment reports the
+/// weight it used), for `assert_noop!`.
+pub fn try_commit(who: AccountId, task: TaskId, commitment: Hash256) -> DispatchResult {
+	TaskRegistry::commit_model(RuntimeOrigin::signed(who), task, commitment)
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
 pub fn commit(task: TaskId, worker: AccountId) {
 	assert_ok!(TaskRegistry::commit_model(
 		RuntimeOrigin::signed(worker),
