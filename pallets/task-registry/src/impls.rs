@@ -217,13 +217,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Returns whether the commitment displaced another (it then read every submission of the
-	/// task; otherwise it read none of them).
 	pub(crate) fn do_commit_model(
 		worker: T::AccountId,
 		task: TaskId,
 		commitment: Hash256,
-	) -> Result<bool, DispatchError> {
+	) -> DispatchResult {
 		let mut info = Self::active_task(task)?;
 		ensure!(Self::now() <= info.spec.windows.submission_end, Error::<T>::NotOpen);
 		ensure!(worker != info.sponsor, Error::<T>::SponsorCannotSubmit);
@@ -252,7 +250,6 @@ impl<T: Config> Pallet<T> {
 		let bond = Self::bond_for(info.bounty).saturating_add(slot_fee);
 		T::Escrow::hold(task, &worker, HoldReason::WorkerBond, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		let displacing = displaced.is_some();
 		if let Some((index, old)) = displaced {
 			T::Escrow::refund(task, &old.worker, HoldReason::WorkerBond, old.bond)?;
 			Submissions::<T>::remove(task, index);
@@ -284,7 +281,7 @@ impl<T: Config> Pallet<T> {
 		info.submissions = info.submissions.saturating_add(1);
 		Tasks::<T>::insert(task, info);
 		Self::deposit_event(Event::ModelCommitted { task, worker, submission });
-		Ok(displacing)
+		Ok(())
 	}
 
 	/// The bond of a commitment to a task with `bounty`.

@@ -755,10 +755,9 @@ pub mod pallet {
 				actual_weight: (!full).then(T::WeightInfo::commit_model),
 				pays_fee: Pays::Yes,
 			};
-			match Self::do_commit_model(worker, task, commitment) {
-				Ok(_) => Ok(post),
-				Err(error) => Err(DispatchErrorWithPostInfo { post_info: post, error }),
-			}
+			Self::do_commit_model(worker, task, commitment)
+				.map(|()| post)
+				.map_err(|error| DispatchErrorWithPostInfo { post_info: post, error })
 		}
 
 		/// Reveal the committed model: where its weights are, their hash and the salt.
