@@ -6,6 +6,8 @@
 #
 #   ./scripts/dev-node.sh                 start (builds pouw-node first if needed)
 #   ./scripts/dev-node.sh --purge         delete the dev chain's state, then start
+#   ./scripts/dev-node.sh --release       run the operators' build ($CARGO_TARGET_DIR/release,
+#                                         built by build-node.sh --release if missing: long cold)
 #   POUW_DEV_BASE=/path ./scripts/dev-node.sh   another base path
 #   extra arguments are passed to pouw-node
 set -euo pipefail
@@ -15,20 +17,26 @@ BASE="${POUW_DEV_BASE:-$HOME/.local/share/pouw/dev}"
 RPC_PORT="${POUW_RPC_PORT:-9944}"
 
 args=()
+profile=debug
 for arg in "$@"; do
 	case "$arg" in
+	--release) profile=release ;;
 	--purge) rm -rf "$BASE"; echo "[dev-node] removed $BASE" ;;
-	-h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) args+=("$arg") ;;
 	esac
 done
 
-"$ROOT/scripts/build-node.sh" >&2
+if [ "$profile" = release ]; then
+	"$ROOT/scripts/build-node.sh" --release >&2
+else
+	"$ROOT/scripts/build-node.sh" >&2
+fi
 # shellcheck disable=SC1090,SC1091
 source "${POUW_ENV_FILE:-${POUW_CACHE:-$HOME/.cache/pouw}/env}"
-NODE="$CARGO_TARGET_DIR/debug/pouw-node"
+NODE="$CARGO_TARGET_DIR/$profile/pouw-node"
 
 mkdir -p "$BASE"
-echo "[dev-node] base path $BASE, RPC ws://127.0.0.1:$RPC_PORT" >&2
+echo "[dev-node] $NODE ($profile), base path $BASE, RPC ws://127.0.0.1:$RPC_PORT" >&2
 exec "$NODE" --dev --dev-block-time 1000 --base-path "$BASE" --rpc-port "$RPC_PORT" \
 	--rpc-cors all --name pouw-dev "${args[@]}"

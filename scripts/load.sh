@@ -13,6 +13,8 @@
 #                                                         at 1000 a loaded debug node falls behind
 #                                                         and then seals the missed blocks in a
 #                                                         burst, so a 20-block window lasted 10 s)
+#   ./scripts/load.sh ... --release                       the node's operators' build
+#                                                         (build-node.sh --release)
 #
 # Printed: tasks created and settled (with their endings), the largest lag in blocks between a
 # window opening and a daemon acting in it, the windows a daemon missed, per daemon its reads
@@ -30,6 +32,7 @@ EVALUATORS=10
 PHASES=20,10,10,10,10
 POLL=2
 BLOCK_MS=3000
+NODE_PROFILE=debug
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tasks | --workers | --evaluators | --phase-blocks | --poll | --block-ms)
@@ -46,6 +49,10 @@ while [ $# -gt 0 ]; do
 		--block-ms) BLOCK_MS=$2 ;;
 		esac
 		shift 2
+		;;
+	--release)
+		NODE_PROFILE=release
+		shift
 		;;
 	*)
 		echo "load.sh: unknown argument '$1' (see --help)" >&2
@@ -76,9 +83,13 @@ LOGS="$RUN/logs"
 mkdir -p "$LOGS"
 echo "[load] $TASKS tasks from $SPONSORS sponsors, $WORKERS workers, $EVALUATORS evaluators; run folder $RUN"
 
-"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 1
+if [ "$NODE_PROFILE" = release ]; then
+	"$ROOT/scripts/build-node.sh" --release 2>&1 | tail -n 1
+else
+	"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 1
+fi
 cargo build --locked --release --manifest-path "$ROOT/worker/Cargo.toml" 2>&1 | tail -n 1
-NODE="$CARGO_TARGET_DIR/debug/pouw-node"
+NODE="$CARGO_TARGET_DIR/$NODE_PROFILE/pouw-node"
 POUW="$CARGO_TARGET_DIR/release/pouw"
 [ -d "$ROOT/scripts/js/node_modules" ] || (cd "$ROOT/scripts/js" && npm ci --no-audit --no-fund >/dev/null)
 DATA="$POUW_CACHE/data/digits"

@@ -10,6 +10,9 @@
 #   ./scripts/zombienet.sh --smoke   --demo plus checks (what `./scripts/test.sh --zombienet` runs):
 #                                    block 10 reached, the task Finalized, the quorum drawn with the
 #                                    relay chain's randomness
+#   ./scripts/zombienet.sh --release ...   the collators run the operators' build of pouw-node
+#                                    (build-node.sh --release; the relay chain node stays a
+#                                    dev build)
 #
 # Endpoints: relay alice ws://127.0.0.1:9900, bob :9901; collator-1 ws://127.0.0.1:9988,
 # collator-2 :9989. Run folder: $POUW_ZOMBIENET_DIR (default ~/.cache/pouw/zombienet/<time>).
@@ -23,10 +26,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=$(date +%s)
 
 MODE=up
+NODE_PROFILE=debug
 for arg in "$@"; do
 	case "$arg" in
+	--release) NODE_PROFILE=release ;;
 	-h | --help)
-		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	--demo) MODE=demo ;;
@@ -57,9 +62,14 @@ build() {
 	echo "[zombienet] $name built in $(($(date +%s) - t0)) s"
 }
 # pouw-node first: the relay chain node reuses most of its build.
-[ -x "$CARGO_TARGET_DIR/debug/pouw-node" ] ||
-	echo "[zombienet] building pouw-node once (cold: about 2 hours on 2 cores)"
-build pouw-node "$ROOT/scripts/build-node.sh"
+NODE_BIN="$CARGO_TARGET_DIR/$NODE_PROFILE/pouw-node"
+[ -x "$NODE_BIN" ] ||
+	echo "[zombienet] building pouw-node ($NODE_PROFILE) once (cold: docs/measurements.md)"
+if [ "$NODE_PROFILE" = release ]; then
+	build pouw-node "$ROOT/scripts/build-node.sh" --release
+else
+	build pouw-node "$ROOT/scripts/build-node.sh"
+fi
 RELAY_BIN="$CARGO_TARGET_DIR/debug/polkadot"
 [ -x "$RELAY_BIN" ] ||
 	echo "[zombienet] building the relay chain node (relay/) once (about 20 min on 2 cores after pouw-node)"
@@ -77,7 +87,7 @@ mkdir -p "$RUN/bin"
 # The commands network.toml names, and nothing else, on PATH. polkadot finds its workers next to
 # its own (resolved) path.
 ln -sf "$RELAY_BIN" "$RUN/bin/polkadot"
-ln -sf "$CARGO_TARGET_DIR/debug/pouw-node" "$RUN/bin/pouw-node"
+ln -sf "$NODE_BIN" "$RUN/bin/pouw-node"
 export PATH="$RUN/bin:$PATH"
 
 endpoints="$RUN/endpoints.json"

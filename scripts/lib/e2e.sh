@@ -13,6 +13,9 @@
 #  the main job's node, kept running for it: the task list, the task page's winner and 80/15/5
 #  split, an account, the evaluators, and the post-a-task form (a refused and a created task);
 #  screenshots of each page in ~/.cache/pouw/e2e/<time>/dashboard.
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"

@@ -5,7 +5,7 @@ help_and_exit_if_asked() {
 	shift
 	for arg in "$@"; do
 		if [ "$arg" = -h ] || [ "$arg" = --help ]; then
-			awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$script"
+			awk 'NR == 1 { next } /^# shellcheck/ { exit } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$script"
 			exit 0
 		fi
 	done

@@ -6,6 +6,9 @@
 #
 # The build has its own target dir under the tools folder, so an interrupted build resumes where
 # it stopped; it is removed once the binaries are installed. Expects the env file sourced.
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 crate="${1:?crate name}"
 version="${2:?version}"

@@ -3,6 +3,9 @@
 # @polkadot/api check against it (scripts/js/check.mjs: our pallets in the metadata, a task
 # created as Alice and read back), stop it, start it again on the same base path and check the
 # chain is still there (same genesis, the task still stored, blocks continue).
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 "$ROOT/scripts/build-node.sh"

@@ -9,6 +9,9 @@
 #
 # Prints the split's summary (files, blake2-256 hashes, sample counts). Idempotent: a second run
 # reuses the wheel and gives the same files and hashes.
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 POUW_CACHE="${POUW_CACHE:-$HOME/.cache/pouw}"

@@ -9,6 +9,9 @@
 #
 # Prints the files' summary (files, blake2-256 hashes, sample counts), as prepare-demo-data.sh
 # does. Idempotent: the conversion is exact, so a second run writes the same bytes and hashes.
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 POUW_CACHE="${POUW_CACHE:-$HOME/.cache/pouw}"
 OUT="${1:-$POUW_CACHE/data/fashion}"

@@ -3,6 +3,9 @@
 # `vulkan`) in their own target dir ($CARGO_TARGET_DIR/vulkan, so the everyday `pouw` stays as
 # it is). With no GPU, Mesa's software Vulkan (lavapipe, Debian's mesa-vulkan-drivers) is the
 # device; the Vulkan test says "skipped" when no device answers at all.
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/help.sh"
+help_and_exit_if_asked "$0" "$@"
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 "$ROOT/scripts/setup.sh" >/dev/null 2>&1 || "$ROOT/scripts/setup.sh"
