@@ -78,7 +78,7 @@ if [ -n "${POUW_DEMO_URL:-}" ] && [ -n "${POUW_DEMO_FAULT:-}" ]; then
 fi
 if [ -z "${POUW_DEMO_URL:-}" ]; then
 	if [ ! -x "$CARGO_TARGET_DIR/debug/pouw-node" ]; then
-		echo "[demo] building pouw-node: a cold build takes 1.5 to 2 hours on 2 cores (docs/measurements.md)"
+		echo "[demo] building pouw-node: a cold build takes about 35 minutes on 2 cores (docs/measurements.md)"
 	fi
 	"$ROOT/scripts/build-node.sh" 2>&1 | tail -n 3
 fi

@@ -64,7 +64,7 @@ build() {
 # pouw-node first: the relay chain node reuses most of its build.
 NODE_BIN="$CARGO_TARGET_DIR/$NODE_PROFILE/pouw-node"
 [ -x "$NODE_BIN" ] ||
-	echo "[zombienet] building pouw-node ($NODE_PROFILE) once (cold: docs/measurements.md)"
+	echo "[zombienet] building pouw-node ($NODE_PROFILE) once (cold: about 35 minutes on 2 cores, docs/measurements.md)"
 if [ "$NODE_PROFILE" = release ]; then
 	build pouw-node "$ROOT/scripts/build-node.sh" --release
 else
