@@ -16,9 +16,15 @@
 // `construct_runtime!` does a lot of recursion and requires us to increase the limit.
 #![recursion_limit = "256"]
 
-// Make the wasm binary available.
+// Make the wasm binary available (`WASM_BINARY`, `WASM_BINARY_BLOATY`; `None` when the build
+// skipped it with `SKIP_WASM_BUILD`). The file is generated: its items carry no docs.
 #[cfg(feature = "std")]
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+#[allow(missing_docs)]
+mod wasm_binary {
+	include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+}
+#[cfg(feature = "std")]
+pub use wasm_binary::*;
 
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
@@ -222,77 +228,102 @@ type ConsensusHook = cumulus_pallet_aura_ext::FixedVelocityConsensusHook<
 	UNINCLUDED_SEGMENT_CAPACITY,
 >;
 
-#[frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Runtime;
+// `frame_support::runtime` generates `Runtime`, `RuntimeCall` and the other outer types without
+// docs: the module exempts only them from `missing_docs`; the crate root re-exports them.
+#[allow(missing_docs)]
+mod construct {
+	use super::*;
 
-	// System support.
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type ParachainSystem = cumulus_pallet_parachain_system;
-	#[runtime::pallet_index(2)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(3)]
-	pub type ParachainInfo = parachain_info;
-	#[runtime::pallet_index(4)]
-	pub type WeightReclaim = cumulus_pallet_weight_reclaim;
+	#[frame_support::runtime]
+	mod runtime {
+		#[runtime::runtime]
+		#[runtime::derive(
+			RuntimeCall,
+			RuntimeEvent,
+			RuntimeError,
+			RuntimeOrigin,
+			RuntimeFreezeReason,
+			RuntimeHoldReason,
+			RuntimeSlashReason,
+			RuntimeLockId,
+			RuntimeTask,
+			RuntimeViewFunction
+		)]
+		pub struct Runtime;
 
-	// Monetary.
-	#[runtime::pallet_index(10)]
-	pub type Balances = pallet_balances;
-	#[runtime::pallet_index(11)]
-	pub type TransactionPayment = pallet_transaction_payment;
+		// System support.
+		#[runtime::pallet_index(0)]
+		pub type System = frame_system;
+		#[runtime::pallet_index(1)]
+		pub type ParachainSystem = cumulus_pallet_parachain_system;
+		#[runtime::pallet_index(2)]
+		pub type Timestamp = pallet_timestamp;
+		#[runtime::pallet_index(3)]
+		pub type ParachainInfo = parachain_info;
+		#[runtime::pallet_index(4)]
+		pub type WeightReclaim = cumulus_pallet_weight_reclaim;
 
-	// Governance (development).
-	#[runtime::pallet_index(15)]
-	pub type Sudo = pallet_sudo;
+		// Monetary.
+		#[runtime::pallet_index(10)]
+		pub type Balances = pallet_balances;
+		#[runtime::pallet_index(11)]
+		pub type TransactionPayment = pallet_transaction_payment;
 
-	// Collator support. The order of these 4 is important and shall not change.
-	#[runtime::pallet_index(20)]
-	pub type Authorship = pallet_authorship;
-	#[runtime::pallet_index(21)]
-	pub type CollatorSelection = pallet_collator_selection;
-	#[runtime::pallet_index(22)]
-	pub type Session = pallet_session;
-	#[runtime::pallet_index(23)]
-	pub type Aura = pallet_aura;
-	#[runtime::pallet_index(24)]
-	pub type AuraExt = cumulus_pallet_aura_ext;
+		// Governance (development).
+		#[runtime::pallet_index(15)]
+		pub type Sudo = pallet_sudo;
 
-	// XCM helpers.
-	#[runtime::pallet_index(30)]
-	pub type XcmpQueue = cumulus_pallet_xcmp_queue;
-	#[runtime::pallet_index(31)]
-	pub type PolkadotXcm = pallet_xcm;
-	#[runtime::pallet_index(32)]
-	pub type CumulusXcm = cumulus_pallet_xcm;
-	#[runtime::pallet_index(33)]
-	pub type MessageQueue = pallet_message_queue;
+		// Collator support. The order of these 4 is important and shall not change.
+		#[runtime::pallet_index(20)]
+		pub type Authorship = pallet_authorship;
+		#[runtime::pallet_index(21)]
+		pub type CollatorSelection = pallet_collator_selection;
+		#[runtime::pallet_index(22)]
+		pub type Session = pallet_session;
+		#[runtime::pallet_index(23)]
+		pub type Aura = pallet_aura;
+		#[runtime::pallet_index(24)]
+		pub type AuraExt = cumulus_pallet_aura_ext;
 
-	// Proof of useful work.
-	#[runtime::pallet_index(50)]
-	pub type Escrow = pallet_escrow;
-	#[runtime::pallet_index(51)]
-	pub type Reputation = pallet_reputation;
-	#[runtime::pallet_index(52)]
-	pub type Verification = pallet_verification;
-	#[runtime::pallet_index(53)]
-	pub type TaskRegistry = pallet_task_registry;
+		// XCM helpers.
+		#[runtime::pallet_index(30)]
+		pub type XcmpQueue = cumulus_pallet_xcmp_queue;
+		#[runtime::pallet_index(31)]
+		pub type PolkadotXcm = pallet_xcm;
+		#[runtime::pallet_index(32)]
+		pub type CumulusXcm = cumulus_pallet_xcm;
+		#[runtime::pallet_index(33)]
+		pub type MessageQueue = pallet_message_queue;
+
+		// Proof of useful work.
+		#[runtime::pallet_index(50)]
+		pub type Escrow = pallet_escrow;
+		#[runtime::pallet_index(51)]
+		pub type Reputation = pallet_reputation;
+		#[runtime::pallet_index(52)]
+		pub type Verification = pallet_verification;
+		#[runtime::pallet_index(53)]
+		pub type TaskRegistry = pallet_task_registry;
+	}
+
+	// The macro's `InherentDataExt` trait is private to this module: `BlockBuilder` (in `apis`)
+	// reaches it through these two.
+	/// The extrinsics that carry the inherent data into a block.
+	pub(crate) fn create_inherent_extrinsics(
+		data: sp_inherents::InherentData,
+	) -> Vec<<Block as sp_runtime::traits::Block>::Extrinsic> {
+		data.create_extrinsics()
+	}
+
+	/// Checks a block's inherent extrinsics against the inherent data.
+	pub(crate) fn check_inherent_extrinsics(
+		block: &<Block as sp_runtime::traits::Block>::LazyBlock,
+		data: sp_inherents::InherentData,
+	) -> sp_inherents::CheckInherentsResult {
+		data.check_extrinsics(block)
+	}
 }
+pub use construct::*;
 
 cumulus_pallet_parachain_system::register_validate_block! {
 	Runtime = Runtime,

@@ -5,19 +5,26 @@ use frame::testing_prelude::*;
 use polkadot_sdk::pallet_balances;
 use pouw_primitives::Reputation as Rep;
 
+/// Agents are numbered.
 pub type AccountId = u64;
+/// Balances in the smaller unit [`UNIT`].
 pub type Balance = u64;
 
 /// One unit of the currency.
 pub const UNIT: Balance = 1_000_000;
+/// The treasury's account.
 pub const TREASURY: AccountId = 99;
+/// The existential deposit.
 pub const ED: Balance = 1;
 /// What every agent starts with.
 pub const INITIAL: Balance = 1_000_000 * UNIT;
+/// The smallest bounty, as in the runtime.
 pub const MIN_BOUNTY: Balance = UNIT;
+/// The smallest commitment bond, as in the runtime.
 pub const WORKER_BOND: Balance = UNIT / 10;
 /// The creation deposit, as in the runtime.
 pub const TASK_DEPOSIT: Balance = 10 * UNIT;
+/// An evaluator's minimum stake, as in the runtime.
 pub const MIN_STAKE: Balance = 10 * UNIT;
 /// Blocks after an evaluation in which it may be appealed.
 pub const APPEAL_WINDOW: u64 = 4;
@@ -26,16 +33,24 @@ pub const TOLERANCE: u64 = 5_000_000;
 
 type Block = frame_system::mocking::MockBlock<Sim>;
 
-construct_runtime!(
-	pub enum Sim {
-		System: frame_system,
-		Balances: pallet_balances,
-		Escrow: pallet_escrow,
-		Reputation: pallet_reputation,
-		Verification: pallet_verification,
-		TaskRegistry: pallet_task_registry,
-	}
-);
+// `construct_runtime!` generates `Sim`, `RuntimeCall` and the other outer types without docs: this
+// module exempts only them from `missing_docs`.
+#[allow(missing_docs)]
+mod generated {
+	use super::*;
+
+	construct_runtime!(
+		pub enum Sim {
+			System: frame_system,
+			Balances: pallet_balances,
+			Escrow: pallet_escrow,
+			Reputation: pallet_reputation,
+			Verification: pallet_verification,
+			TaskRegistry: pallet_task_registry,
+		}
+	);
+}
+pub use generated::*;
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Sim {
@@ -52,18 +67,28 @@ impl pallet_balances::Config for Sim {
 }
 
 parameter_types! {
+	/// Scores within 0.005 of the median agree, as in the runtime.
 	pub const ScoreTolerance: pouw_primitives::ScoreTolerance =
 		pouw_primitives::ScoreTolerance::absolute(TOLERANCE);
+	/// Where slashes and the treasury's share go.
 	pub const Treasury: AccountId = TREASURY;
+	/// A commitment bonds 1 % of the bounty when that is more than [`WORKER_BOND`].
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
+	/// A task may demand at most 90 % worker reputation.
 	pub const MaxGate: Rep = Rep::from_percent(90);
+	/// Reputation decays towards neutral once a day (at 6 s blocks).
 	pub const DecayPeriod: u64 = 14_400;
+	/// The reputation an evaluator needs to be drawn.
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
+	/// The share of its stake an evaluator loses for an outlying score.
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
+	/// The winner's share of the bounty.
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
 	/// As in the runtime: 0.06 % of the bounty per position past the eighth.
 	pub const SlotFee: Perbill = Perbill::from_parts(600_000);
+	/// The quorum's share of the bounty.
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	/// An appeal bonds 10 % of the bounty.
 	pub const AppealBond: Perbill = Perbill::from_percent(10);
 	/// The relay-chain randomness of the simulated block; [`crate::World`] sets it per block.
 	pub storage RandomSeed: [u8; 32] = [0; 32];

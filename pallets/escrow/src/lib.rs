@@ -157,25 +157,72 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// Funds were put on hold for a task.
-		Held { task: TaskId, who: T::AccountId, reason: HoldReason, amount: BalanceOf<T> },
+		Held {
+			/// The task the funds are for.
+			task: TaskId,
+			/// The owner of the funds.
+			who: T::AccountId,
+			/// What the funds are held for.
+			reason: HoldReason,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 		/// Held funds were paid to a payee's free balance.
 		Released {
+			/// The task the funds are for.
 			task: TaskId,
+			/// Whose held funds were paid.
 			from: T::AccountId,
+			/// Who was paid.
 			to: T::AccountId,
+			/// What the funds are held for.
 			reason: HoldReason,
+			/// How much moved.
 			amount: BalanceOf<T>,
 		},
 		/// Held funds went back to their owner's free balance.
-		Refunded { task: TaskId, who: T::AccountId, reason: HoldReason, amount: BalanceOf<T> },
+		Refunded {
+			/// The task the funds are for.
+			task: TaskId,
+			/// The owner of the funds.
+			who: T::AccountId,
+			/// What the funds are held for.
+			reason: HoldReason,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 		/// Held funds were moved to the treasury account.
-		Slashed { task: TaskId, who: T::AccountId, reason: HoldReason, amount: BalanceOf<T> },
+		Slashed {
+			/// The task the funds are for.
+			task: TaskId,
+			/// The owner of the funds.
+			who: T::AccountId,
+			/// What the funds are held for.
+			reason: HoldReason,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 		/// An evaluator's stake was increased.
-		Staked { who: T::AccountId, amount: BalanceOf<T> },
+		Staked {
+			/// The evaluator.
+			who: T::AccountId,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 		/// Part of an evaluator's stake went back to its free balance.
-		Unstaked { who: T::AccountId, amount: BalanceOf<T> },
+		Unstaked {
+			/// The evaluator.
+			who: T::AccountId,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 		/// Part of an evaluator's stake was moved to the treasury account.
-		StakeSlashed { who: T::AccountId, amount: BalanceOf<T> },
+		StakeSlashed {
+			/// The evaluator.
+			who: T::AccountId,
+			/// How much moved.
+			amount: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]

@@ -363,6 +363,7 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Allow the predictable draw seed (development chains only).
 		pub allow_predictable_seed: bool,
+		/// Carries the config type; holds no data.
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}

@@ -58,6 +58,7 @@ fn normal_max_weight() -> Weight {
 }
 
 parameter_types! {
+	/// The runtime's version, as `System` reports it.
 	pub const Version: RuntimeVersion = VERSION;
 	/// 5 MiB blocks; normal extrinsics may use 75 % of that.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
@@ -66,6 +67,7 @@ parameter_types! {
 			*max = NORMAL_DISPATCH_RATIO.mul_floor(*max)
 		})
 		.build();
+	/// The block's weight limits per dispatch class.
 	pub RuntimeBlockWeights: BlockWeights = BlockWeights::builder()
 		.base_block(BlockExecutionWeight::get())
 		.for_class(DispatchClass::all(), |weights| {
@@ -82,6 +84,7 @@ parameter_types! {
 		})
 		.avg_block_initialization(AVERAGE_ON_INITIALIZE_RATIO)
 		.build_or_panic();
+	/// The generic Substrate address format.
 	pub const SS58Prefix: u16 = 42;
 }
 
@@ -122,6 +125,7 @@ impl pallet_authorship::Config for Runtime {
 }
 
 parameter_types! {
+	/// The smallest balance an account may hold.
 	pub const ExistentialDeposit: Balance = EXISTENTIAL_DEPOSIT;
 }
 
@@ -164,8 +168,11 @@ impl pallet_sudo::Config for Runtime {
 }
 
 parameter_types! {
+	/// Weight kept for XCMP messages in each block.
 	pub const ReservedXcmpWeight: Weight = MAXIMUM_BLOCK_WEIGHT.saturating_div(4);
+	/// Weight kept for downward messages in each block.
 	pub const ReservedDmpWeight: Weight = MAXIMUM_BLOCK_WEIGHT.saturating_div(4);
+	/// The origin of messages from the relay chain.
 	pub const RelayOrigin: AggregateMessageOrigin = AggregateMessageOrigin::Parent;
 }
 
@@ -188,6 +195,7 @@ impl cumulus_pallet_parachain_system::Config for Runtime {
 impl parachain_info::Config for Runtime {}
 
 parameter_types! {
+	/// Weight the message queue may use per block.
 	pub MessageQueueServiceWeight: Weight =
 		fraction_of(Perbill::from_percent(35), RuntimeBlockWeights::get().max_block);
 }
@@ -233,7 +241,9 @@ impl cumulus_pallet_xcmp_queue::Config for Runtime {
 }
 
 parameter_types! {
+	/// Session length of the collators.
 	pub const Period: u32 = 6 * HOURS;
+	/// First session starts at block 0.
 	pub const Offset: u32 = 0;
 }
 
@@ -263,9 +273,12 @@ impl pallet_aura::Config for Runtime {
 }
 
 parameter_types! {
+	/// The collator selection's pot.
 	pub const PotId: PalletId = PalletId(*b"PotStake");
+	/// Session length, as collator selection sees it.
 	pub const SessionLength: BlockNumber = 6 * HOURS;
 	// StakingAdmin pluralistic body.
+	/// The body that administers collator selection.
 	pub const StakingAdminBodyId: BodyId = BodyId::Defense;
 }
 

@@ -14,6 +14,7 @@ use super::super::{
 parameter_types! {
 	/// Where slashes, the treasury's share and rounding dust go. Never burned.
 	pub const TreasuryPalletId: PalletId = PalletId(*b"pouw/trs");
+	/// The treasury's account, derived from [`TreasuryPalletId`].
 	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
 }
 
@@ -38,6 +39,7 @@ impl pallet_reputation::InitialReputation for InitialReputation {
 }
 
 parameter_types! {
+	/// Where reputation starts for workers and sponsors, and where it decays back to.
 	pub const NeutralReputation: Rep = Rep::from_percent(50);
 	/// A success adds 1 %...
 	pub const ReputationGain: Rep = Rep::from_percent(1);
@@ -45,6 +47,7 @@ parameter_types! {
 	pub const ReputationPenalty: Rep = Rep::from_percent(3);
 	/// Scores move 5 % of their distance to neutral per day.
 	pub const ReputationDecayPeriod: BlockNumber = DAYS;
+	/// How far a score moves towards neutral each [`ReputationDecayPeriod`].
 	pub const ReputationDecayPerPeriod: Rep = Rep::from_percent(5);
 }
 
@@ -67,7 +70,9 @@ pub type MaxQuorum = ConstU32<16>;
 const MAX_TASK_DURATION: BlockNumber = 30 * DAYS;
 
 parameter_types! {
+	/// What an evaluator must stake to be drawn into quorums.
 	pub const MinEvaluatorStake: Balance = 10 * UNIT;
+	/// The reputation an evaluator needs to be drawn (its starting value).
 	pub const MinEvaluatorReputation: Rep = Rep::from_percent(50);
 	/// 0.005 of the metric (`Score` has 9 decimals), or 10^-5 of the score where that is more:
 	/// large metric values (an MSE of unnormalised targets) differ between machines in
@@ -77,6 +82,7 @@ parameter_types! {
 		absolute: 5_000_000,
 		relative: Perbill::from_parts(10_000),
 	};
+	/// The share of its stake an evaluator loses for a score outside the tolerance.
 	pub const OutlierSlash: Perbill = Perbill::from_percent(10);
 	/// As long as the longest task: a leaving evaluator still serves the draws of the tasks
 	/// posted before it left, so it must not withdraw before the last of them could draw it.
@@ -108,7 +114,9 @@ impl pallet_verification::Config for Runtime {
 }
 
 parameter_types! {
+	/// The smallest bounty a task may offer.
 	pub const MinBounty: Balance = UNIT;
+	/// What a commitment bonds at least (see [`WorkerBondRatio`]).
 	pub const WorkerBond: Balance = 100 * MILLI_UNIT;
 	/// A commitment bonds 1 % of the bounty when that is more than [`WorkerBond`].
 	pub const WorkerBondRatio: Perbill = Perbill::from_percent(1);
@@ -120,8 +128,11 @@ parameter_types! {
 	/// treasury when a quorum settles the task: all 64 slots cost 95.76 % of the bounty, more
 	/// than the winner's 80 %, so squatting every slot to win with a weak model does not pay.
 	pub const SlotFee: Perbill = Perbill::from_parts(600_000);
+	/// The winner's share of the bounty.
 	pub const WinnerShare: Perbill = Perbill::from_percent(80);
+	/// The quorum's share of the bounty, split among the evaluators who agreed.
 	pub const EvaluatorShare: Perbill = Perbill::from_percent(15);
+	/// How long an ended task stays in storage before anyone may prune it.
 	pub const TaskRetentionPeriod: BlockNumber = 7 * DAYS;
 	/// Held per task from creation until it is pruned, a week after it ended: with at most 16
 	/// open tasks per sponsor account it is what a market freeze costs (there is no global cap).

@@ -32,9 +32,13 @@ use xcm_builder::{
 use xcm_executor::XcmExecutor;
 
 parameter_types! {
+	/// The relay chain, seen from here.
 	pub const RelayLocation: Location = Location::parent();
+	/// No global consensus network is named.
 	pub const RelayNetwork: Option<NetworkId> = None;
+	/// The origin of the relay chain's messages.
 	pub RelayChainOrigin: RuntimeOrigin = cumulus_pallet_xcm::Origin::Relay.into();
+	/// This parachain's location in the universe.
 	pub UniversalLocation: InteriorLocation = Parachain(ParachainInfo::parachain_id().into()).into();
 }
 
@@ -60,8 +64,11 @@ pub type XcmOriginToTransactDispatchOrigin = (
 
 parameter_types! {
 	// One XCM operation is 1_000_000_000 weight: a conservative estimate.
+	/// The weight of one XCM instruction.
 	pub UnitWeightCost: Weight = Weight::from_parts(1_000_000_000, 64 * 1024);
+	/// The most instructions one XCM message may hold.
 	pub const MaxInstructions: u32 = 100;
+	/// The most assets one message may put in the holding register.
 	pub const MaxAssetsIntoHolding: u32 = 64;
 }
 
