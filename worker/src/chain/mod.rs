@@ -191,6 +191,37 @@ async fn forget_nonce(who: &AccountId) {
 	NONCES.lock().await.remove(&who.0);
 }
 
+/// Whether a transaction with `nonce` that never landed leaves a gap: `next` (the nonce this
+/// process hands out next) shows it already signed a later one, which the pool keeps in its
+/// future queue until `nonce` is used.
+fn leaves_nonce_gap(nonce: u64, next: Option<u64>) -> bool {
+	next.is_some_and(|next| next > nonce.saturating_add(1))
+}
+
+/// How long filling a nonce gap waits for its remark to reach a block.
+const GAP_FILL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits until a submitted transaction is in a block (best or finalized), or says why not.
+async fn in_block<C: subxt::client::OnlineClientAtBlockT<PolkadotConfig>>(
+	mut progress: subxt::transactions::TransactionProgress<PolkadotConfig, C>,
+) -> Result<(), String> {
+	use subxt::transactions::TransactionStatus;
+	while let Some(status) = progress.next().await {
+		match status.map_err(|e| e.to_string())? {
+			TransactionStatus::InBestBlock(_) | TransactionStatus::InFinalizedBlock(_) => {
+				return Ok(())
+			},
+			TransactionStatus::Error { message }
+			| TransactionStatus::Invalid { message }
+			| TransactionStatus::Dropped { message } => return Err(message),
+			TransactionStatus::Validated
+			| TransactionStatus::Broadcasted
+			| TransactionStatus::NoLongerInBestBlock => continue,
+		}
+	}
+	Err("the transaction status stream ended".into())
+}
+
 /// A transaction's birth block: its number and hash.
 type Birth = (u64, subxt::config::HashFor<PolkadotConfig>);
 
@@ -328,7 +359,7 @@ impl Chain {
 			.map_err(|e| ChainError::NotIncluded { call: call.clone(), reason: e.to_string() })?;
 		// Signed and handed to the pool one at a time, each with the next nonce: a daemon sends
 		// for several tasks at once and waits for their finality side by side.
-		let progress = {
+		let (progress, nonce) = {
 			let mut nonces = NONCES.lock().await;
 			let mut txs = at.transactions();
 			count_read();
@@ -351,7 +382,7 @@ impl Chain {
 					nonces.insert(who.0, nonce.saturating_add(1));
 					// In sync again: the others may go on.
 					drop(slot.split(slot.num_permits().saturating_sub(1)));
-					progress
+					(progress, nonce)
 				},
 				Err(e) => {
 					nonces.remove(&who.0);
@@ -375,8 +406,22 @@ impl Chain {
 			Err(subxt::error::TransactionFinalizedSuccessError::FinalizationError(
 				subxt::error::TransactionProgressError::TransactionStatusError(e),
 			)) => {
-				// Dropped or invalid: the nonces after it would wait forever.
-				forget_nonce(&who).await;
+				// Dropped or invalid: its nonce is unused, and the transactions this process
+				// signed after it wait in the pool's future queue until it is used. Waiting for
+				// them to time out stalled a worker for two minutes (18 reveals missed in
+				// `scripts/load.sh --release`, 200 tasks): the gap is filled at once instead.
+				let next = NONCES.lock().await.get(&who.0).copied();
+				if leaves_nonce_gap(nonce, next) {
+					match self.fill_nonce_gap(signer, nonce, birth).await {
+						Ok(()) => tracing::info!(call, nonce, "filled the nonce gap it left"),
+						Err(fill) => {
+							tracing::warn!(call, nonce, %fill, "could not fill the nonce gap it left");
+							forget_nonce(&who).await;
+						},
+					}
+				} else {
+					forget_nonce(&who).await;
+				}
 				Err(ChainError::NotIncluded { call, reason: e.to_string() })
 			},
 			Err(e) => {
@@ -386,6 +431,42 @@ impl Chain {
 				Err(ChainError::Unknown { call, reason: e.to_string() })
 			},
 		}
+	}
+
+	/// Uses `nonce` with a remark (`System.remark`, a small fee), so that the transactions
+	/// signed after the one that left it unused can land. Tried twice: the pool that dropped
+	/// one transaction may drop the next.
+	async fn fill_nonce_gap(
+		&self,
+		signer: &Keypair,
+		nonce: u64,
+		birth: Birth,
+	) -> Result<(), ChainError> {
+		let call = runtime::transactions().system().remark(b"pouw: nonce gap".to_vec());
+		let mut reason = String::new();
+		for _ in 0..2 {
+			let at = self.at_best().await?;
+			let params = subxt::config::PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
+				.nonce(nonce)
+				.mortal_from_unchecked(MORTAL_FOR, birth.0, birth.1)
+				.build();
+			count_read();
+			let progress =
+				at.transactions().sign_and_submit_then_watch(&call, signer, params).await.map_err(
+					|e| ChainError::NotIncluded {
+						call: "System.remark".into(),
+						reason: e.to_string(),
+					},
+				)?;
+			match tokio::time::timeout(GAP_FILL_TIMEOUT, in_block(progress)).await {
+				Ok(Ok(())) => return Ok(()),
+				Ok(Err(e)) => reason = e,
+				Err(_) => {
+					reason = format!("not in a block within {} s", GAP_FILL_TIMEOUT.as_secs())
+				},
+			}
+		}
+		Err(ChainError::NotIncluded { call: "System.remark".into(), reason })
 	}
 
 	/// A task and its phase, or `None` when there is no such task (or it was pruned).
@@ -733,6 +814,18 @@ mod tests {
 	use pouw_primitives::{
 		Activation, DataShape, DatasetFormat, DatasetRef, Metric, ModelSpec, Windows,
 	};
+
+	#[test]
+	fn only_a_dropped_transaction_with_later_ones_signed_leaves_a_nonce_gap() {
+		// Nonce 5 dropped after 6 and 7 were signed (the process hands out 8 next): a gap.
+		assert!(leaves_nonce_gap(5, Some(8)));
+		assert!(leaves_nonce_gap(5, Some(7)));
+		// It was the last one signed: nothing waits behind it.
+		assert!(!leaves_nonce_gap(5, Some(6)));
+		// The process forgot its nonces (it asks the node afresh): nothing to fill.
+		assert!(!leaves_nonce_gap(5, None));
+		assert!(!leaves_nonce_gap(u64::MAX, Some(u64::MAX)));
+	}
 
 	fn task_info() -> TaskInfo {
 		TaskInfo {
