@@ -19,6 +19,8 @@ use subxt::{OnlineClient, PolkadotConfig};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// The API generated from the runtime's metadata.
+/// (Its items carry the metadata's docs, where the runtime has them; the rest are exempted.)
+#[allow(missing_docs)]
 #[subxt::subxt(
 	runtime_metadata_path = "metadata/pouw.scale",
 	derive_for_all_types = "::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode",

@@ -274,7 +274,6 @@ impl Dataset {
 	}
 }
 
-/// Errors with [`DataError::HashMismatch`] unless `bytes` hash to `expected`.
 /// The most bytes a dataset file of `samples` x `features` in `format` can reasonably take:
 /// safetensors at 8 bytes a value (the widest dtype a dataset may use) and a label each, CSV at
 /// 32 characters a value (`-1.2345678901234567e-308,` is 25) and a header of 64 characters a
@@ -294,6 +293,7 @@ pub fn max_file_bytes(format: &DatasetFormat, samples: u32, features: u32) -> u6
 	body.saturating_add(64 * 1024)
 }
 
+/// Errors with [`DataError::HashMismatch`] unless `bytes` hash to `expected`.
 pub fn verify_hash(bytes: &[u8], expected: &Hash256) -> Result<(), DataError> {
 	let actual = content_hash(bytes);
 	if &actual != expected {

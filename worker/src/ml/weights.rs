@@ -61,7 +61,6 @@ pub enum WeightsError {
 	Save(String),
 }
 
-/// Serialises `network` to safetensors bytes in PyTorch layout.
 /// The most bytes a weights file for `spec` can take: every parameter as `F32` and a header
 /// (tensor names, shapes and offsets; a few hundred bytes a tensor) within 64 KiB. The
 /// daemons download a submission's weights with this cap, not a generic one: a hostile server
@@ -71,6 +70,7 @@ pub fn max_file_bytes(spec: &pouw_primitives::ModelSpec) -> u64 {
 	parameters.saturating_mul(4).saturating_add(64 * 1024)
 }
 
+/// Serialises `network` to safetensors bytes in PyTorch layout.
 pub fn to_bytes(network: &Network) -> Result<Vec<u8>, WeightsError> {
 	let mut store = SafetensorsStore::from_bytes(None)
 		.clear_metadata()
