@@ -288,10 +288,29 @@ fn only_public_addresses_are_public() {
 		"::ffff:127.0.0.1",
 		"::ffff:169.254.169.254",
 		"2001:db8::1",
+		// IPv4 behind a gateway: NAT64 and 6to4 carry loopback and the metadata address.
+		"64:ff9b::7f00:1",
+		"64:ff9b::a9fe:a9fe",
+		"64:ff9b::a00:1",
+		"2002:7f00:1::1",
+		"2002:a9fe:a9fe::",
+		"2002:c0a8:101::1",
+		"64:ff9b:1::808:808",
+		"2001:0:4136:e378::1",
+		"fec0::1",
+		"100::1",
 	] {
 		assert!(!public(private), "{private} counted as public");
 	}
-	for ok in ["8.8.8.8", "1.1.1.1", "151.101.1.69", "2606:4700:4700::1111", "2a00:1450::1"] {
+	for ok in [
+		"8.8.8.8",
+		"1.1.1.1",
+		"151.101.1.69",
+		"2606:4700:4700::1111",
+		"2a00:1450::1",
+		"64:ff9b::808:808",
+		"2002:808:808::1",
+	] {
 		assert!(public(ok), "{ok} counted as private");
 	}
 }

@@ -54,8 +54,12 @@ impl Default for FetchLimits {
 
 /// Whether `ip` is an address of the public internet: not loopback, private, link-local (which
 /// holds the cloud metadata address 169.254.169.254), shared (carrier-grade NAT), unspecified,
-/// broadcast, multicast, documentation, benchmarking or reserved; an IPv4-mapped or
-/// -compatible IPv6 address is judged by its IPv4 address.
+/// broadcast, multicast, documentation, benchmarking or reserved. An IPv6 address that carries
+/// an IPv4 address a gateway would reach is judged by that IPv4 address: IPv4-mapped and
+/// -compatible, NAT64 (`64:ff9b::/96`, so `64:ff9b::7f00:1` is 127.0.0.1 behind a NAT64
+/// gateway) and 6to4 (`2002::/16`). Local-use NAT64 (`64:ff9b:1::/48`), Teredo (`2001::/32`,
+/// its IPv4 address obfuscated), the old site-local range (`fec0::/10`) and the discard prefix
+/// (`100::/64`) are never public.
 pub fn is_public(ip: std::net::IpAddr) -> bool {
 	use std::net::{IpAddr, Ipv4Addr};
 	fn v4(ip: Ipv4Addr) -> bool {
@@ -78,13 +82,28 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
 			if let Some(mapped) = ip.to_ipv4() {
 				return v4(mapped);
 			}
-			let first = ip.segments()[0];
+			let seg = ip.segments();
+			let embedded = |hi: u16, lo: u16| {
+				let [a, b] = hi.to_be_bytes();
+				let [c, d] = lo.to_be_bytes();
+				v4(Ipv4Addr::new(a, b, c, d))
+			};
+			if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+				return embedded(seg[6], seg[7]);
+			}
+			if seg[0] == 0x2002 {
+				return embedded(seg[1], seg[2]);
+			}
+			let first = seg[0];
 			!(ip.is_loopback()
 				|| ip.is_unspecified()
 				|| ip.is_multicast()
 				|| (first & 0xfe00) == 0xfc00
 				|| (first & 0xffc0) == 0xfe80
-				|| first == 0x2001 && ip.segments()[1] == 0x0db8)
+				|| (first & 0xffc0) == 0xfec0
+				|| seg[..3] == [0x64, 0xff9b, 1]
+				|| seg[..4] == [0x100, 0, 0, 0]
+				|| first == 0x2001 && (seg[1] == 0x0db8 || seg[1] == 0))
 		},
 	}
 }
