@@ -36,4 +36,13 @@ export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 started=$(date +%s)
 echo "[build-node] cargo build -p pouw-node ${extra[*]:-} (target dir $CARGO_TARGET_DIR)"
 (cd "$ROOT" && cargo build --locked -p pouw-node "${extra[@]}")
+bin="$CARGO_TARGET_DIR/$profile/pouw-node"
+if [ "$profile" = debug ] && readelf -S "$bin" | grep -q '\.symtab'; then
+	# The dev build's symbol table (220 MB of the 590 MB binary) goes: a backtrace names every
+	# frame from the debug info in the `.dwo` files beside the objects (the root Cargo.toml's
+	# dev profile). Cargo copies the binary anew on each build, so this runs after each.
+	strip --strip-all --keep-section='.debug_*' -o "$bin.stripped" "$bin"
+	mv -f "$bin.stripped" "$bin"
+	echo "[build-node] symbol table dropped: $(($(stat -c %s "$bin") / 1000000)) MB"
+fi
 echo "[build-node] pouw-node ready in $(($(date +%s) - started)) s: $CARGO_TARGET_DIR/$profile/pouw-node"
