@@ -40,7 +40,8 @@ bin="$CARGO_TARGET_DIR/$profile/pouw-node"
 if [ "$profile" = debug ] && readelf -S "$bin" | grep -q '\.symtab'; then
 	# The dev build's symbol table (220 MB of the 590 MB binary) goes: a backtrace names every
 	# frame from the debug info in the `.dwo` files beside the objects (the root Cargo.toml's
-	# dev profile). Cargo copies the binary anew on each build, so this runs after each.
+	# dev profile). It runs whenever cargo has written the binary anew (a relink brings the
+	# symbol table back).
 	strip --strip-all --keep-section='.debug_*' -o "$bin.stripped" "$bin"
 	mv -f "$bin.stripped" "$bin"
 	echo "[build-node] symbol table dropped: $(($(stat -c %s "$bin") / 1000000)) MB"
