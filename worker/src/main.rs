@@ -3,5 +3,6 @@
 mod cli;
 
 fn main() -> anyhow::Result<()> {
+	pouw_worker::ml::allocator::keep_freed_memory();
 	cli::run()
 }

@@ -7,8 +7,10 @@
 //! - [`inference`]: scoring weights on a test set into the on-chain `Score`.
 //! - [`weights`]: safetensors weights in PyTorch layout, checked against the spec.
 //! - [`backend`]: the burn backend chosen at run time.
+//! - [`allocator`]: the allocator settings that keep large tensor buffers in the process.
 //! - [`spec_text`]: the command line's short model syntax (`mlp:64,32:relu`).
 
+pub mod allocator;
 pub mod backend;
 pub mod checkpoint;
 pub mod data;
